@@ -1,0 +1,78 @@
+import { MODES, SUBCOMMANDS, usage } from "./commands.ts";
+import { type CliContext, type Command, UsageError } from "./context.ts";
+
+export interface Invocation {
+  command: Command | null;
+  name: string;
+  ctx: CliContext;
+}
+
+/** Removes `--config PATH` / `--config=PATH` wherever it appears (every mode and subcommand accepts it). */
+export function takeConfigFlag(argv: string[], env: Record<string, string | undefined>): { path: string; rest: string[] } {
+  const rest: string[] = [];
+  let path: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--config" || a === "-config") {
+      const v = argv[i + 1];
+      if (v === undefined || v === "") throw new UsageError("flag needs an argument: --config");
+      path = v;
+      i++;
+    } else if (a.startsWith("--config=") || a.startsWith("-config=")) {
+      path = a.slice(a.indexOf("=") + 1);
+      if (path === "") throw new UsageError("flag needs an argument: --config");
+    } else {
+      rest.push(a);
+    }
+  }
+  return { path: path ?? (env.JETMON_CONFIG || "config/config.json"), rest };
+}
+
+/** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */
+export async function resolveCommand(
+  argv: string[],
+  io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
+): Promise<{ command: Command; ctx: CliContext; name: string } | { help: true }> {
+  const { path, rest } = takeConfigFlag(argv, io.env);
+  const ctx = (args: string[]): CliContext => ({ args, configPath: path, env: io.env, out: io.out, err: io.err });
+  const first = rest[0];
+  if (first === "--help" || first === "-h" || first === "help") return { help: true };
+  if (first === undefined) return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor" };
+  if (first === "--mode" || first.startsWith("--mode=") || first === "-mode" || first.startsWith("-mode=")) {
+    const eq = first.indexOf("=");
+    const mode = eq >= 0 ? first.slice(eq + 1) : rest[1];
+    const args = rest.slice(eq >= 0 ? 1 : 2);
+    if (mode === undefined || mode === "") throw new UsageError("flag needs an argument: --mode");
+    const m = MODES[mode];
+    if (!m) throw new UsageError(`unknown mode "${mode}" (want: ${Object.keys(MODES).join(", ")})`);
+    return { command: await m.load(), ctx: ctx(args), name: mode };
+  }
+  const sub = SUBCOMMANDS[first];
+  if (!sub) {
+    if (first.startsWith("-")) throw new UsageError(`unknown flag "${first}"`);
+    throw new UsageError(`unknown subcommand "${first}"`);
+  }
+  return { command: await sub.load(), ctx: ctx(rest.slice(1)), name: first };
+}
+
+/** Runs argv to completion and returns the exit code; never exits the process itself. */
+export async function run(
+  argv: string[],
+  io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
+): Promise<number> {
+  try {
+    const r = await resolveCommand(argv, io);
+    if ("help" in r) {
+      io.out(usage());
+      return 0;
+    }
+    return await r.command(r.ctx);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`jetmon2: ${err.message}`);
+      io.err(usage());
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,25 @@
+import pino from "pino";
+
+/**
+ * The one module-level singleton: a pino logger writing JSON lines to stdout.
+ * No transport: transports spawn worker threads that cannot resolve inside a
+ * compiled binary (stack-notes B.7).
+ */
+export type Logger = pino.Logger;
+
+export function createLogger(opts: { level?: string; dest?: number | string; name?: string } = {}): Logger {
+  return pino(
+    {
+      level: opts.level ?? process.env.JETMON_LOG_LEVEL ?? "info",
+      base: { pid: process.pid, ...(opts.name ? { name: opts.name } : {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: opts.dest ?? 1, sync: true }),
+  );
+}
+
+export const log: Logger = createLogger();
+
+/** A logger that drops everything, for tests that do not read logs. */
+export const silentLogger: Logger = pino({ level: "silent" });
