@@ -1,0 +1,7 @@
+-- Migration 15: the webhook dispatcher's high-water mark over jetmon_event_transitions.id,
+-- one row per instance.
+CREATE TABLE IF NOT EXISTS jetmon_webhook_dispatch_progress (
+  instance_id        VARCHAR(255) NOT NULL PRIMARY KEY,
+  last_transition_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  updated_at         TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4

@@ -1,0 +1,4 @@
+-- Migration 20: optional tenant owner of an alert contact, as migration 19 for webhooks.
+ALTER TABLE jetmon_alert_contacts
+  ADD COLUMN owner_tenant_id VARCHAR(128) NULL AFTER active,
+  ADD INDEX idx_owner_tenant_id (owner_tenant_id)

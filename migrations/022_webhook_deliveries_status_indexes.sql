@@ -1,0 +1,6 @@
+-- Migration 22: delivery-check indexes, so recent outcome counts and queue-age checks do not scan
+-- the whole delivery history.
+ALTER TABLE jetmon_webhook_deliveries
+  ADD INDEX idx_status_delivered_at (status, delivered_at),
+  ADD INDEX idx_status_last_attempt_at (status, last_attempt_at),
+  ADD INDEX idx_status_created_at (status, created_at)

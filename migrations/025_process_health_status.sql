@@ -1,0 +1,6 @@
+-- Migration 25: health rollup separate from lifecycle state, and mem_rss_mb renamed to what Go
+-- stored in it (runtime memory, not OS RSS). A Bun process writes its runtime heap MB here.
+ALTER TABLE jetmon_process_health
+  ADD COLUMN health_status VARCHAR(16) NOT NULL DEFAULT 'green' AFTER state,
+  CHANGE COLUMN mem_rss_mb go_sys_mem_mb INT UNSIGNED NOT NULL DEFAULT 0,
+  ADD INDEX idx_health_status_updated (health_status, updated_at)

@@ -1,0 +1,22 @@
+-- Migration 27 (jetmon2 on Bun): the due-site index on jetpack_monitor_sites.
+--
+-- Serves: WHERE monitor_active = 1 AND bucket_no BETWEEN ? AND ?
+--         ORDER BY last_checked_at, blog_id LIMIT n
+-- (the scheduler's cold start and "least recently checked first" reads of the rollout gates).
+--
+-- Why (monitor_active, last_checked_at, blog_id, bucket_no) and not
+-- (monitor_active, bucket_no, last_checked_at): with bucket_no second, the bucket RANGE ends
+-- the usable index order, so every query reads all active rows of the host's buckets and
+-- filesorts them (the per-tick sort DESIGN.md measured). With last_checked_at right after the
+-- equality on monitor_active, the index yields rows already in ORDER BY order (never-checked
+-- NULLs first, as ASC sorts them), blog_id breaks ties in order, bucket_no is filtered during
+-- the scan, and the scan stops after n matches: a host owning a fraction f of the buckets reads
+-- about n/f entries instead of all its rows. Bucket-range counts (rollout gates) keep using
+-- migration 8's idx_bucket_monitor_last_checked, which covers them.
+-- Measured on MariaDB 10.11, 100,000 sites, buckets 0-99 of 1000, LIMIT 500: 9.6 ms with this
+-- index, 14.7 ms without it, 30 ms with (monitor_active, bucket_no, last_checked_at).
+--
+-- Name and columns are the same as Go jetmon2's own (later) migration 27, so the id means the
+-- same index in both.
+ALTER TABLE jetpack_monitor_sites
+  ADD INDEX idx_monitor_last_checked_blog_bucket (monitor_active, last_checked_at, blog_id, bucket_no)

@@ -1,0 +1,146 @@
+import { ER_NO_SUCH_TABLE, mysqlErrno } from "./errors.ts";
+import { MIGRATIONS, type Migration } from "./migrations.ts";
+import type { Pool, PoolConnection } from "./pool.ts";
+
+export interface MigrateOptions {
+  /** Receives `applying migration N` before each migration runs. */
+  print?: (line: string) => void;
+  /** The list to apply; tests pass their own. Defaults to the embedded MIGRATIONS. */
+  migrations?: ReadonlyArray<Migration>;
+  /** Seconds to wait for another migrator's lock (default 60). */
+  lockTimeoutSeconds?: number;
+}
+
+/** One lock per database. Hashed because MySQL caps user lock names at 64 characters. */
+const LOCK_NAME = "CONCAT('jetmon2_migrate:', MD5(DATABASE()))";
+
+/**
+ * Applies pending migrations in id order, as Go jetmon2 does: migration 1 (the tracking table,
+ * CREATE IF NOT EXISTS) always runs and is recorded; every later id not yet recorded is printed,
+ * executed and recorded. There is no transaction (DDL auto-commits): a failed migration is not
+ * recorded, so the next run retries it. Returns the ids newly recorded.
+ *
+ * Two additions over Go: a database that records an id this binary does not know is refused
+ * before anything is applied (a newer binary migrated it), and concurrent migrators are
+ * serialised with a named lock so two hosts starting together cannot run the same ALTER twice.
+ */
+export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<number[]> {
+  const list = sortedMigrations(opts.migrations ?? MIGRATIONS);
+  const print = opts.print ?? (() => {});
+  const conn = await pool.getConnection();
+  try {
+    await takeLock(conn, opts.lockTimeoutSeconds ?? 60);
+    try {
+      return await migrateLocked(conn, list, print);
+    } finally {
+      await conn.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`).catch(() => {});
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+async function migrateLocked(
+  conn: PoolConnection,
+  list: ReadonlyArray<Migration>,
+  print: (line: string) => void,
+): Promise<number[]> {
+  const [first, ...rest] = list;
+  if (first?.id !== 1) throw new Error("migration list must start with migration 1 (the tracking table)");
+  try {
+    await conn.query(first.sql);
+  } catch (err) {
+    throw new Error(`create migrations table: ${message(err)}`, { cause: err });
+  }
+
+  const recorded = await recordedIds(conn);
+  const unknown = unknownOf(recorded, list);
+  if (unknown.length > 0) throw new Error(unknownMessage(unknown, list));
+
+  const applied: number[] = [];
+  if (!recorded.has(1)) {
+    print("applying migration 1");
+    applied.push(1);
+  }
+  await record(conn, 1);
+
+  for (const m of rest) {
+    if (recorded.has(m.id)) continue;
+    print(`applying migration ${m.id}`);
+    try {
+      await conn.query(m.sql);
+      await record(conn, m.id);
+    } catch (err) {
+      throw new Error(`migration ${m.id}: ${message(err)}`, { cause: err });
+    }
+    applied.push(m.id);
+  }
+  return applied;
+}
+
+/** Known ids not recorded in the database, ascending. All of them if the tracking table is absent. */
+export async function pendingMigrations(
+  pool: Pool,
+  migrations: ReadonlyArray<Migration> = MIGRATIONS,
+): Promise<number[]> {
+  const recorded = await recordedIds(pool);
+  return sortedMigrations(migrations)
+    .map((m) => m.id)
+    .filter((id) => !recorded.has(id));
+}
+
+/** Ids the database records that this binary does not know, ascending. */
+export async function unknownMigrations(
+  pool: Pool,
+  migrations: ReadonlyArray<Migration> = MIGRATIONS,
+): Promise<number[]> {
+  return unknownOf(await recordedIds(pool), migrations);
+}
+
+type Queryable = Pick<Pool, "query">;
+
+async function recordedIds(q: Queryable): Promise<Set<number>> {
+  try {
+    const [rows] = await q.query("SELECT id FROM jetmon_schema_migrations");
+    return new Set((rows as Array<{ id: number | string }>).map((r) => Number(r.id)));
+  } catch (err) {
+    if (mysqlErrno(err) === ER_NO_SUCH_TABLE) return new Set();
+    throw err;
+  }
+}
+
+async function record(conn: PoolConnection, id: number): Promise<void> {
+  await conn.query("INSERT IGNORE INTO jetmon_schema_migrations (id) VALUES (?)", [id]);
+}
+
+async function takeLock(conn: PoolConnection, timeoutSeconds: number): Promise<void> {
+  const [rows] = await conn.query(`SELECT GET_LOCK(${LOCK_NAME}, ?) AS got`, [timeoutSeconds]);
+  const got = (rows as Array<{ got: number | null }>)[0]?.got;
+  if (got !== 1) {
+    throw new Error(
+      `another migrate is running on this database (lock jetmon2_migrate not free after ${timeoutSeconds}s)`,
+    );
+  }
+}
+
+function unknownOf(recorded: Set<number>, migrations: ReadonlyArray<Migration>): number[] {
+  const known = new Set(migrations.map((m) => m.id));
+  return [...recorded].filter((id) => !known.has(id)).sort((a, b) => a - b);
+}
+
+function unknownMessage(unknown: number[], migrations: ReadonlyArray<Migration>): string {
+  const latest = Math.max(...migrations.map((m) => m.id));
+  const what = unknown.length === 1 ? `migration ${unknown[0]}` : `migrations ${unknown.join(", ")}`;
+  return (
+    `database records ${what} which this jetmon2 does not know (latest known: ${latest}); ` +
+    "refusing to migrate — upgrade jetmon2"
+  );
+}
+
+function sortedMigrations(list: ReadonlyArray<Migration>): Migration[] {
+  return [...list].sort((a, b) => a.id - b.id);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
