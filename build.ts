@@ -23,7 +23,8 @@ export async function build(opts: { hostOnly?: boolean; outdir?: string } = {}):
     JETMON_BUILD_DATE: JSON.stringify(new Date().toISOString().replace(/\.\d+Z$/, "Z")),
   };
   const jobs: { outfile: string; target?: string }[] = [{ outfile: `${outdir}/jetmon2` }];
-  if (!opts.hostOnly) for (const t of TARGETS) jobs.push({ outfile: `${outdir}/jetmon2-${t}`, target: `bun-${t}` });
+  if (!opts.hostOnly)
+    for (const t of TARGETS) jobs.push({ outfile: `${outdir}/jetmon2-${t}`, target: `bun-${t}` });
   const built: string[] = [];
   for (const job of jobs) {
     const result = await Bun.build({

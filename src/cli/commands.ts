@@ -40,13 +40,17 @@ export const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<
     summary: "ask the running monitor (pid file) to reload its config",
     load: () => import("./control.ts").then((m) => m.reloadCommand),
   },
-  version: { summary: "print version, commit and build date", load: async () => (await import("./version.ts")).versionCommand },
+  version: {
+    summary: "print version, commit and build date",
+    load: async () => (await import("./version.ts")).versionCommand,
+  },
   "delivery-check": {
     summary: "read-only report of the webhook and alert delivery queues",
     load: () => import("./delivery-check.ts").then((m) => m.deliveryCheckCommand),
   },
   rollout: {
-    summary: "rollout gates: state-report, host-preflight, cutover-check, activity-check, rollback-check, projection-drift, static-plan-check",
+    summary:
+      "rollout gates: state-report, host-preflight, cutover-check, activity-check, rollback-check, projection-drift, static-plan-check",
     load: () => import("./rollout.ts").then((m) => m.rolloutCommand),
   },
 };

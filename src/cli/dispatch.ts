@@ -8,7 +8,10 @@ export interface Invocation {
 }
 
 /** Removes `--config PATH` / `--config=PATH` wherever it appears (every mode and subcommand accepts it). */
-export function takeConfigFlag(argv: string[], env: Record<string, string | undefined>): { path: string; rest: string[] } {
+export function takeConfigFlag(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): { path: string; rest: string[] } {
   const rest: string[] = [];
   let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -34,7 +37,13 @@ export async function resolveCommand(
   io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
 ): Promise<{ command: Command; ctx: CliContext; name: string } | { help: true }> {
   const { path, rest } = takeConfigFlag(argv, io.env);
-  const ctx = (args: string[]): CliContext => ({ args, configPath: path, env: io.env, out: io.out, err: io.err });
+  const ctx = (args: string[]): CliContext => ({
+    args,
+    configPath: path,
+    env: io.env,
+    out: io.out,
+    err: io.err,
+  });
   const first = rest[0];
   if (first === "--help" || first === "-h" || first === "help") return { help: true };
   if (first === undefined) return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor" };

@@ -1,0 +1,166 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CliContext } from "../../src/cli/context.ts";
+import { drainCommand, makeDrainCommand, reloadCommand, statusCommand } from "../../src/cli/control.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "jetmon2-control-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ctx(args: string[], env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const c: CliContext = {
+    args,
+    configPath: join(dir, "absent.json"),
+    env,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  };
+  return { c, out, err };
+}
+
+/** A real process standing in for the monitor: SIGHUP is survived, SIGINT exits unless told to ignore it. */
+function fakeMonitor(opts: { ignoreInt?: boolean } = {}) {
+  const script = `
+    process.on("SIGHUP", () => console.log("hup"));
+    process.on("SIGINT", () => { ${opts.ignoreInt ? "" : "process.exit(0);"} });
+    console.log("ready");
+    setInterval(() => {}, 1000);
+  `;
+  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe" });
+  return proc;
+}
+
+async function ready(proc: ReturnType<typeof fakeMonitor>) {
+  const reader = proc.stdout.getReader();
+  const { value } = await reader.read();
+  expect(new TextDecoder().decode(value)).toContain("ready");
+  reader.releaseLock();
+}
+
+function pidFile(content: string): string {
+  const p = join(dir, `pid-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("drain", () => {
+  it("signals a live monitor and waits for it to exit", async () => {
+    const proc = fakeMonitor();
+    await ready(proc);
+    const { c, out, err } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}\n`) });
+    expect(await drainCommand(c)).toBe(0);
+    expect(out).toEqual([
+      `SIGINT sent to pid ${proc.pid} — jetmon2 will drain and exit`,
+      `pid ${proc.pid} exited`,
+    ]);
+    expect(err).toEqual([]);
+    expect(await proc.exited).toBe(0);
+  });
+
+  it("reports a process that did not react within --wait", async () => {
+    const proc = fakeMonitor({ ignoreInt: true });
+    await ready(proc);
+    try {
+      const { c, err } = ctx(["--wait=300ms"], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
+      expect(await makeDrainCommand()(c)).toBe(1);
+      expect(err).toEqual([`drain: pid ${proc.pid} still running after 0.3s; check its log for "drain"`]);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it.each([
+    [
+      "missing",
+      () => join(dir, "nope.pid"),
+      /^drain: read pid file .*nope\.pid: .* \(is jetmon2 running\?\)$/,
+    ],
+    ["garbage", () => pidFile("abc"), /^drain: invalid pid in /],
+    ["zero", () => pidFile("0\n"), /^drain: invalid pid in /],
+  ])("refuses a %s pid file without signalling anything", async (_name, path, message) => {
+    const { c, out, err } = ctx([], { JETMON_PID_FILE: path() });
+    expect(await drainCommand(c)).toBe(1);
+    expect(out).toEqual([]);
+    expect(err[0]).toMatch(message);
+  });
+
+  it("reports a stale pid file (the process is gone)", async () => {
+    const proc = Bun.spawn([process.execPath, "-e", "0"]);
+    await proc.exited;
+    const path = pidFile(`${proc.pid}\n`);
+    const { c, err } = ctx([], { JETMON_PID_FILE: path });
+    expect(await drainCommand(c)).toBe(1);
+    expect(err).toEqual([
+      `drain: stale pid file ${path}: pid ${proc.pid} is not running (jetmon2 exited without cleanup; remove the file)`,
+    ]);
+  });
+
+  it("rejects unknown flags as a usage error", async () => {
+    const { c } = ctx(["--now"], { JETMON_PID_FILE: pidFile("1") });
+    await expect(drainCommand(c)).rejects.toThrow('unknown argument "--now"');
+  });
+});
+
+describe("reload", () => {
+  it("sends SIGHUP to a live monitor that survives it", async () => {
+    const proc = fakeMonitor();
+    await ready(proc);
+    try {
+      const { c, out } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
+      expect(await reloadCommand(c)).toBe(0);
+      expect(out).toEqual([`SIGHUP sent to pid ${proc.pid}`]);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("reports a process that died of SIGHUP", async () => {
+    const proc = Bun.spawn([process.execPath, "-e", "console.log('ready'); setInterval(() => {}, 1000)"], {
+      stdout: "pipe",
+    });
+    await ready(proc);
+    const { c, err } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
+    expect(await reloadCommand(c)).toBe(1);
+    expect(err).toEqual([
+      `reload: pid ${proc.pid} exited after SIGHUP; it was not a running jetmon2 monitor`,
+    ]);
+  });
+});
+
+describe("status", () => {
+  it("prints the dashboard's /api/state body", async () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) =>
+        new URL(req.url).pathname === "/api/state"
+          ? Response.json({ bucket_min: 0 })
+          : new Response("", { status: 404 }),
+    });
+    try {
+      const { c, out, err } = ctx([], {
+        DASHBOARD_HOST: "127.0.0.1",
+        DASHBOARD_PORT: String(server.port),
+        JETMON_PID_FILE: join(dir, "none.pid"),
+      });
+      expect(await statusCommand(c)).toBe(0);
+      expect(out).toEqual(['{"bucket_min":0}']);
+      expect(err[0]).toMatch(/^status: warning: read pid file/);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it("fails clearly when nothing listens", async () => {
+    const { c, err } = ctx([], {
+      DASHBOARD_HOST: "127.0.0.1",
+      DASHBOARD_PORT: "1",
+      JETMON_PID_FILE: join(dir, "x.pid"),
+    });
+    expect(await statusCommand(c)).toBe(1);
+    expect(err[0]).toStartWith("status: http://127.0.0.1:1/api/state: ");
+  });
+});
