@@ -1,0 +1,76 @@
+import type { Db } from "../db/client.ts";
+
+/** A drizzle transaction on `Db`. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * Where event-store functions run. Given a `Db`, each call is its own transaction; given a
+ * `Tx`, it joins the caller's transaction (as a savepoint), so a caller can group an event
+ * change with its own writes and have all of them commit or roll back together.
+ */
+export type DbOrTx = Db | Tx;
+
+/** Runs `fn` in a transaction on `db` (a savepoint when `db` is already a transaction). */
+export function inTransaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return (db as Db).transaction(fn);
+}
+
+/**
+ * The legacy `jetpack_monitor_sites` projection (LEGACY_STATUS_PROJECTION_ENABLE). When
+ * `enabled`, the mutation also writes `site_status` and `last_status_change = changedAt`
+ * (whole seconds, UTC) in its transaction.
+ */
+export interface LegacyProjection {
+  enabled: boolean;
+  changedAt: Date;
+}
+
+export interface ProjectionOptions {
+  project?: LegacyProjection;
+}
+
+/** `(blog_id, endpoint_id, check_type, discriminator)`: at most one open event per identity. */
+export interface EventIdentity {
+  blogId: number;
+  /** 0 or absent is stored as NULL. */
+  endpointId?: number | null;
+  checkType: string;
+  /** "" or absent is stored as NULL. */
+  discriminator?: string | null;
+}
+
+/** An open event as the monitor needs it. */
+export interface OpenEvent {
+  id: number;
+  blogId: number;
+  endpointId: number | null;
+  checkType: string;
+  discriminator: string | null;
+  severity: number;
+  state: string;
+  startedAt: Date;
+}
+
+/** A full `jetmon_events` row. */
+export interface EventRow extends OpenEvent {
+  endedAt: Date | null;
+  resolutionReason: string | null;
+  causeEventId: number | null;
+  metadata: unknown;
+  updatedAt: Date;
+}
+
+/** A `jetmon_event_transitions` row. */
+export interface TransitionRow {
+  id: number;
+  eventId: number;
+  blogId: number;
+  severityBefore: number | null;
+  severityAfter: number | null;
+  stateBefore: string | null;
+  stateAfter: string | null;
+  reason: string;
+  source: string;
+  metadata: unknown;
+  changedAt: Date;
+}
