@@ -1,3 +1,4 @@
+import { resolveConfigPath } from "../config/resolve.ts";
 import { MODES, SUBCOMMANDS, usage } from "./commands.ts";
 import { type CliContext, type Command, UsageError } from "./context.ts";
 
@@ -7,36 +8,12 @@ export interface Invocation {
   ctx: CliContext;
 }
 
-/** Removes `--config PATH` / `--config=PATH` wherever it appears (every mode and subcommand accepts it). */
-export function takeConfigFlag(
-  argv: string[],
-  env: Record<string, string | undefined>,
-): { path: string; rest: string[] } {
-  const rest: string[] = [];
-  let path: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--config" || a === "-config") {
-      const v = argv[i + 1];
-      if (v === undefined || v === "") throw new UsageError("flag needs an argument: --config");
-      path = v;
-      i++;
-    } else if (a.startsWith("--config=") || a.startsWith("-config=")) {
-      path = a.slice(a.indexOf("=") + 1);
-      if (path === "") throw new UsageError("flag needs an argument: --config");
-    } else {
-      rest.push(a);
-    }
-  }
-  return { path: path ?? (env.JETMON_CONFIG || "config/config.json"), rest };
-}
-
 /** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */
 export async function resolveCommand(
   argv: string[],
   io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
 ): Promise<{ command: Command; ctx: CliContext; name: string } | { help: true }> {
-  const { path, rest } = takeConfigFlag(argv, io.env);
+  const { path, argv: rest } = resolveConfigPath(argv, io.env);
   const ctx = (args: string[]): CliContext => ({
     args,
     configPath: path,

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { dbSettingsFromEnv } from "../config/db-env.ts";
+import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { migrate } from "../db/migrate.ts";
-import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { connectWithRetry, createPool, type DbSettings, type Pool } from "../db/pool.ts";
 import { type Command, UsageError } from "./context.ts";
 
 export interface MigrateCommandDeps {
@@ -21,8 +23,7 @@ export function makeMigrateCommand(deps: MigrateCommandDeps = {}): Command {
       throw new UsageError(`migrate takes no arguments, got ${JSON.stringify(ctx.args)}`);
     let pool: Pool | undefined;
     try {
-      // TODO(config): take the file's DB settings too once src/config exposes them; env wins either way.
-      const settings = dbSettingsFromEnv(ctx.env);
+      const settings = migrateDbSettings(ctx);
       pool = createPool(settings, { connectionLimit: 2 });
       await connectWithRetry(pool, deps.attempts ?? 5, {
         sleep: deps.sleep,
@@ -47,4 +48,13 @@ export const migrateCommand: Command = makeMigrateCommand();
 function message(err: unknown): string {
   if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
   return String(err);
+}
+
+/**
+ * The config file's DB_* keys when the file exists (env still wins, as everywhere), else the
+ * environment alone: migrate must work on a host that has no config yet.
+ */
+function migrateDbSettings(ctx: { configPath: string; env: Record<string, string | undefined> }): DbSettings {
+  if (!existsSync(ctx.configPath)) return dbSettingsFromEnv(ctx.env);
+  return dbSettingsFromConfig(loadConfig(ctx.configPath, ctx.env).config);
 }

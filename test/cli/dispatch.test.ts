@@ -1,6 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { UsageError } from "../../src/cli/context.ts";
-import { run, takeConfigFlag } from "../../src/cli/dispatch.ts";
+import { run } from "../../src/cli/dispatch.ts";
 
 async function invoke(argv: string[], env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -45,24 +44,5 @@ describe("dispatch", () => {
     const r = await invoke(["version"]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^jetmon2 \d+\.\d+\.\d+\S* \(commit \S+, built \S+, bun \d+\.\d+\.\d+\)$/);
-  });
-});
-
-describe("takeConfigFlag", () => {
-  it.each([
-    [["--config", "/a.json", "migrate"], {}, "/a.json", ["migrate"]],
-    [["migrate", "--config=/b.json"], {}, "/b.json", ["migrate"]],
-    [["-config", "/c.json"], { JETMON_CONFIG: "/env.json" }, "/c.json", []],
-    [["migrate"], { JETMON_CONFIG: "/env.json" }, "/env.json", ["migrate"]],
-    [["migrate"], { JETMON_CONFIG: "" }, "config/config.json", ["migrate"]],
-    [[], {}, "config/config.json", []],
-  ] as const)("%p with env %p -> %s", (argv, env, path, rest) => {
-    const r = takeConfigFlag([...argv], env);
-    expect(r.path).toBe(path);
-    expect(r.rest).toEqual([...rest]);
-  });
-
-  it("rejects an empty --config=", () => {
-    expect(() => takeConfigFlag(["--config="], {})).toThrow(UsageError);
   });
 });
