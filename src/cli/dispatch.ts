@@ -46,19 +46,26 @@ export async function run(
   argv: string[],
   io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
 ): Promise<number> {
+  let resolved: Awaited<ReturnType<typeof resolveCommand>>;
   try {
-    const r = await resolveCommand(argv, io);
-    if ("help" in r) {
-      io.out(usage());
-      return 0;
-    }
-    return await r.command(r.ctx);
+    resolved = await resolveCommand(argv, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`jetmon2: ${err.message}`);
-      io.err(usage());
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`jetmon2: ${err.message}`);
+    io.err(usage());
+    return 2;
+  }
+  if ("help" in resolved) {
+    io.out(usage());
+    return 0;
+  }
+  try {
+    return await resolved.command(resolved.ctx);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    // The command's own message carries its usage when it has one; the global usage would bury it.
+    io.err(`jetmon2 ${resolved.name}: ${err.message}`);
+    if (!err.message.includes("\n")) io.err("Run 'jetmon2 --help' for usage.");
+    return 2;
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * The real I/O behind the rollout gates: config file, MySQL, clock, hostname, HTTP, systemd,
+ * files. Tests build their own RolloutDeps instead.
+ */
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { createDb } from "../db/client.ts";
+import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import type { RolloutDeps, SystemdVerifyResult } from "../rollout/gate-context.ts";
+import { createRolloutStore } from "../rollout/store.ts";
+import { formatGoSeconds } from "../rollout/time.ts";
+import type { CliContext } from "./context.ts";
+
+/** Go's wording for the OS errors an operator sees here. */
+export function describeError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] };
+  const byCode: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EISDIR: "is a directory",
+    ECONNREFUSED: "connection refused",
+  };
+  if (typeof e?.code === "string" && byCode[e.code]) return byCode[e.code]!;
+  if (typeof e?.message === "string" && e.message !== "") return e.message;
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return describeError(e.errors[0]);
+  if (typeof e?.code === "string") return e.code;
+  return String(err);
+}
+
+const DB_CONNECT_ATTEMPTS = 3;
+
+async function runSystemdVerify(unit: string): Promise<SystemdVerifyResult> {
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = Bun.spawn(["systemd-analyze", "verify", unit], {
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    });
+  } catch {
+    return { output: "", error: 'exec: "systemd-analyze": executable file not found in $PATH' };
+  }
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout as ReadableStream).text(),
+    new Response(proc.stderr as ReadableStream).text(),
+    proc.exited,
+  ]);
+  const output = `${stdout}${stderr}`;
+  return code === 0 ? { output } : { output, error: `exit status ${code}` };
+}
+
+/** Deps for one CLI invocation; `close` ends the pool if one was opened. */
+export function defaultRolloutDeps(ctx: CliContext): RolloutDeps & { close(): Promise<void> } {
+  let config: Config | undefined;
+  let pool: Pool | undefined;
+  const load = () => {
+    config ??= loadConfig(ctx.configPath, ctx.env).config;
+    return config;
+  };
+  return {
+    async loadConfig() {
+      return load();
+    },
+    async openStore() {
+      pool = createPool(dbSettingsFromConfig(load()), { connectionLimit: 2 });
+      await connectWithRetry(pool, DB_CONNECT_ATTEMPTS, {
+        onRetry: (attempt, err) =>
+          ctx.err(
+            `db connect attempt ${attempt} failed: ${describeError(err)}, retrying in ${formatGoSeconds(Math.min(2 ** (attempt - 1), 30))}`,
+          ),
+      }).catch((err: unknown) => {
+        throw new Error(`db connect failed after ${DB_CONNECT_ATTEMPTS} attempts: ${describeError(err)}`);
+      });
+      return createRolloutStore(createDb(pool));
+    },
+    now: () => Date.now(),
+    hostname: () => hostname(),
+    fetch: (url, init) => fetch(url, init),
+    systemdVerify: runSystemdVerify,
+    async readFile(path) {
+      try {
+        return await readFile(path, "utf8");
+      } catch (err) {
+        throw new Error(`open ${path}: ${describeError(err)}`);
+      }
+    },
+    readStdin: () => Bun.stdin.text(),
+    async close() {
+      await pool?.end().catch(() => {});
+    },
+  };
+}
