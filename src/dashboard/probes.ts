@@ -1,0 +1,226 @@
+/**
+ * Dependency probes for the host dashboard and the heartbeat row (reference §4.3, issue 5):
+ * mysql, wpcom, statsd, disk:logs, disk:stats and one entry per veriflier. Every probe is
+ * bounded by `timeoutMs`; all run at once and come back in that fixed order.
+ */
+import { randomBytes } from "node:crypto";
+import { open, rm, stat, statfs } from "node:fs/promises";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { type DependencyHealth, type HealthStatus, rfc3339 } from "../fleethealth/snapshot.ts";
+
+export interface WpcomStatus {
+  circuit_open: boolean;
+  queue_depth: number;
+}
+
+export interface StatsdStatus {
+  /** Last send error, if the client reported one. */
+  last_error?: string;
+}
+
+export interface VeriflierTarget {
+  name?: string;
+  host?: string;
+  /** `port`, falling back to the deprecated `grpc_port`, as configured. */
+  port?: number | string;
+}
+
+export interface FsStats {
+  blocks: number;
+  bavail: number;
+  bsize: number;
+}
+
+export interface ProbeDeps {
+  /** null when the pool is not up. */
+  db: Db | null;
+  /** Circuit and queue of the WPCOM client; null when there is no client. */
+  wpcom: (() => WpcomStatus) | null;
+  /** null when StatsD is not initialised. */
+  statsd: (() => StatsdStatus) | null;
+  /** The log and stats directories (free space and writability). */
+  dirs: { logs: string; stats: string };
+  verifliers: VeriflierTarget[];
+  /** Per-probe bound; default 2000 ms. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Filesystem figures; node:fs statfs unless a test needs a nearly full disk. */
+  statfs?: (dir: string) => Promise<FsStats>;
+}
+
+/** Free-space thresholds (issue 5): amber under 10 %, red under 2 %. */
+export function diskStatus(freeBytes: number, totalBytes: number): HealthStatus {
+  if (!(totalBytes > 0)) return "red";
+  const pct = (freeBytes / totalBytes) * 100;
+  if (pct < 2) return "red";
+  if (pct < 10) return "amber";
+  return "green";
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Resolves with the work's value or rejects `timed out after <n>ms`. */
+async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Entry = Omit<DependencyHealth, "checked_at">;
+
+async function probeMysql(db: Db | null, ms: number): Promise<Entry> {
+  if (!db) return { name: "mysql", status: "red", last_error: "database pool is not initialized" };
+  const started = performance.now();
+  try {
+    await bounded(ms, db.execute(sql`SELECT 1`));
+    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    return {
+      name: "mysql",
+      status: "red",
+      latency_ms: Math.round(performance.now() - started),
+      last_error: message(err),
+    };
+  }
+}
+
+function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
+  if (!get) return { name: "wpcom", status: "red", last_error: "wpcom client is not initialized" };
+  try {
+    const w = get();
+    if (w.circuit_open) {
+      return {
+        name: "wpcom",
+        status: "red",
+        last_error: `circuit open, queued notifications=${w.queue_depth}`,
+      };
+    }
+    if (w.queue_depth > 0) {
+      return { name: "wpcom", status: "amber", last_error: `queued notifications=${w.queue_depth}` };
+    }
+    return { name: "wpcom", status: "green" };
+  } catch (err) {
+    return { name: "wpcom", status: "red", last_error: message(err) };
+  }
+}
+
+function probeStatsd(get: ProbeDeps["statsd"]): Entry {
+  if (!get) return { name: "statsd", status: "amber", last_error: "statsd client is not initialized" };
+  try {
+    const s = get();
+    return s.last_error
+      ? { name: "statsd", status: "amber", last_error: s.last_error }
+      : { name: "statsd", status: "green" };
+  } catch (err) {
+    return { name: "statsd", status: "amber", last_error: message(err) };
+  }
+}
+
+async function probeDisk(
+  name: string,
+  dir: string,
+  ms: number,
+  fsStats: (dir: string) => Promise<FsStats>,
+): Promise<Entry> {
+  try {
+    return await bounded(
+      ms,
+      (async (): Promise<Entry> => {
+        const st = await stat(dir);
+        if (!st.isDirectory()) return { name, status: "red", last_error: `${dir} is not a directory` };
+        // Writable: create, close and remove a temp file (reference §4.3).
+        const probe = join(dir, `.jetmon-health-${randomBytes(6).toString("hex")}`);
+        const fh = await open(probe, "wx");
+        await fh.close();
+        await rm(probe, { force: true });
+        const fs = await fsStats(dir);
+        const total = fs.blocks * fs.bsize;
+        const free = fs.bavail * fs.bsize;
+        const status = diskStatus(free, total);
+        if (status === "green") return { name, status };
+        const pct = total > 0 ? ((free / total) * 100).toFixed(1) : "0.0";
+        return { name, status, last_error: `${dir} free space ${pct}% (${gib(free)} of ${gib(total)})` };
+      })(),
+    );
+  } catch (err) {
+    return { name, status: "red", last_error: message(err) };
+  }
+}
+
+async function probeVeriflier(v: VeriflierTarget, ms: number, doFetch: typeof fetch): Promise<Entry> {
+  const host = (v.host ?? "").trim();
+  const port = String(v.port ?? "").trim();
+  const base = `veriflier:${(v.name ?? "").trim() || `${host}:${port}`}`;
+  if (!host || !port) return { name: base, status: "red", last_error: "host or port is not configured" };
+  const started = performance.now();
+  const latency = () => Math.round(performance.now() - started);
+  try {
+    const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    const res = await doFetch(`http://${hostPart}:${port}/status`, { signal: AbortSignal.timeout(ms) });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      return {
+        name: base,
+        status: "red",
+        latency_ms: latency(),
+        last_error: `veriflier status returned ${res.status}`,
+      };
+    }
+    let version = "";
+    try {
+      const body = (await res.json()) as { version?: unknown };
+      if (typeof body?.version === "string") version = body.version;
+    } catch {
+      // The reference ignores an undecodable body: reachable is green.
+    }
+    return { name: version ? `${base} (${version})` : base, status: "green", latency_ms: latency() };
+  } catch (err) {
+    const text =
+      err instanceof Error && err.name === "TimeoutError" ? `timed out after ${ms}ms` : message(err);
+    return { name: base, status: "red", latency_ms: latency(), last_error: text };
+  }
+}
+
+/** Runs every probe; each entry carries the same `checked_at` (the time the round began). */
+export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHealth[]> {
+  const ms = deps.timeoutMs ?? 2000;
+  const checkedAt = rfc3339(new Date((deps.now ?? Date.now)()));
+  const fsStats = deps.statfs ?? ((dir: string) => statfs(dir));
+  const doFetch = deps.fetch ?? fetch;
+  const verifliers: Promise<Entry>[] =
+    deps.verifliers.length === 0
+      ? [Promise.resolve({ name: "verifliers", status: "amber", last_error: "no verifliers configured" })]
+      : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
+  const entries = await Promise.all([
+    probeMysql(deps.db, ms),
+    probeWpcom(deps.wpcom),
+    probeStatsd(deps.statsd),
+    probeDisk("disk:logs", deps.dirs.logs, ms, fsStats),
+    probeDisk("disk:stats", deps.dirs.stats, ms, fsStats),
+    ...verifliers,
+  ]);
+  return entries.map((e) => {
+    const out: DependencyHealth = { name: e.name, status: e.status } as DependencyHealth;
+    if (e.latency_ms) out.latency_ms = e.latency_ms;
+    if (e.last_error) out.last_error = e.last_error;
+    out.checked_at = checkedAt;
+    return out;
+  });
+}

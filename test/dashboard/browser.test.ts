@@ -1,0 +1,176 @@
+/**
+ * The page in a real browser: Debian's chromium driven by playwright-core. Skipped, with a
+ * message, only when chromium is not installed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { createDashboardApp, type RunningDashboard, startDashboard } from "../../src/dashboard/app.ts";
+import { rolloutCommands } from "../../src/dashboard/commands.ts";
+import { DashboardHub } from "../../src/dashboard/hub.ts";
+import type { HostHealth, HostState } from "../../src/dashboard/state.ts";
+import { silentLogger } from "../../src/log.ts";
+
+const CHROMIUM = process.env.JETMON_CHROMIUM || "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`SKIP dashboard browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
+}
+
+const NOW = () => new Date().toISOString();
+let state: Partial<HostState> | null = null;
+let health: HostHealth | null = null;
+const hub = new DashboardHub();
+const app = createDashboardApp({
+  getState: () => state,
+  getHealth: () => health,
+  commands: () => rolloutCommands({ pinned: { min: 0, max: 99 }, bucketTotal: 1000 }),
+  events: hub,
+  log: silentLogger,
+});
+
+function publish(s: Partial<HostState>) {
+  state = { hostname: "jetmon-v2-a", updated_at: NOW(), ...s };
+  hub.publish(state as HostState);
+}
+
+const baseState: Partial<HostState> = {
+  worker_count: 24,
+  active_checks: 3,
+  queue_depth: 12,
+  retry_queue_size: 1,
+  sites_per_sec: 173,
+  round_duration_ms: 8500,
+  bucket_min: 0,
+  bucket_max: 99,
+  bucket_ownership: "pinned range=0-99",
+  bucket_total: 1000,
+  go_sys_mem_mb: 91,
+  rss_mem_mb: 120,
+  legacy_status_projection_enabled: true,
+  delivery_workers_enabled: true,
+  delivery_config_eligible: true,
+  delivery_owner_host: "jetmon-v2-a",
+};
+
+const greenHealth = (): HostHealth => [
+  { name: "mysql", status: "green", latency_ms: 2, checked_at: NOW() },
+  { name: "wpcom", status: "green", checked_at: NOW() },
+];
+
+let server: RunningDashboard | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let userDataDir = "";
+
+describe.skipIf(!haveChromium)("host dashboard page in headless chromium", () => {
+  beforeAll(async () => {
+    publish(baseState);
+    health = greenHealth();
+    server = startDashboard({ bindAddr: "127.0.0.1", port: 0, app });
+    userDataDir = mkdtempSync(join(tmpdir(), "jetmon-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.stop();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, as the operator sees it
+  const text = (sel: string) => page.locator(sel).innerText();
+  const until = async (what: string, cond: () => Promise<boolean>) => {
+    for (let i = 0; i < 200; i++) {
+      if (await cond()) return;
+      await Bun.sleep(50);
+    }
+    throw new Error(`gave up waiting for ${what}`);
+  };
+
+  test("loads; the pill shows the server's summary status", async () => {
+    await page.goto(`http://127.0.0.1:${server!.port}/`);
+    expect(await page.title()).toBe("Jetmon 2 - Host Dashboard");
+    await until("the first summary", async () => (await text("#summary-pill")).toLowerCase() === "green");
+    expect(await page.locator("#summary-pill").getAttribute("class")).toBe("pill green");
+    expect(await text("#summary-title")).toBe("host checks are green");
+    expect(await text("#summary-detail")).toBe("dependencies green=2 amber=0 red=0");
+    expect(await text("#workers")).toBe("24");
+    expect(await text("#round")).toBe("8.5s");
+    expect(await text("#buckets")).toBe("0-99");
+    expect(await text("#go-sys")).toBe("91MB");
+    expect(await text("#rss-mem")).toBe("120MB");
+    expect(await text("#delivery-eligible")).toBe("eligible");
+    expect(await text("#wpcom")).toBe("closed");
+    expect(await text("#uncovered")).toBe("none");
+    expect(await text("#cutover")).toBe("./jetmon2 rollout cutover-check --since=15m");
+    expect(await text("#host")).toBe("host: jetmon-v2-a");
+    expect(await text("#health")).toContain("mysql: green 2ms");
+    await until("the stream to be live", async () => (await text("#stream")) === "stream: live");
+  });
+
+  test("an SSE update changes a figure", async () => {
+    publish({ ...baseState, worker_count: 42, sites_per_sec: 999 });
+    await until("the new worker count", async () => (await text("#workers")) === "42");
+    expect(await text("#sps")).toBe("999");
+  });
+
+  test("a red dependency appears in the issues list and turns the pill red", async () => {
+    health = [
+      ...greenHealth(),
+      { name: "statsd", status: "red", last_error: "EHOSTUNREACH", checked_at: NOW() },
+    ];
+    publish({ ...baseState, worker_count: 43 });
+    await until("the red pill", async () => (await text("#summary-pill")).toLowerCase() === "red");
+    expect(await text("#summary-issues")).toContain("statsd red: EHOSTUNREACH");
+    expect(await page.locator("#summary-issues li.red").count()).toBe(1);
+    expect(await text("#health")).toContain("statsd: red - EHOSTUNREACH");
+  });
+
+  test("uncovered buckets show red", async () => {
+    publish({ ...baseState, uncovered_buckets: 500, uncovered_bucket_ranges: "500-999" });
+    await until("the coverage issue", async () =>
+      (await text("#summary-issues")).includes("buckets red: 500 of 1000"),
+    );
+    expect(await text("#uncovered")).toBe("500 (500-999)");
+  });
+
+  test("shows when the stream is lost and reconnects", async () => {
+    const port = server!.port;
+    await server!.stop();
+    await until("the lost-stream notice", async () => (await text("#stream")).startsWith("stream lost"));
+    server = startDashboard({ bindAddr: "127.0.0.1", port, app });
+    await until("the stream to come back", async () => (await text("#stream")) === "stream: live");
+    publish({ ...baseState, worker_count: 77 });
+    await until("an update after reconnecting", async () => (await text("#workers")) === "77");
+  });
+
+  test("readable on a phone and on a 1080p screen: no horizontal scrolling", async () => {
+    for (const size of [
+      { width: 375, height: 740 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+  });
+});
