@@ -1,0 +1,274 @@
+/**
+ * The read-only delivery queue report behind `jetmon2 delivery-check` (reference §1.8): per
+ * table counts of pending, due, future-retry, recently delivered, abandoned and failed rows,
+ * the oldest ages, and the thresholds an operator or a systemd gate sets on them.
+ */
+import { sql } from "drizzle-orm";
+import { parseGoDuration, parseRfc3339, rfc3339, rfc3339Nano } from "../rollout/time.ts";
+import { dbTime, type Executor, queryRows } from "./db-util.ts";
+import type { OwnerDecision } from "./ownership.ts";
+
+export type QueueKind = "webhook" | "alert";
+
+export interface QueueSummary {
+  kind: string;
+  pending: number;
+  due_now: number;
+  future_retry: number;
+  delivered_since: number;
+  abandoned_since: number;
+  failed_since: number;
+  oldest_pending_age_sec: number;
+  oldest_due_age_sec: number;
+}
+
+const TABLES: Record<string, string> = {
+  webhook: "jetmon_webhook_deliveries",
+  alert: "jetmon_alert_deliveries",
+};
+
+function tableFor(kind: string): string {
+  const t = TABLES[kind];
+  if (!t) throw new Error(`unsupported delivery table "${kind}"`);
+  return t;
+}
+
+async function countAge(ex: Executor, q: ReturnType<typeof sql>, prefix: string): Promise<[number, number]> {
+  try {
+    const [r] = await queryRows<{ n: number | string; age: number | string | null }>(ex, q);
+    return [Number(r?.n ?? 0), Math.max(0, Number(r?.age ?? 0))];
+  } catch (err) {
+    throw new Error(`${prefix}: ${(err as Error).message}`);
+  }
+}
+
+/** Rows of `status` that reached it since `cutoff`: by last attempt, or by creation if never attempted. */
+export async function countTerminal(
+  ex: Executor,
+  kind: string,
+  status: string,
+  cutoff: number,
+): Promise<number> {
+  const table = sql.raw(tableFor(kind));
+  if (status !== "abandoned" && status !== "failed")
+    throw new Error(`unsupported terminal status "${status}"`);
+  const c = dbTime(cutoff);
+  const [a] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = ${status} AND last_attempt_at >= ${c}`,
+    `${kind} ${status} summary`,
+  );
+  const [b] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = ${status} AND last_attempt_at IS NULL AND created_at >= ${c}`,
+    `${kind} ${status} summary`,
+  );
+  return a + b;
+}
+
+export async function summarizeQueue(
+  ex: Executor,
+  kind: string,
+  now: number,
+  cutoff: number,
+): Promise<QueueSummary> {
+  const table = sql.raw(tableFor(kind));
+  const n = dbTime(now);
+  const due = sql`status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ${n})`;
+  const [pending, oldestPending] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), ${n}), 0) AS age
+        FROM ${table} WHERE status = 'pending'`,
+    `${kind} pending delivery summary`,
+  );
+  const [dueNow, oldestDue] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, COALESCE(TIMESTAMPDIFF(SECOND, MIN(COALESCE(next_attempt_at, created_at)), ${n}), 0) AS age
+        FROM ${table} WHERE ${due}`,
+    `${kind} due delivery summary`,
+  );
+  const [future] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = 'pending' AND next_attempt_at > ${n}`,
+    `${kind} future delivery summary`,
+  );
+  const [delivered] = await countAge(
+    ex,
+    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = 'delivered' AND delivered_at >= ${dbTime(cutoff)}`,
+    `${kind} delivered summary`,
+  );
+  return {
+    kind,
+    pending,
+    due_now: dueNow,
+    future_retry: future,
+    delivered_since: delivered,
+    abandoned_since: await countTerminal(ex, kind, "abandoned", cutoff),
+    failed_since: await countTerminal(ex, kind, "failed", cutoff),
+    oldest_pending_age_sec: oldestPending,
+    oldest_due_age_sec: oldestDue,
+  };
+}
+
+/** Sums the counts and keeps the largest ages. */
+export function totalOf(rows: readonly QueueSummary[]): QueueSummary {
+  const t: QueueSummary = {
+    kind: "total",
+    pending: 0,
+    due_now: 0,
+    future_retry: 0,
+    delivered_since: 0,
+    abandoned_since: 0,
+    failed_since: 0,
+    oldest_pending_age_sec: 0,
+    oldest_due_age_sec: 0,
+  };
+  for (const r of rows) {
+    t.pending += r.pending;
+    t.due_now += r.due_now;
+    t.future_retry += r.future_retry;
+    t.delivered_since += r.delivered_since;
+    t.abandoned_since += r.abandoned_since;
+    t.failed_since += r.failed_since;
+    t.oldest_pending_age_sec = Math.max(t.oldest_pending_age_sec, r.oldest_pending_age_sec);
+    t.oldest_due_age_sec = Math.max(t.oldest_due_age_sec, r.oldest_due_age_sec);
+  }
+  return t;
+}
+
+export interface ReportLimits {
+  /** -1 turns a limit off. */
+  maxPending: number;
+  maxDue: number;
+  maxAbandoned: number;
+  maxFailed: number;
+  requireRecentDelivery: boolean;
+  requireRecentWebhookDelivery: boolean;
+  requireRecentAlertDelivery: boolean;
+}
+
+export const NO_LIMITS: ReportLimits = {
+  maxPending: -1,
+  maxDue: -1,
+  maxAbandoned: -1,
+  maxFailed: -1,
+  requireRecentDelivery: false,
+  requireRecentWebhookDelivery: false,
+  requireRecentAlertDelivery: false,
+};
+
+/** The failures, in the reference order; empty means ok. `since` is the cutoff as RFC3339. */
+export function reportFailures(tables: readonly QueueSummary[], l: ReportLimits, since: string): string[] {
+  const t = totalOf(tables);
+  const byKind = (k: string) => tables.find((r) => r.kind === k);
+  const out: string[] = [];
+  const over = (m: number, n: number) => m >= 0 && n > m;
+  if (over(l.maxPending, t.pending))
+    out.push(`pending deliveries total=${t.pending} exceeds max-pending=${l.maxPending}`);
+  if (over(l.maxDue, t.due_now)) out.push(`due deliveries total=${t.due_now} exceeds max-due=${l.maxDue}`);
+  if (over(l.maxAbandoned, t.abandoned_since)) {
+    out.push(
+      `abandoned deliveries since ${since} total=${t.abandoned_since} exceeds max-abandoned=${l.maxAbandoned}`,
+    );
+  }
+  if (over(l.maxFailed, t.failed_since)) {
+    out.push(`failed deliveries since ${since} total=${t.failed_since} exceeds max-failed=${l.maxFailed}`);
+  }
+  if (l.requireRecentDelivery && t.delivered_since === 0) out.push(`no delivered rows since ${since}`);
+  if (l.requireRecentWebhookDelivery && (byKind("webhook")?.delivered_since ?? 0) === 0) {
+    out.push(`no webhook deliveries since ${since}`);
+  }
+  if (l.requireRecentAlertDelivery && (byKind("alert")?.delivered_since ?? 0) === 0) {
+    out.push(`no alert-contact deliveries since ${since}`);
+  }
+  return out;
+}
+
+export interface DeliveryReport {
+  ok: boolean;
+  host: string;
+  generated_at: string;
+  since: string;
+  owner_level: string;
+  owner_message?: string;
+  tables: QueueSummary[];
+  total: QueueSummary;
+  failures?: string[];
+}
+
+export function buildReport(o: {
+  host: string;
+  now: number;
+  cutoff: number;
+  owner: Pick<OwnerDecision, "level" | "message">;
+  tables: QueueSummary[];
+  limits: ReportLimits;
+}): DeliveryReport {
+  const failures = reportFailures(o.tables, o.limits, rfc3339(o.cutoff));
+  // Key order is the JSON field order (reference §1.8); empty optional fields are left out.
+  return {
+    ok: failures.length === 0,
+    host: o.host,
+    generated_at: rfc3339Nano(o.now),
+    since: rfc3339Nano(o.cutoff),
+    owner_level: o.owner.level,
+    ...(o.owner.message ? { owner_message: o.owner.message } : {}),
+    tables: o.tables,
+    total: totalOf(o.tables),
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+}
+
+const COLUMNS: [string, keyof QueueSummary][] = [
+  ["KIND", "kind"],
+  ["PENDING", "pending"],
+  ["DUE_NOW", "due_now"],
+  ["FUTURE_RETRY", "future_retry"],
+  ["DELIVERED_SINCE", "delivered_since"],
+  ["ABANDONED_SINCE", "abandoned_since"],
+  ["FAILED_SINCE", "failed_since"],
+  ["OLDEST_PENDING_SEC", "oldest_pending_age_sec"],
+  ["OLDEST_DUE_SEC", "oldest_due_age_sec"],
+];
+
+/** A left-aligned table, columns two spaces apart (Go's tabwriter with padding 2). */
+export function renderTable(rows: readonly QueueSummary[]): string[] {
+  const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, k]) => String(r[k])))];
+  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2))).join(""));
+}
+
+export function renderText(r: DeliveryReport): string[] {
+  const lines = [
+    `INFO deliverer_host="${r.host}"`,
+    `INFO delivery_check_generated_at=${rfc3339(Date.parse(r.generated_at))}`,
+    `INFO delivery_check_since=${rfc3339(Date.parse(r.since))}`,
+  ];
+  if (r.owner_message) lines.push(`${r.owner_level} ${r.owner_message}`);
+  lines.push(...renderTable([...r.tables, r.total]));
+  if (r.failures?.length) for (const f of r.failures) lines.push(`FAIL ${f}`);
+  else lines.push("PASS delivery_check=ok");
+  return lines;
+}
+
+export function renderJson(r: DeliveryReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+/**
+ * The cutoff for `--since`: a Go duration back from now, or an RFC3339 time not in the future.
+ * Throws with the reference's messages.
+ */
+export function parseSince(raw: string, now: number): number {
+  const s = raw.trim();
+  if (s === "") throw new Error("--since must not be empty");
+  const d = parseGoDuration(s);
+  if (d !== undefined) {
+    if (d <= 0) throw new Error("--since duration must be > 0");
+    return now - d;
+  }
+  const t = parseRfc3339(s);
+  if (t === undefined) throw new Error("--since must be a duration or RFC3339 timestamp");
+  if (t > now) throw new Error("--since timestamp must not be in the future");
+  return t;
+}
