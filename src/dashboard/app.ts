@@ -4,10 +4,12 @@
  * read routes take GET/HEAD only, /events GET only (405 with Allow otherwise).
  */
 import { Elysia, sse } from "elysia";
+import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
 import { dashboardListenHost, formatHostPort } from "./bind.ts";
 import { commandStateFields, type RolloutCommands } from "./commands.ts";
+import { htmlResponse, jsonResponse, textResponse } from "./http.ts";
 import type { DashboardHub, HubClient } from "./hub.ts";
 import pageHtml from "./page.html" with { type: "text" };
 import { completeHostState, type HostHealth, type HostState } from "./state.ts";
@@ -25,36 +27,17 @@ export interface DashboardAppOptions {
   commands?: RolloutCommands | (() => RolloutCommands);
   events: DashboardHub;
   log: Logger;
+  /** When given, the fleet dashboard (/fleet, /api/fleet) is served beside the host page. */
+  fleet?: FleetRoutesOptions;
   /** Gap between SSE keepalive comments (DESIGN.md item 12); default 15 s. */
   keepaliveMs?: number;
 }
 
-const READ_HEADERS: Record<string, string> = {
-  "cache-control": "no-store",
-  "content-security-policy":
-    "default-src 'self'; base-uri 'none'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; " +
-    "object-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
-  "referrer-policy": "no-referrer",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-};
-
-const READ_ROUTES = new Set(["/", "/api/state", "/api/health", "/api/host"]);
+const HOST_ROUTES = ["/", "/api/state", "/api/health", "/api/host"];
 const EVENTS = "/events";
 
-function text(status: number, body: string, extra: Record<string, string> = {}): Response {
-  return new Response(body, {
-    status,
-    headers: { ...READ_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra },
-  });
-}
-
-/** JSON as Go wrote it: one value and a trailing newline. */
-function json(value: unknown): Response {
-  return new Response(`${JSON.stringify(value)}\n`, {
-    headers: { ...READ_HEADERS, "content-type": "application/json" },
-  });
-}
+const text = textResponse;
+const json = jsonResponse;
 
 const encoder = new TextEncoder();
 
@@ -90,13 +73,14 @@ export function createDashboardApp(opts: DashboardAppOptions) {
     }
   }
 
-  return new Elysia()
+  const readRoutes = new Set([...HOST_ROUTES, ...(opts.fleet ? FLEET_PATHS : [])]);
+  const app = new Elysia()
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
       if (path === EVENTS) {
         return request.method === "GET" ? undefined : text(405, "method not allowed\n", { allow: "GET" });
       }
-      if (READ_ROUTES.has(path)) {
+      if (readRoutes.has(path)) {
         return request.method === "GET" || request.method === "HEAD"
           ? undefined
           : text(405, "method not allowed\n", { allow: "GET, HEAD" });
@@ -111,10 +95,7 @@ export function createDashboardApp(opts: DashboardAppOptions) {
       );
       return text(500, "internal server error\n");
     })
-    .get(
-      "/",
-      () => new Response(PAGE, { headers: { ...READ_HEADERS, "content-type": "text/html; charset=utf-8" } }),
-    )
+    .get("/", () => htmlResponse(PAGE))
     .get("/api/state", () => json(present(opts.getState())))
     .get("/api/health", () => json(health()))
     .get("/api/host", () => {
@@ -131,6 +112,7 @@ export function createDashboardApp(opts: DashboardAppOptions) {
       set.headers.connection = "keep-alive";
       return stream(client, request.signal);
     });
+  return opts.fleet ? app.use(createFleetRoutes({ log: opts.log, ...opts.fleet })) : app;
 }
 
 export type DashboardApp = ReturnType<typeof createDashboardApp>;

@@ -1,0 +1,62 @@
+/**
+ * Dependency rollup across every shown process (reference §6.7), so a verifier that three
+ * monitors probe appears once with three counts. Unlike the reference, the ` (<version>)` a
+ * verifier probe appends to its name is folded into `versions`, so one verifier stays one row
+ * whether it answered (with a version) or not (without). Pure.
+ */
+import type { HealthStatus } from "../fleethealth/snapshot.ts";
+import type { DependencyRollup, FleetProcess } from "./types.ts";
+
+const VERSION_SUFFIX = /^(veriflier:.*\S)\s+\(([^()]*)\)$/;
+
+/** `veriflier:a (1.2)` → name `veriflier:a`, version `1.2`; other names pass through trimmed. */
+export function splitDependencyName(raw: string): { name: string; version?: string } {
+  const name = raw.trim() || "unknown";
+  const m = VERSION_SUFFIX.exec(name);
+  return m ? { name: m[1]!, version: m[2]!.trim() || undefined } : { name };
+}
+
+const RANK: Record<HealthStatus, number> = { red: 3, amber: 2, green: 1 };
+
+export function rollupDependencies(processes: readonly FleetProcess[]): DependencyRollup[] {
+  const groups = new Map<string, DependencyRollup & { versionSet: Set<string> }>();
+  for (const p of processes) {
+    for (const d of p.dependency_health ?? []) {
+      const { name, version } = splitDependencyName(d.name);
+      let g = groups.get(name);
+      if (!g) {
+        g = {
+          name,
+          status: "green",
+          red_count: 0,
+          amber_count: 0,
+          green_count: 0,
+          stale_count: 0,
+          versionSet: new Set(),
+        };
+        groups.set(name, g);
+      }
+      if (version) g.versionSet.add(version);
+      if (p.stale) g.stale_count++;
+      if (d.status === "red") {
+        g.red_count++;
+        g.status = "red";
+        if (d.last_error) g.last_error = d.last_error;
+      } else if (d.status === "green") {
+        g.green_count++;
+      } else {
+        // amber, and anything unknown, which counts as amber.
+        g.amber_count++;
+        if (g.status !== "red") g.status = "amber";
+        if (d.status === "amber" && d.last_error && !g.last_error) g.last_error = d.last_error;
+      }
+    }
+  }
+  const out: DependencyRollup[] = [];
+  for (const { versionSet, ...g } of groups.values()) {
+    out.push(versionSet.size > 0 ? { ...g, versions: [...versionSet].sort() } : g);
+  }
+  return out.sort(
+    (a, b) => RANK[b.status] - RANK[a.status] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * The fleet page in a real browser: Debian's chromium driven by playwright-core, reading a
+ * seeded MariaDB through the real routes. Skipped, with a message, only when chromium is absent.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Elysia } from "elysia";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { createFleetRoutes } from "../../src/fleet/routes.ts";
+import { silentLogger } from "../../src/log.ts";
+import { useTestDatabase } from "../support/db.ts";
+import { greenFleet, seedFleet } from "./seed.ts";
+import { NOW } from "./support.ts";
+
+const CHROMIUM = process.env.JETMON_CHROMIUM || "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`SKIP fleet browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
+}
+
+const t = useTestDatabase();
+
+let server: ReturnType<typeof Bun.serve> | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let userDataDir = "";
+let base = "";
+const requested: string[] = [];
+
+describe.skipIf(!haveChromium)("fleet page in headless chromium", () => {
+  beforeAll(async () => {
+    const seed = greenFleet();
+    // host-b went quiet while running (stale → red); the deliverer reports red health.
+    seed.processes = seed.processes.map((p) =>
+      p.host_id === "host-b"
+        ? { ...p, ageSec: 300 }
+        : p.host_id === "host-c"
+          ? {
+              ...p,
+              health_status: "red",
+              dependency_health: [
+                {
+                  name: "mysql",
+                  status: "red",
+                  last_error: "<b>access denied</b>",
+                  checked_at: "2026-04-30T12:00:00Z",
+                },
+              ],
+            }
+          : p,
+    );
+    await seedFleet(t.db, seed);
+    const app = new Elysia()
+      .get(
+        "/",
+        () =>
+          new Response("<!doctype html><title>Jetmon 2 - Host Dashboard</title><p>host page</p>", {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          }),
+      )
+      .use(
+        createFleetRoutes({
+          db: t.db,
+          now: () => NOW,
+          options: { bucketTotal: 10, heartbeatGraceSec: 60 },
+          log: silentLogger,
+        }),
+      );
+    server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => app.handle(req) });
+    base = `http://127.0.0.1:${server.port}`;
+    userDataDir = mkdtempSync(join(tmpdir(), "jetmon-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("request", (r) => requested.push(r.url()));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.stop(true);
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, as the operator sees it
+  const text = (sel: string) => page.locator(sel).innerText();
+  const until = async (what: string, cond: () => Promise<boolean>) => {
+    for (let i = 0; i < 200; i++) {
+      if (await cond()) return;
+      await Bun.sleep(50);
+    }
+    throw new Error(`gave up waiting for ${what}`);
+  };
+
+  test("loads and shows the seeded red processes", async () => {
+    await page.goto(`${base}/fleet`);
+    expect(await page.title()).toBe("Jetmon 2 - Fleet Dashboard");
+    await until("the first snapshot", async () => (await text("#summary-pill")).toLowerCase() === "red");
+    expect(await page.locator("#summary-pill").getAttribute("class")).toBe("pill red");
+    expect(await text("#summary-title")).toBe("fleet has rollout-blocking issues");
+    expect(await text("#summary-next")).toBe(
+      "next: Investigate stale process heartbeats before advancing rollout or relying on fleet status.",
+    );
+    expect(await text("#summary-issues")).toContain("host-b:monitor heartbeat stale age=300s");
+    expect(await page.locator("#summary-issues li.red").count()).toBe(2);
+    expect(await text("#process-count")).toBe("processes: 3");
+    expect(await text("#stale")).toBe("1");
+    expect(await text("#monitors")).toBe("2");
+
+    const first = page.locator("#process-rows tr").first();
+    expect(await first.locator("td").nth(0).textContent()).toBe("host-b:monitor");
+    expect(await first.locator("td").nth(1).textContent()).toBe("green stale");
+    expect(await first.locator("td").nth(1).getAttribute("class")).toBe("red");
+    const second = page.locator("#process-rows tr").nth(1);
+    expect(await second.locator("td").nth(0).textContent()).toBe("host-c:deliverer");
+    expect(await second.locator("td").nth(1).getAttribute("class")).toBe("red");
+    expect(await text("#process-rows")).toContain("rss=90MB go=40MB");
+
+    // Row data is text, never markup.
+    expect(await text("#dependency-rows")).toContain("<b>access denied</b>");
+    expect(await page.locator("#dependency-rows b").count()).toBe(0);
+    expect(await text("#veriflier-rows")).toContain("veriflier:v1");
+    expect(await text("#bucket-rows")).toContain("host-a");
+    expect(await text("#coverage")).toBe("green");
+    expect(await text("#posture-detail")).toBe("delivery owner is constrained to host-a");
+    await until("the fetch status", async () => (await text("#fetch-status")).startsWith("fetch: live"));
+
+    // Everything came from this server: no CDN, no fonts, nothing else.
+    expect(requested.filter((u) => !u.startsWith(base))).toEqual([]);
+  });
+
+  test("shows when the fetch fails, then recovers on the next poll", async () => {
+    await page.route("**/api/fleet", (route) =>
+      route.fulfill({ status: 500, contentType: "text/plain", body: "fleet dashboard query failed\n" }),
+    );
+    await page.reload();
+    await until("the failure", async () => (await text("#summary-title")) === "fleet dashboard unavailable");
+    expect((await text("#summary-pill")).toLowerCase()).toBe("red");
+    expect(await text("#summary-issues")).toBe("HTTP 500: fleet dashboard query failed");
+    expect(await text("#fetch-status")).toStartWith("fetch failed");
+    await page.unroute("**/api/fleet");
+    // The page polls every 5 s, so recovery comes with the next poll.
+    await until("recovery", async () => (await text("#fetch-status")).startsWith("fetch: live"));
+    expect(await text("#summary-title")).toBe("fleet has rollout-blocking issues");
+  }, 20_000);
+
+  test("readable on a phone and on a 1080p screen: no page-wide horizontal scrolling", async () => {
+    for (const size of [
+      { width: 375, height: 740 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+  });
+
+  test("links back to the host page", async () => {
+    await page.click('a[href="/"]');
+    await page.waitForURL(`${base}/`);
+    expect(await page.title()).toBe("Jetmon 2 - Host Dashboard");
+  });
+});
