@@ -15,3 +15,5 @@ for (const m of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g))
 }
 if (passed + failed === 0) failed = 1;
 console.log(`${passed} ${failed}`);
+
+export {};

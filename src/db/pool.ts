@@ -17,27 +17,29 @@ export interface DbSettings {
  * code can branch on whether an UPDATE really changed something.
  */
 export function createPool(s: DbSettings, opts: { connectionLimit?: number } = {}): Pool {
-  return mysql.createPool({
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    password: s.password,
-    database: s.database || undefined,
-    connectionLimit: opts.connectionLimit ?? 10,
-    maxIdle: 5,
-    idleTimeout: 300_000,
-    connectTimeout: 10_000,
-    timezone: "Z",
-    dateStrings: false,
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    multipleStatements: false,
-    flags: ["-FOUND_ROWS"],
-    enableKeepAlive: true,
-  }).on("connection", (conn) => {
-    // mysql2's `timezone` only converts values client-side; the server session must agree.
-    (conn as unknown as { query: (sql: string) => void }).query("SET time_zone = '+00:00'");
-  });
+  return mysql
+    .createPool({
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      database: s.database || undefined,
+      connectionLimit: opts.connectionLimit ?? 10,
+      maxIdle: 5,
+      idleTimeout: 300_000,
+      connectTimeout: 10_000,
+      timezone: "Z",
+      dateStrings: false,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      multipleStatements: false,
+      flags: ["-FOUND_ROWS"],
+      enableKeepAlive: true,
+    })
+    .on("connection", (conn) => {
+      // mysql2's `timezone` only converts values client-side; the server session must agree.
+      (conn as unknown as { query: (sql: string) => void }).query("SET time_zone = '+00:00'");
+    });
 }
 
 /** Pings with retry: waits min(2^i s, 30 s) between attempts (reference §4.1). */
