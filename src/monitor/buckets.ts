@@ -1,0 +1,197 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import { errorText, isRetryableTxError, run, selectRows } from "./sql.ts";
+import {
+  assignBucketRanges,
+  type BucketRange,
+  formatRanges,
+  isEmptyRange,
+  uncoveredRanges,
+} from "./waterfill.ts";
+
+export interface OwnershipConfig {
+  BUCKET_TOTAL: number;
+  BUCKET_TARGET: number;
+  BUCKET_HEARTBEAT_GRACE_SEC: number;
+  /** The effective pinned range (PINNED_BUCKET_* or the legacy BUCKET_NO_*), null in dynamic mode. */
+  pinned: BucketRange | null;
+}
+
+export interface Ownership {
+  mode: "pinned" | "dynamic";
+  range: BucketRange;
+  /** `pinned range=<min>-<max>` or `dynamic jetmon_hosts` (the dashboard/fleet label). */
+  label: string;
+  total: number;
+  /**
+   * Buckets no live active host covers, from jetmon_hosts (dynamic mode). Null in pinned mode,
+   * where pinned hosts keep no rows and coverage is the rollout plan's business.
+   */
+  uncovered: BucketRange[] | null;
+  /** Live active hosts sharing the buckets, this one included (dynamic mode). */
+  hosts: number;
+}
+
+export function ownershipLabel(pinned: BucketRange | null): string {
+  return pinned ? `pinned range=${pinned.min}-${pinned.max}` : "dynamic jetmon_hosts";
+}
+
+interface HostRow {
+  host_id: string;
+  bucket_min: number;
+  bucket_max: number;
+  status: string;
+  fresh: number;
+}
+
+/** The empty range cannot be stored in SMALLINT UNSIGNED columns; (1, 0) stands for it. */
+const STORED_EMPTY = { min: 1, max: 0 };
+
+/**
+ * Claims this host's buckets. Pinned mode reads the range from config and never touches
+ * jetmon_hosts. Dynamic mode runs one transaction: expire peers whose heartbeat is older than
+ * the grace, lock the table's rows, water-fill over the live active hosts, and upsert ONLY this
+ * host's row (heartbeat, range, active). Upstream refreshed every peer's heartbeat there, so a
+ * crashed host never expired (DESIGN.md defect 2); here each host keeps only itself alive.
+ */
+export class BucketOwner {
+  private owned: Ownership | null = null;
+  private hasRow = false;
+  private lastUncoveredText: string | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly hostId: string,
+    private readonly log: Logger,
+  ) {}
+
+  current(): Ownership | null {
+    return this.owned;
+  }
+
+  async claim(cfg: OwnershipConfig): Promise<Ownership> {
+    const prev = this.owned;
+    const next = cfg.pinned ? await this.claimPinned(cfg, cfg.pinned) : await this.claimDynamic(cfg);
+    this.owned = next;
+    if (
+      !prev ||
+      prev.range.min !== next.range.min ||
+      prev.range.max !== next.range.max ||
+      prev.mode !== next.mode
+    ) {
+      this.log.info(
+        { mode: next.mode, bucket_min: next.range.min, bucket_max: next.range.max, hosts: next.hosts },
+        "bucket range claimed",
+      );
+    }
+    this.reportUncovered(next);
+    return next;
+  }
+
+  private async claimPinned(cfg: OwnershipConfig, pinned: BucketRange): Promise<Ownership> {
+    if (this.hasRow) {
+      // Switched from dynamic to pinned by a reload: give the buckets back at once rather than
+      // leaving a row for peers to expire after the grace.
+      await this.release();
+    }
+    return {
+      mode: "pinned",
+      range: pinned,
+      label: ownershipLabel(pinned),
+      total: cfg.BUCKET_TOTAL,
+      uncovered: null,
+      hosts: 1,
+    };
+  }
+
+  private async claimDynamic(cfg: OwnershipConfig): Promise<Ownership> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.claimDynamicOnce(cfg);
+      } catch (err) {
+        if (!isRetryableTxError(err) || attempt >= 5) throw err;
+        this.log.debug({ attempt, err: errorText(err) }, "bucket claim retried after lock conflict");
+        await Bun.sleep(20 * attempt + Math.floor(Math.random() * 30));
+      }
+    }
+  }
+
+  private async claimDynamicOnce(cfg: OwnershipConfig): Promise<Ownership> {
+    const grace = Math.max(1, Math.floor(cfg.BUCKET_HEARTBEAT_GRACE_SEC));
+    const result = await this.db.transaction(async (tx) => {
+      await run(
+        tx,
+        sql`DELETE FROM jetmon_hosts WHERE last_heartbeat < NOW() - INTERVAL ${grace} SECOND AND host_id <> ${this.hostId}`,
+      );
+      const rows = await selectRows<HostRow>(
+        tx,
+        sql`SELECT host_id, bucket_min, bucket_max, status,
+                   (last_heartbeat >= NOW() - INTERVAL ${grace} SECOND) AS fresh
+            FROM jetmon_hosts ORDER BY host_id FOR UPDATE`,
+      );
+      const members = [
+        this.hostId,
+        ...rows.filter((r) => r.status === "active" && r.host_id !== this.hostId).map((r) => r.host_id),
+      ];
+      const assignment = assignBucketRanges(members, cfg.BUCKET_TOTAL, cfg.BUCKET_TARGET);
+      const mine = assignment.get(this.hostId)!;
+      const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
+      await run(
+        tx,
+        sql`INSERT INTO jetmon_hosts (host_id, bucket_min, bucket_max, last_heartbeat, status)
+            VALUES (${this.hostId}, ${stored.min}, ${stored.max}, NOW(), 'active')
+            ON DUPLICATE KEY UPDATE bucket_min = VALUES(bucket_min), bucket_max = VALUES(bucket_max),
+              last_heartbeat = NOW(), status = 'active'`,
+      );
+      // Coverage as the table stands now: this host's new range plus every live active peer's
+      // current row. Peers adopt the new assignment at their next claim, so a short gap or
+      // overlap while hosts join or leave is expected.
+      const covered: BucketRange[] = [mine];
+      for (const r of rows) {
+        if (r.host_id === this.hostId || r.status !== "active" || !Number(r.fresh)) continue;
+        covered.push({ min: Number(r.bucket_min), max: Number(r.bucket_max) });
+      }
+      return { mine, members: members.length, uncovered: uncoveredRanges(covered, cfg.BUCKET_TOTAL) };
+    });
+    this.hasRow = true;
+    return {
+      mode: "dynamic",
+      range: result.mine,
+      label: ownershipLabel(null),
+      total: cfg.BUCKET_TOTAL,
+      uncovered: result.uncovered,
+      hosts: result.members,
+    };
+  }
+
+  private reportUncovered(o: Ownership): void {
+    const text = o.uncovered ? formatRanges(o.uncovered) : "";
+    if (text === this.lastUncoveredText) return;
+    this.lastUncoveredText = text;
+    if (text) {
+      this.log.warn(
+        { uncovered: text, bucket_total: o.total, hosts: o.hosts },
+        "buckets not covered by any live host",
+      );
+    } else if (o.uncovered) {
+      this.log.info({ bucket_total: o.total, hosts: o.hosts }, "all buckets covered");
+    }
+  }
+
+  /** Dynamic mode: marks this host's row draining so peers leave it out of the next water-fill. */
+  async markDraining(): Promise<void> {
+    if (!this.hasRow) return;
+    await run(
+      this.db,
+      sql`UPDATE jetmon_hosts SET status = 'draining', last_heartbeat = NOW() WHERE host_id = ${this.hostId}`,
+    );
+  }
+
+  /** Dynamic mode: deletes this host's row so peers take its buckets at their next claim. */
+  async release(): Promise<void> {
+    if (!this.hasRow) return;
+    await run(this.db, sql`DELETE FROM jetmon_hosts WHERE host_id = ${this.hostId}`);
+    this.hasRow = false;
+  }
+}

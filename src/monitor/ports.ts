@@ -1,0 +1,43 @@
+/**
+ * What the monitor needs from its collaborators, as small interfaces so tests and the CLI can
+ * pass real implementations (or in-process fakes of remote services) in.
+ */
+import type { NotifyOutcome, WpcomState } from "../wpcom/client.ts";
+import type { WpcomNotification } from "../wpcom/payload.ts";
+
+/** One site sent to a verifier (reference §5.1). */
+export interface VerifierRequest {
+  blogId: number;
+  url: string;
+  timeoutSeconds: number;
+  /** "" = none. */
+  keyword: string;
+  customHeaders: Record<string, string> | null;
+  redirectPolicy: string;
+  requestId: string;
+}
+
+/** A verifier's answer about one site. */
+export interface VerifierReply {
+  /** The hostname the verifier reported. */
+  host: string;
+  success: boolean;
+  httpCode: number;
+  errorCode: number;
+  rttMs: number;
+}
+
+export interface Verifier {
+  /** Display name (config `name`, or host:port). */
+  name: string;
+  /** `host:port`: the audit source and the metric segment. */
+  address: string;
+  /** Rejects on transport errors, non-200 answers and timeouts (`timeoutMs` bounds the call). */
+  check(req: VerifierRequest, timeoutMs: number): Promise<VerifierReply>;
+}
+
+export interface Notifier {
+  notify(n: WpcomNotification): Promise<NotifyOutcome>;
+  flush(): Promise<void>;
+  state(): WpcomState;
+}

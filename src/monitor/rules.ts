@@ -1,0 +1,94 @@
+/**
+ * Pure incident rules (reference monitor-core §1.9-§1.15, §1.18). No I/O and no clock:
+ * callers pass `now` in epoch milliseconds.
+ */
+
+/** The site's timeout override (even 0), else the config's NET_COMMS_TIMEOUT. */
+export function timeoutForSite(siteTimeoutSeconds: number | null, netCommsTimeout: number): number {
+  return siteTimeoutSeconds ?? netCommsTimeout;
+}
+
+export interface IntervalConfig {
+  CHECK_INTERVAL_SEC: number;
+  USE_VARIABLE_CHECK_INTERVALS: boolean;
+  MIN_TIME_BETWEEN_ROUNDS_SEC: number;
+}
+
+/**
+ * How often a site is checked, in ms (docs/configuration.md): CHECK_INTERVAL_SEC > 0 wins for
+ * every site; with USE_VARIABLE_CHECK_INTERVALS the site's check_interval minutes (at least 1),
+ * never below MIN_TIME_BETWEEN_ROUNDS_SEC; otherwise MIN_TIME_BETWEEN_ROUNDS_SEC for all.
+ */
+export function intervalMs(checkIntervalMinutes: number, c: IntervalConfig): number {
+  if (c.CHECK_INTERVAL_SEC > 0) return c.CHECK_INTERVAL_SEC * 1000;
+  const floor = c.MIN_TIME_BETWEEN_ROUNDS_SEC * 1000;
+  if (!c.USE_VARIABLE_CHECK_INTERVALS) return floor;
+  return Math.max(Math.max(1, checkIntervalMinutes) * 60_000, floor);
+}
+
+/** §1.15: both bounds set and start < now < end (both exclusive). */
+export function inMaintenance(start: Date | null, end: Date | null, now: number): boolean {
+  if (!start || !end) return false;
+  return start.getTime() < now && now < end.getTime();
+}
+
+/** §1.15: the site's alert_cooldown_minutes when not NULL (0 disables), else ALERT_COOLDOWN_MINUTES. */
+export function cooldownMinutes(siteCooldown: number | null, configCooldown: number): number {
+  return siteCooldown ?? configCooldown;
+}
+
+/** §1.15: suppressed when cooldown > 0 and the last alert (non-zero) is less than cooldown minutes ago. */
+export function cooldownSuppressed(lastAlertSentAt: Date | null, cooldownMin: number, now: number): boolean {
+  if (cooldownMin <= 0 || !lastAlertSentAt) return false;
+  const at = lastAlertSentAt.getTime();
+  if (!Number.isFinite(at) || at <= 0) return false;
+  return now - at < cooldownMin * 60_000;
+}
+
+/** §1.9: quorum = max(1, min(PEER_OFFLINE_LIMIT, healthy replies)). */
+export function quorum(peerOfflineLimit: number, healthy: number): number {
+  return Math.max(1, Math.min(peerOfflineLimit, healthy));
+}
+
+export type EscalationVerdict =
+  /** Enough verifiers saw it down, or none are configured: the site is Down. */
+  | "confirmed"
+  /** Verifiers answered and too few saw it down: close as false_alarm. */
+  | "false_alarm"
+  /**
+   * Verifiers are configured but none answered. Upstream counts this as a false alarm, which
+   * closes real outages while the verifiers are unreachable; here the event stays Seems Down and
+   * the next failure escalates again.
+   */
+  | "unverified";
+
+export function escalationVerdict(v: {
+  configured: number;
+  healthy: number;
+  confirmations: number;
+  peerOfflineLimit: number;
+}): EscalationVerdict {
+  if (v.configured === 0) return "confirmed";
+  if (v.healthy === 0) return "unverified";
+  return v.confirmations >= quorum(v.peerOfflineLimit, v.healthy) ? "confirmed" : "false_alarm";
+}
+
+/** §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
+export function recoveryReason(state: string): "verifier_cleared" | "probe_cleared" {
+  return state === "Down" ? "verifier_cleared" : "probe_cleared";
+}
+
+/**
+ * §2.1 StatusType, first match wins: success, https (SSL/TLSExpired), intermittent (timeout),
+ * redirect, blocked (403), server (>= 500), client (>= 400), else intermittent.
+ */
+export function statusType(r: { success: boolean; errorCode: number; httpCode: number }): string {
+  if (r.success) return "success";
+  if (r.errorCode === 3 || r.errorCode === 6) return "https";
+  if (r.errorCode === 1) return "intermittent";
+  if (r.errorCode === 4) return "redirect";
+  if (r.httpCode === 403) return "blocked";
+  if (r.httpCode >= 500) return "server";
+  if (r.httpCode >= 400) return "client";
+  return "intermittent";
+}

@@ -1,0 +1,170 @@
+import { MinHeap } from "./heap.ts";
+import type { Site } from "./sites.ts";
+
+/** A site in the schedule. `busy` from dispatch until its result has been handled. */
+export interface Slot {
+  site: Site;
+  /** Epoch ms when the site is next due. */
+  due: number;
+  busy: boolean;
+  removed: boolean;
+  /** Start of the latest check this process knows of (ms), or 0. */
+  lastCheckedAt: number;
+  /** The sweep (round) in which the site was last checked. */
+  sweep: number;
+  /** Heap entries carry the token they were pushed with; a mismatch means stale. */
+  token: number;
+}
+
+interface HeapRef {
+  slot: Slot;
+  token: number;
+}
+
+export interface SyncResult {
+  added: Site[];
+  removed: Site[];
+}
+
+/**
+ * The host's sites in memory, ordered by next due time (DESIGN.md "Scheduling and speed").
+ * A site is due when its last check start + interval <= now; a site never checked is due at
+ * once. Rescheduling pushes a new heap entry and bumps the slot's token, so stale entries are
+ * skipped when they surface (no decrease-key).
+ */
+export class Schedule {
+  private readonly slots = new Map<number, Slot>();
+  private readonly heap = new MinHeap<HeapRef>();
+
+  constructor(private interval: (site: Site) => number) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Every slot (for sweeps and figures). */
+  all(): IterableIterator<Slot> {
+    return this.slots.values();
+  }
+
+  get(siteId: number): Slot | undefined {
+    return this.slots.get(siteId);
+  }
+
+  /**
+   * Makes the schedule hold exactly `sites`: new ones are added (due from their
+   * last_checked_at), gone ones removed, and existing ones take the fresh row (URL, keyword,
+   * maintenance, ...) while keeping what this process knows better (its own last check time).
+   */
+  sync(sites: readonly Site[], now: number, sweep: number): SyncResult {
+    const seen = new Set<number>();
+    const added: Site[] = [];
+    for (const site of sites) {
+      seen.add(site.siteId);
+      const slot = this.slots.get(site.siteId);
+      if (!slot) {
+        const last = site.lastCheckedAt?.getTime() ?? 0;
+        const fresh: Slot = {
+          site,
+          due: 0,
+          busy: false,
+          removed: false,
+          lastCheckedAt: last,
+          sweep: sweep - 1,
+          token: 0,
+        };
+        fresh.due = last > 0 ? last + this.interval(site) : now;
+        this.slots.set(site.siteId, fresh);
+        this.push(fresh);
+        added.push(site);
+        continue;
+      }
+      const prevInterval = this.interval(slot.site);
+      // The row may lag this process's own writes; keep the later check time and alert time.
+      const dbLast = site.lastCheckedAt?.getTime() ?? 0;
+      slot.lastCheckedAt = Math.max(slot.lastCheckedAt, dbLast);
+      if (slot.site.sslExpiryDate && !site.sslExpiryDate) site.sslExpiryDate = slot.site.sslExpiryDate;
+      if (
+        slot.site.lastAlertSentAt &&
+        (!site.lastAlertSentAt || site.lastAlertSentAt < slot.site.lastAlertSentAt)
+      ) {
+        site.lastAlertSentAt = slot.site.lastAlertSentAt;
+      }
+      slot.site = site;
+      if (!slot.busy && this.interval(site) !== prevInterval) this.reschedule(slot, now);
+    }
+    const removed: Site[] = [];
+    for (const [id, slot] of this.slots) {
+      if (seen.has(id)) continue;
+      slot.removed = true;
+      slot.token++;
+      this.slots.delete(id);
+      removed.push(slot.site);
+    }
+    return { added, removed };
+  }
+
+  /** Recomputes every idle site's due time (after an interval setting changed). */
+  rescheduleAll(interval: (site: Site) => number, now: number): void {
+    this.interval = interval;
+    this.heap.clear();
+    for (const slot of this.slots.values()) {
+      if (slot.busy) continue;
+      this.reschedule(slot, now);
+    }
+  }
+
+  intervalOf(site: Site): number {
+    return this.interval(site);
+  }
+
+  /** Takes up to `max` due sites, most overdue first, and marks them busy. */
+  takeDue(now: number, max: number): Slot[] {
+    const out: Slot[] = [];
+    while (out.length < max) {
+      const key = this.heap.peekKey();
+      if (key === undefined || key > now) break;
+      const ref = this.heap.pop()!;
+      const slot = ref.slot;
+      if (ref.token !== slot.token || slot.removed || slot.busy) continue;
+      slot.busy = true;
+      out.push(slot);
+    }
+    return out;
+  }
+
+  /** Due time of the earliest live entry, or undefined when nothing is scheduled. */
+  nextDue(): number | undefined {
+    for (;;) {
+      const ref = this.heap.peek();
+      if (!ref) return undefined;
+      if (ref.token === ref.slot.token && !ref.slot.removed && !ref.slot.busy) return ref.slot.due;
+      this.heap.pop();
+    }
+  }
+
+  /** The site's result has been handled; it is due again at `due`. */
+  release(slot: Slot, due: number): void {
+    slot.busy = false;
+    if (slot.removed) return;
+    slot.due = due;
+    this.push(slot);
+  }
+
+  /** Idle sites already due: the backlog waiting for a free check slot. */
+  overdue(now: number): number {
+    let n = 0;
+    for (const slot of this.slots.values()) if (!slot.busy && slot.due <= now) n++;
+    return n;
+  }
+
+  private reschedule(slot: Slot, now: number): void {
+    slot.due = slot.lastCheckedAt > 0 ? slot.lastCheckedAt + this.interval(slot.site) : now;
+    this.push(slot);
+  }
+
+  private push(slot: Slot): void {
+    slot.token++;
+    this.heap.push(slot.due, { slot, token: slot.token });
+  }
+}

@@ -1,0 +1,129 @@
+import { sql } from "drizzle-orm";
+import type { RedirectPolicy } from "../check/types.ts";
+import type { Db } from "../db/client.ts";
+import { selectRows } from "./sql.ts";
+import type { BucketRange } from "./waterfill.ts";
+
+/** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
+export interface Site {
+  siteId: number;
+  blogId: number;
+  bucketNo: number;
+  url: string;
+  siteStatus: number;
+  checkIntervalMin: number;
+  lastCheckedAt: Date | null;
+  /** YYYY-MM-DD or null. */
+  sslExpiryDate: string | null;
+  keyword: string | null;
+  maintenanceStart: Date | null;
+  maintenanceEnd: Date | null;
+  customHeaders: Record<string, string> | undefined;
+  timeoutSeconds: number | null;
+  redirectPolicy: RedirectPolicy;
+  alertCooldownMinutes: number | null;
+  lastAlertSentAt: Date | null;
+}
+
+interface SiteRow {
+  jetpack_monitor_site_id: number;
+  blog_id: number;
+  bucket_no: number;
+  monitor_url: string;
+  site_status: number;
+  check_interval: number;
+  last_checked_at: Date | string | null;
+  ssl_expiry_date: Date | string | null;
+  check_keyword: string | null;
+  maintenance_start: Date | string | null;
+  maintenance_end: Date | string | null;
+  custom_headers: unknown;
+  timeout_seconds: number | null;
+  redirect_policy: string | null;
+  alert_cooldown_minutes: number | null;
+  last_alert_sent_at: Date | string | null;
+}
+
+/** Every active site in the range, in one query (the scheduler's working set). */
+export async function loadSites(db: Db, range: BucketRange): Promise<Site[]> {
+  if (range.max < range.min) return [];
+  const rows = await selectRows<SiteRow>(
+    db,
+    sql`SELECT jetpack_monitor_site_id, blog_id, bucket_no, monitor_url, site_status, check_interval,
+               last_checked_at, ssl_expiry_date, check_keyword, maintenance_start, maintenance_end,
+               custom_headers, timeout_seconds, redirect_policy, alert_cooldown_minutes, last_alert_sent_at
+        FROM jetpack_monitor_sites
+        WHERE monitor_active = 1 AND bucket_no BETWEEN ${range.min} AND ${range.max}`,
+  );
+  return rows.map(toSite);
+}
+
+function toSite(r: SiteRow): Site {
+  return {
+    siteId: Number(r.jetpack_monitor_site_id),
+    blogId: Number(r.blog_id),
+    bucketNo: Number(r.bucket_no),
+    url: r.monitor_url,
+    siteStatus: Number(r.site_status),
+    checkIntervalMin: Number(r.check_interval),
+    lastCheckedAt: utcDate(r.last_checked_at),
+    sslExpiryDate: dateOnly(r.ssl_expiry_date),
+    keyword: r.check_keyword === "" ? null : r.check_keyword,
+    maintenanceStart: utcDate(r.maintenance_start),
+    maintenanceEnd: utcDate(r.maintenance_end),
+    customHeaders: parseCustomHeaders(r.custom_headers),
+    timeoutSeconds: r.timeout_seconds === null ? null : Number(r.timeout_seconds),
+    redirectPolicy: redirectPolicy(r.redirect_policy),
+    alertCooldownMinutes: r.alert_cooldown_minutes === null ? null : Number(r.alert_cooldown_minutes),
+    lastAlertSentAt: utcDate(r.last_alert_sent_at),
+  };
+}
+
+function redirectPolicy(v: string | null): RedirectPolicy {
+  return v === "alert" || v === "fail" ? v : "follow";
+}
+
+/**
+ * DATETIME/TIMESTAMP as a Date. Raw queries through drizzle hand these back as text
+ * ("YYYY-MM-DD HH:MM:SS[.fff]"), which the UTC session makes UTC; a zero date is null.
+ */
+export function utcDate(v: Date | string | null): Date | null {
+  if (v === null) return null;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
+  if (v.startsWith("0000-00-00")) return null;
+  const d = new Date(`${v.trim().replace(" ", "T")}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** DATE as YYYY-MM-DD whatever the driver hands back. */
+export function dateOnly(v: Date | string | null): string | null {
+  if (v === null) return null;
+  if (typeof v === "string") return v.slice(0, 10);
+  return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+}
+
+/**
+ * custom_headers is outside input (any JSON, or text on MariaDB where JSON is LONGTEXT): keep
+ * string-valued entries of an object, drop everything else, as upstream's partial decode did.
+ */
+export function parseCustomHeaders(raw: unknown): Record<string, string> | undefined {
+  let v = raw;
+  if (typeof v === "string") {
+    if (v.trim() === "") return undefined;
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val === "string") {
+      out[k] = val;
+      n++;
+    }
+  }
+  return n > 0 ? out : undefined;
+}

@@ -1,0 +1,69 @@
+/** A closed bucket range; `max < min` is the empty range. */
+export interface BucketRange {
+  min: number;
+  max: number;
+}
+
+export const EMPTY_RANGE: BucketRange = { min: 0, max: -1 };
+
+export function isEmptyRange(r: BucketRange): boolean {
+  return r.max < r.min;
+}
+
+/**
+ * Water-fill (reference §1.5): hosts sorted by byte order, each takes
+ * ceil(remaining / hostsRemaining) buckets capped at `target`. Coverage is
+ * min(total, hosts × target); the rest is reported by `uncoveredRanges`.
+ */
+export function assignBucketRanges(hosts: string[], total: number, target: number): Map<string, BucketRange> {
+  const sorted = [...new Set(hosts)].sort(byteOrder);
+  const out = new Map<string, BucketRange>();
+  let next = 0;
+  sorted.forEach((host, i) => {
+    const remainingHosts = sorted.length - i;
+    if (next >= total) {
+      out.set(host, EMPTY_RANGE);
+      return;
+    }
+    const size = Math.min(Math.ceil((total - next) / remainingHosts), target);
+    if (size < 1) {
+      out.set(host, EMPTY_RANGE);
+      return;
+    }
+    out.set(host, { min: next, max: next + size - 1 });
+    next += size;
+  });
+  return out;
+}
+
+function byteOrder(a: string, b: string): number {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return Buffer.compare(ba, bb);
+}
+
+/** Bucket ranges in [0, total) that none of `ranges` covers, merged and ascending. */
+export function uncoveredRanges(ranges: BucketRange[], total: number): BucketRange[] {
+  const live = ranges
+    .filter((r) => !isEmptyRange(r))
+    .map((r) => ({ min: Math.max(0, r.min), max: Math.min(total - 1, r.max) }))
+    .filter((r) => !isEmptyRange(r))
+    .sort((a, b) => a.min - b.min);
+  const gaps: BucketRange[] = [];
+  let expected = 0;
+  for (const r of live) {
+    if (r.min > expected) gaps.push({ min: expected, max: r.min - 1 });
+    expected = Math.max(expected, r.max + 1);
+  }
+  if (expected < total) gaps.push({ min: expected, max: total - 1 });
+  return gaps;
+}
+
+export function countBuckets(ranges: BucketRange[]): number {
+  return ranges.reduce((n, r) => n + Math.max(0, r.max - r.min + 1), 0);
+}
+
+/** "500-999" style text for logs and the dashboard; "" when there is none. */
+export function formatRanges(ranges: BucketRange[]): string {
+  return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(",");
+}

@@ -1,0 +1,143 @@
+import { describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { silentLogger } from "../../src/log.ts";
+import { BucketOwner, type OwnershipConfig, ownershipLabel } from "../../src/monitor/buckets.ts";
+import { run, selectRows } from "../../src/monitor/sql.ts";
+import { formatRanges } from "../../src/monitor/waterfill.ts";
+import { useTestDatabase } from "../support/db.ts";
+
+const t = useTestDatabase();
+
+const cfg = (o: Partial<OwnershipConfig> = {}): OwnershipConfig => ({
+  BUCKET_TOTAL: 10,
+  BUCKET_TARGET: 10,
+  BUCKET_HEARTBEAT_GRACE_SEC: 60,
+  pinned: null,
+  ...o,
+});
+
+interface Row {
+  host_id: string;
+  bucket_min: number;
+  bucket_max: number;
+  status: string;
+  age: number;
+}
+const rows = () =>
+  selectRows<Row>(
+    t.db,
+    sql`SELECT host_id, bucket_min, bucket_max, status, TIMESTAMPDIFF(SECOND, last_heartbeat, NOW()) AS age
+        FROM jetmon_hosts ORDER BY host_id`,
+  );
+const clear = () => run(t.db, sql`DELETE FROM jetmon_hosts`);
+const owner = (id: string) => new BucketOwner(t.db, id, silentLogger);
+
+describe("bucket ownership", () => {
+  test("labels", () => {
+    expect(ownershipLabel(null)).toBe("dynamic jetmon_hosts");
+    expect(ownershipLabel({ min: 12, max: 34 })).toBe("pinned range=12-34");
+  });
+
+  test("pinned mode never touches jetmon_hosts", async () => {
+    await clear();
+    const o = await owner("host-p").claim(cfg({ pinned: { min: 12, max: 34 }, BUCKET_TOTAL: 100 }));
+    expect(o).toMatchObject({
+      mode: "pinned",
+      range: { min: 12, max: 34 },
+      label: "pinned range=12-34",
+      uncovered: null,
+    });
+    expect(await rows()).toEqual([]);
+  });
+
+  test("one host with target < total covers part and reports the rest uncovered", async () => {
+    await clear();
+    const o = await owner("host-a").claim(cfg({ BUCKET_TARGET: 5 }));
+    expect(o.range).toEqual({ min: 0, max: 4 });
+    expect(formatRanges(o.uncovered!)).toBe("5-9");
+    expect(await rows()).toMatchObject([
+      { host_id: "host-a", bucket_min: 0, bucket_max: 4, status: "active" },
+    ]);
+  });
+
+  test("two hosts split; each writes only its own row", async () => {
+    await clear();
+    const a = owner("host-a");
+    const b = owner("host-b");
+    expect((await a.claim(cfg())).range).toEqual({ min: 0, max: 9 });
+    await run(
+      t.db,
+      sql`UPDATE jetmon_hosts SET last_heartbeat = NOW() - INTERVAL 30 SECOND WHERE host_id = 'host-a'`,
+    );
+    const ob = await b.claim(cfg());
+    expect(ob.range).toEqual({ min: 5, max: 9 });
+    expect(ob.hosts).toBe(2);
+    const after = await rows();
+    // host-a's row is untouched by host-b's claim: same range, heartbeat still 30 s old.
+    expect(after[0]).toMatchObject({ host_id: "host-a", bucket_min: 0, bucket_max: 9 });
+    expect(after[0]!.age).toBeGreaterThanOrEqual(29);
+    expect((await a.claim(cfg())).range).toEqual({ min: 0, max: 4 });
+    const oa = a.current()!;
+    expect(oa.uncovered).toEqual([]);
+  });
+
+  test("a dead host expires after the grace and its buckets move", async () => {
+    await clear();
+    const a = owner("host-a");
+    const b = owner("host-b");
+    await a.claim(cfg());
+    await b.claim(cfg());
+    await a.claim(cfg());
+    // host-a dies: its heartbeat ages past the grace while host-b keeps claiming.
+    await run(
+      t.db,
+      sql`UPDATE jetmon_hosts SET last_heartbeat = NOW() - INTERVAL 61 SECOND WHERE host_id = 'host-a'`,
+    );
+    const ob = await b.claim(cfg());
+    expect(ob.range).toEqual({ min: 0, max: 9 });
+    expect(ob.uncovered).toEqual([]);
+    expect((await rows()).map((r) => r.host_id)).toEqual(["host-b"]);
+  });
+
+  test("a draining peer is left out of the water-fill", async () => {
+    await clear();
+    const a = owner("host-a");
+    const b = owner("host-b");
+    await a.claim(cfg());
+    await b.claim(cfg());
+    await a.markDraining();
+    expect((await rows())[0]).toMatchObject({ host_id: "host-a", status: "draining" });
+    expect((await b.claim(cfg())).range).toEqual({ min: 0, max: 9 });
+    await a.release();
+    expect((await rows()).map((r) => r.host_id)).toEqual(["host-b"]);
+    await a.release(); // idempotent
+  });
+
+  test("concurrent first claims both succeed (lock conflicts are retried)", async () => {
+    await clear();
+    const owners = ["h1", "h2", "h3", "h4"].map(owner);
+    await Promise.all(owners.map((o) => o.claim(cfg())));
+    await Promise.all(owners.map((o) => o.claim(cfg())));
+    const ranges = owners.map((o) => o.current()!.range);
+    expect(formatRanges(ranges)).toBe("0-2,3-5,6-7,8-9");
+  });
+
+  test("more hosts than buckets: the extra host stores an empty range", async () => {
+    await clear();
+    const owners = ["a", "b", "c"].map(owner);
+    for (const o of owners) await o.claim(cfg({ BUCKET_TOTAL: 2, BUCKET_TARGET: 2 }));
+    for (const o of owners) await o.claim(cfg({ BUCKET_TOTAL: 2, BUCKET_TARGET: 2 }));
+    expect(owners[2]!.current()!.range.max).toBeLessThan(owners[2]!.current()!.range.min);
+    expect((await rows()).find((r) => r.host_id === "c")).toMatchObject({ bucket_min: 1, bucket_max: 0 });
+    expect(owners[0]!.current()!.uncovered).toEqual([]);
+  });
+
+  test("switching to pinned releases the dynamic row", async () => {
+    await clear();
+    const a = owner("host-a");
+    await a.claim(cfg());
+    expect(await rows()).toHaveLength(1);
+    await a.claim(cfg({ pinned: { min: 0, max: 3 } }));
+    expect(await rows()).toHaveLength(0);
+  });
+});
