@@ -18,6 +18,11 @@ import type { HostHealth, HostState } from "../dashboard/state.ts";
 import { createDb } from "../db/client.ts";
 import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
+import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
+import { embeddedOwnerStatus } from "../delivery/ownership.ts";
+import { type DeliveryRuntime, startDeliveryRuntime } from "../delivery/runtime.ts";
+import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
@@ -26,6 +31,7 @@ import { buildHostState, buildSnapshot } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
+import { USER_AGENT } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
 import type { CliContext, Command } from "./context.ts";
 
@@ -176,6 +182,32 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     return finish(1);
   }
 
+  // ---- embedded delivery workers (reference deliverer §2): API_PORT > 0 and this host owns delivery ----
+  const owner = embeddedOwnerStatus(cfg.API_PORT, cfg.DELIVERY_OWNER_HOST, hostname);
+  if (owner.level === "WARN") log.warn({ host: hostname }, owner.message);
+  else log.info({ host: hostname }, owner.message);
+  let delivery: DeliveryRuntime | null = null;
+  if (owner.enabled) {
+    const built = buildAlertDispatchers(alertTransportOptionsFromConfig(cfg, { log, now: Date.now }));
+    try {
+      delivery = await startDeliveryRuntime({
+        db,
+        instanceId: hostname,
+        log,
+        replayFrom: replayFromConfig(cfg),
+        dispatchers: built.dispatchers,
+        webhook: { userAgent: USER_AGENT },
+      });
+    } catch (err) {
+      built.close();
+      ctx.err(`delivery workers failed to start: ${message(err)}`);
+      await orchestrator.drain(Date.now() + 5000).catch(() => {});
+      return finish(1);
+    }
+    cleanup.push(async () => built.close());
+  }
+  const deliveryRuntime = delivery;
+
   // ---- host state, dashboard, heartbeat row ----
   const startedAt = new Date();
   const hub = new DashboardHub();
@@ -187,7 +219,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       config: store.current,
       hostname,
       memory: processMemory(),
-      deliveryWorkersEnabled: false,
+      deliveryWorkersEnabled: deliveryRuntime !== null,
       now: Date.now(),
     });
     state = s;
@@ -205,6 +237,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
         }),
       events: hub,
       log,
+      fleet: { db, options: () => fleetOptionsFromConfig(store.current), log },
     });
     try {
       dashboard = startDashboard({ bindAddr: cfg.DASHBOARD_BIND_ADDR, port: cfg.DASHBOARD_PORT, app, log });
@@ -271,7 +304,12 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       let clean = true;
       await publisher.shutdown({
         beforeStopped: async () => {
-          clean = await orchestrator.drain(Date.now() + drainMs - 1000);
+          // Delivery stops claiming at once; both finish what is in flight before `stopped`.
+          const [drained] = await Promise.all([
+            orchestrator.drain(Date.now() + drainMs - 1000),
+            deliveryRuntime?.stop(),
+          ]);
+          clean = drained;
         },
       });
       await wpcom.flush().catch(() => {});

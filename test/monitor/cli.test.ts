@@ -216,4 +216,62 @@ describe("monitor command", () => {
     expect(await running).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
   }, 20_000);
+
+  test("runs embedded delivery workers when API_PORT is set and this host owns delivery, and serves /fleet", async () => {
+    await clearTables(t.db);
+    await t.db.execute(sql`DELETE FROM jetmon_webhooks`);
+    const received: { event: string | null; body: string }[] = [];
+    const receiver = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        received.push({ event: req.headers.get("x-jetmon-event"), body: await req.text() });
+        return new Response("ok");
+      },
+    });
+    try {
+      await t.db.execute(
+        sql`INSERT INTO jetmon_webhooks (url, active, events, site_filter, state_filter, secret, secret_preview, created_by)
+            VALUES (${`http://127.0.0.1:${receiver.port}/hook`}, 1, NULL, '{}', '{}', 'whsec_embedded', 'dded', 'test')`,
+      );
+      sites.set("embedded-down", { kind: "status", status: 500 });
+      await seedSites(t.db, [{ blogId: 995, url: sites.url("embedded-down") }]);
+      const port = await freePort();
+      const cfgPath = join(dir, "embedded.json");
+      writeConfig(cfgPath, {
+        DASHBOARD_PORT: port,
+        API_PORT: 8090,
+        DELIVERY_OWNER_HOST: "cli-host",
+        NUM_OF_CHECKS: 1,
+      });
+      const signals = new EventEmitter();
+      let rt: MonitorRuntime | null = null;
+      const cap = capturingLogger();
+      const cmd = createMonitorCommand({
+        signals,
+        log: cap.log,
+        raiseFetchCap: false,
+        onReady: (r) => (rt = r),
+      });
+      const running = cmd(context(cfgPath, { JETMON_PID_FILE: join(dir, "embedded.pid") }, [], []));
+      await waitFor("ready", () => rt);
+      expect(cap.msgs()).toContain(
+        'delivery_owner_host="cli-host" matched; delivery workers enabled on this host',
+      );
+      const state = (await (await fetch(`http://127.0.0.1:${port}/api/state`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(state.delivery_workers_enabled).toBe(true);
+      await waitFor("a signed webhook for the outage", () => received.length > 0, { timeoutMs: 15_000 });
+      expect(received[0]!.event).toMatch(/^event\./);
+      expect(JSON.parse(received[0]!.body).site_id).toBe(995);
+      const fleet = await fetch(`http://127.0.0.1:${port}/api/fleet`);
+      expect(fleet.status).toBe(200);
+      signals.emit("SIGTERM");
+      expect(await running).toBe(0);
+    } finally {
+      receiver.stop(true);
+    }
+  }, 30_000);
 });
