@@ -199,12 +199,8 @@ async function runStep(n: number): Promise<StepResult> {
   const children: { kill: (sig?: number | NodeJS.Signals) => void }[] = [];
   const monitorLog: string[] = [];
   try {
+    // Migration 29 indexes blog_id, which the legacy projection updates by.
     await migrate(pool, { print: () => {} });
-    // Production's v1 table carries blog_id_monitor_url (reference §4.3); the dev shape of
-    // migration 2 does not, and the legacy projection updates by blog_id.
-    await db.execute(
-      sql`ALTER TABLE jetpack_monitor_sites ADD INDEX blog_id_monitor_url (blog_id, monitor_url(191))`,
-    );
 
     // Fixture sites, in their own process.
     const urlFile = join(dir, "urls.txt");

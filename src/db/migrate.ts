@@ -66,9 +66,13 @@ async function migrateLocked(
 
   for (const m of rest) {
     if (recorded.has(m.id)) continue;
-    print(`applying migration ${m.id}`);
     try {
-      await conn.query(m.sql);
+      if (await alreadySatisfied(conn, m)) {
+        print(`skipping migration ${m.id} (already satisfied)`);
+      } else {
+        print(`applying migration ${m.id}`);
+        await conn.query(m.sql);
+      }
       await record(conn, m.id);
     } catch (err) {
       throw new Error(`migration ${m.id}: ${message(err)}`, { cause: err });
@@ -143,4 +147,22 @@ function sortedMigrations(list: ReadonlyArray<Migration>): Migration[] {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A migration may carry `-- skip-when: <SELECT returning a count>`: when the count is above 0
+ * the change is already there (production's v1 tables differ from the dev shape), so the id is
+ * recorded without running the statement.
+ */
+export function skipGuard(sql: string): string | null {
+  const m = /^--\s*skip-when:\s*(SELECT\b.+)$/im.exec(sql);
+  return m ? m[1]!.trim() : null;
+}
+
+async function alreadySatisfied(conn: PoolConnection, m: Migration): Promise<boolean> {
+  const guard = skipGuard(m.sql);
+  if (!guard) return false;
+  const [rows] = await conn.query(guard);
+  const first = (rows as Record<string, unknown>[])[0];
+  return first !== undefined && Number(Object.values(first)[0]) > 0;
 }

@@ -31,6 +31,7 @@ import m025 from "../../migrations/025_process_health_status.sql" with { type: "
 import m026 from "../../migrations/026_process_health_rss.sql" with { type: "text" };
 import m027 from "../../migrations/027_sites_due_index.sql" with { type: "text" };
 import m028 from "../../migrations/028_check_history_checked_at_index.sql" with { type: "text" };
+import m029 from "../../migrations/029_sites_blog_id_index.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -70,6 +71,7 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   { id: 26, name: "process_health_rss", sql: m026 },
   { id: 27, name: "sites_due_index", sql: m027 },
   { id: 28, name: "check_history_checked_at_index", sql: m028 },
+  { id: 29, name: "sites_blog_id_index", sql: m029 },
 ];
 
 /** The highest id this binary knows. */

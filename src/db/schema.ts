@@ -63,6 +63,8 @@ export const sites = mysqlTable(
   (t) => [
     index("idx_bucket_active").on(t.bucketNo, t.monitorActive),
     index("idx_bucket_monitor_last_checked").on(t.bucketNo, t.monitorActive, t.lastCheckedAt),
+    // Migration 29; production's v1 table has blog_id_monitor_url instead.
+    index("idx_blog_id").on(t.blogId),
     index("idx_monitor_last_checked_blog_bucket").on(t.monitorActive, t.lastCheckedAt, t.blogId, t.bucketNo),
   ],
 );

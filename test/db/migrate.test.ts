@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
 import { isDuplicateKeyError } from "../../src/db/errors.ts";
-import { migrate, pendingMigrations, unknownMigrations } from "../../src/db/migrate.ts";
+import { migrate, pendingMigrations, skipGuard, unknownMigrations } from "../../src/db/migrate.ts";
 import { LATEST_MIGRATION_ID, MIGRATIONS, type Migration } from "../../src/db/migrations.ts";
 import { createPool, type Pool } from "../../src/db/pool.ts";
 import { events, sites } from "../../src/db/schema.ts";
@@ -87,6 +87,31 @@ describe("migrate", () => {
     expect(rows as unknown).toEqual([{ blog_id: 7, monitor_url: "https://a.example/" }]);
     expect(await indexNames(pool, "jetpack_monitor_sites")).toContain("idx_monitor_last_checked_blog_bucket");
     expect(await indexNames(pool, "jetmon_check_history")).toContain("idx_checked_at");
+    expect(await indexNames(pool, "jetpack_monitor_sites")).toContain("idx_blog_id");
+  });
+
+  test("a guarded migration is recorded without running where production's shape already satisfies it", async () => {
+    const pool = await freshPool();
+    await migrate(pool, { migrations: MIGRATIONS.filter((m) => m.id <= 28) });
+    // Production's v1 table carries blog_id_monitor_url (blog_id, monitor_url).
+    await pool.query(
+      "ALTER TABLE jetpack_monitor_sites ADD INDEX blog_id_monitor_url (blog_id, monitor_url(191))",
+    );
+    const lines: string[] = [];
+    expect(await migrate(pool, { print: (l) => lines.push(l) })).toEqual([29]);
+    expect(lines).toEqual(["skipping migration 29 (already satisfied)"]);
+    const names = await indexNames(pool, "jetpack_monitor_sites");
+    expect(names).toContain("blog_id_monitor_url");
+    expect(names).not.toContain("idx_blog_id");
+    expect(await pendingMigrations(pool)).toEqual([]);
+  });
+
+  test.each([
+    ["-- skip-when: SELECT 1\nALTER TABLE t ADD INDEX i (c)", "SELECT 1"],
+    ["ALTER TABLE t ADD INDEX i (c)", null],
+    ["-- skip-when: DROP TABLE t\nALTER TABLE t ADD INDEX i (c)", null],
+  ])("skipGuard(%p) is %p", (sql, guard) => {
+    expect(skipGuard(sql)).toBe(guard);
   });
 
   test("a database recording an unknown id is refused before anything is applied", async () => {

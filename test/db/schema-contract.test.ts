@@ -89,6 +89,8 @@ const EXPECTED: Record<string, { columns: Col[]; indexes: Idx[] }> = {
       pk("jetpack_monitor_site_id"),
       ["idx_bucket_active", false, ["bucket_no", "monitor_active"]],
       ["idx_bucket_monitor_last_checked", false, ["bucket_no", "monitor_active", "last_checked_at"]],
+      // migration 29 (dev shape only; production's blog_id_monitor_url makes it a no-op)
+      ["idx_blog_id", false, ["blog_id"]],
       // migration 27
       [
         "idx_monitor_last_checked_blog_bucket",
@@ -456,9 +458,9 @@ describe("schema after migrate on an empty database", () => {
     expect((await actualIndexes(table)).sort(byName)).toEqual([...EXPECTED[table]!.indexes].sort(byName));
   });
 
-  test("every applied id 1..28 is recorded", async () => {
+  test("every applied id 1..29 is recorded", async () => {
     const ids = await rows<{ id: number }>("SELECT id FROM jetmon_schema_migrations ORDER BY id");
-    expect(ids.map((r) => r.id)).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
+    expect(ids.map((r) => r.id)).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
   });
 });
 
