@@ -5,6 +5,8 @@
  *   - a WPCOM receiver that logs each notification it gets
  *   - dist/jetmon2 --mode=monitor on database jetmon_demo, dashboard on 127.0.0.1:8080
  */
+
+import { createSocket } from "node:dgram";
 import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +56,7 @@ const conn = await mysql.createConnection({ ...server, database: dbName });
 for (const [i, n] of names.entries()) {
   await conn.query(
     "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, check_interval) VALUES (?, ?, ?, 1, 1)",
-    [1000 + i, i * 100, sites.url(n)],
+    [1000 + i, i * 10, sites.url(n)],
   );
 }
 await conn.end();
@@ -72,6 +74,15 @@ const wpcom = Bun.serve({
     return Response.json({ ok: true });
   },
 });
+
+// A StatsD sink, so metrics have somewhere to go; it counts what arrives.
+const statsd = createSocket("udp4");
+let statsdLines = 0;
+statsd.on("message", (msg) => {
+  statsdLines += msg.toString().split("\n").filter(Boolean).length;
+});
+await new Promise<void>((r) => statsd.bind(0, "127.0.0.1", r));
+const statsdPort = statsd.address().port;
 
 // 4. Two verifiers.
 const children: ReturnType<typeof Bun.spawn>[] = [];
@@ -107,6 +118,9 @@ writeFileSync(
       ALERT_COOLDOWN_MINUTES: 1,
       STATS_UPDATE_INTERVAL_MS: 2000,
       DASHBOARD_PORT: dashboardPort,
+      // One demo host owns every bucket; with the default target of 500 half would be uncovered (red).
+      BUCKET_TARGET: 1000,
+      STATSD_ADDR: `127.0.0.1:${statsdPort}`,
       VERIFIERS: verifierPorts.map((port, i) => ({
         name: `demo-verifier-${i + 1}`,
         host: "127.0.0.1",
@@ -154,6 +168,8 @@ async function stop(reason: string) {
   for (const c of children) c.kill("SIGTERM");
   await Promise.all(children.map((c) => c.exited));
   wpcom.stop(true);
+  statsd.close();
+  say(`StatsD sink received ${statsdLines} metric lines`);
   await sites.stop();
   process.exit(0);
 }
