@@ -12,10 +12,11 @@ import type { ConnectionOptions } from "node:tls";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { ConfigStore } from "../config/store.ts";
+import { emailTransportLabel } from "../config/validate.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
 import { type Clock, errorText } from "../delivery/db-util.ts";
-import { buildAlertDispatchers, emailTransportLabel } from "../delivery/dispatchers.ts";
+import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { delivererSnapshot, mysqlHealth, statsdHealth } from "../delivery/heartbeat.ts";
 import type { FetchFn } from "../delivery/http-post.ts";
@@ -81,7 +82,7 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
     }
     const config: Config = store.current;
     for (const w of store.warnings) log.warn({ warning: w }, "config warning");
-    const email = emailTransportLabel(config.EMAIL_TRANSPORT);
+    const email = emailTransportLabel(config);
     log.info(`config: email_transport=${email.label}`);
     if (!email.delivers) {
       log.warn(`WARN: email_transport=${email.label}; alert-contact emails will be logged but not delivered`);

@@ -9,10 +9,10 @@ import { createDb } from "../db/client.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
 import { errorText } from "../delivery/db-util.ts";
 import { delivererOwnerStatus } from "../delivery/ownership.ts";
+import type { QueueSummary } from "../delivery/queue-counts.ts";
 import {
   buildReport,
   parseSince,
-  type QueueSummary,
   type ReportLimits,
   renderJson,
   renderText,

@@ -12,6 +12,7 @@ import { ConfigStore } from "../config/store.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import { createDashboardApp, type RunningDashboard, startDashboard } from "../dashboard/app.ts";
 import { rolloutCommands } from "../dashboard/commands.ts";
+import { monitorSnapshot } from "../dashboard/heartbeat.ts";
 import { DashboardHub } from "../dashboard/hub.ts";
 import { probeDependencies } from "../dashboard/probes.ts";
 import type { HostHealth, HostState } from "../dashboard/state.ts";
@@ -22,16 +23,17 @@ import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 import { type DeliveryRuntime, startDeliveryRuntime } from "../delivery/runtime.ts";
+import { errorText } from "../error-text.ts";
 import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
-import { buildHostState, buildSnapshot } from "../monitor/host-state.ts";
+import { buildHostState } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
-import { USER_AGENT } from "../version.ts";
+import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
 import type { CliContext, Command } from "./context.ts";
 
@@ -83,7 +85,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   try {
     store = new ConfigStore(ctx.configPath, ctx.env, { logger: log });
   } catch (err) {
-    ctx.err(`load config: ${message(err)}`);
+    ctx.err(`load config: ${errorText(err)}`);
     return 1;
   }
   const cfg = store.current;
@@ -117,10 +119,10 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
 
   try {
     await connectWithRetry(pool, opts.connectAttempts ?? 10, {
-      onRetry: (attempt, err) => log.warn({ attempt, err: message(err) }, "db connect failed, retrying"),
+      onRetry: (attempt, err) => log.warn({ attempt, err: errorText(err) }, "db connect failed, retrying"),
     });
   } catch (err) {
-    ctx.err(`db connect: ${message(err)}`);
+    ctx.err(`db connect: ${errorText(err)}`);
     return finish(1);
   }
   const schemaProblem = await checkSchema(pool);
@@ -143,7 +145,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       removePidFile(pidPath);
     });
   } catch (err) {
-    log.warn({ path: pidPath, err: message(err) }, "could not write pid file");
+    log.warn({ path: pidPath, err: errorText(err) }, "could not write pid file");
   }
 
   const db = createDb(pool);
@@ -177,7 +179,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   try {
     await orchestrator.start();
   } catch (err) {
-    ctx.err(message(err));
+    ctx.err(errorText(err));
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
     return finish(1);
   }
@@ -200,7 +202,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       });
     } catch (err) {
       built.close();
-      ctx.err(`delivery workers failed to start: ${message(err)}`);
+      ctx.err(`delivery workers failed to start: ${errorText(err)}`);
       await orchestrator.drain(Date.now() + 5000).catch(() => {});
       return finish(1);
     }
@@ -244,7 +246,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       const running = dashboard;
       cleanup.push(() => running.stop());
     } catch (err) {
-      log.error({ err: message(err) }, "dashboard not started");
+      log.error({ err: errorText(err) }, "dashboard not started");
     }
   }
   const publisher = new LifecyclePublisher({
@@ -267,14 +269,16 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       }
       const s = currentState();
       hub.publish(s);
-      return buildSnapshot({
-        state: s,
-        health,
-        config: c,
-        hostname,
+      const identity = {
+        pid: process.pid,
+        version: VERSION,
+        buildDate: BUILD_DATE,
+        runtimeVersion: RUNTIME_VERSION,
         startedAt,
-        processState: phase === "stopping" ? "stopping" : "running",
-      });
+        apiPort: c.API_PORT,
+        dashboardPort: c.DASHBOARD_PORT,
+      };
+      return monitorSnapshot(identity, s, health, phase === "stopping" ? "stopping" : "running");
     },
   });
   currentState();
@@ -347,10 +351,6 @@ async function checkSchema(pool: Pool): Promise<string | null> {
     }
     return null;
   } catch (err) {
-    return `check migrations: ${message(err)}`;
+    return `check migrations: ${errorText(err)}`;
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

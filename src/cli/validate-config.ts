@@ -8,25 +8,20 @@ import {
   loadConfig,
   pinnedBucketRange,
 } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
 import { emailTransportLabel, verifierDisplayName } from "../config/validate.ts";
 import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { embeddedOwnerStatus } from "../delivery/ownership.ts";
+import {
+  type DeliveryRequirements,
+  deliveryRequirementLines,
+  type ValidateLine,
+} from "../delivery/validate-checks.ts";
 import { type Command, UsageError } from "./context.ts";
 
-export type CheckLevel = "PASS" | "WARN" | "FAIL" | "INFO";
-/** One output line. INFO lines say what was found; they are not counted in the summary. */
-export interface CheckLine {
-  level: CheckLevel;
-  text: string;
-}
-
-export interface ValidateFlags {
+export interface ValidateFlags extends DeliveryRequirements {
   /** `--host`, trimmed, when given. */
   host?: string;
-  requireOwnerMatch: boolean;
-  requireEmailDelivery: boolean;
-  requireApiDisabled: boolean;
 }
 
 /** What every check sees. */
@@ -46,8 +41,11 @@ export interface ValidateEnv {
   probeTimeoutMs: number;
 }
 
-/** A check returns its lines; a check that throws is reported as one FAIL line. */
-export type Check = (env: ValidateEnv) => Promise<CheckLine[]>;
+/**
+ * A check returns its lines; a check that throws is reported as one FAIL line. INFO lines say
+ * what was found; they are not counted in the summary.
+ */
+export type Check = (env: ValidateEnv) => Promise<ValidateLine[]>;
 
 export interface ValidateConfigDeps {
   checks?: Check[];
@@ -63,10 +61,10 @@ const USAGE =
   "usage: jetmon2 validate-config [--config=PATH] [--host=<host>] [--require-owner-match] " +
   "[--require-email-delivery] [--require-api-disabled]";
 
-const pass = (text: string): CheckLine => ({ level: "PASS", text });
-const warn = (text: string): CheckLine => ({ level: "WARN", text });
-const fail = (text: string): CheckLine => ({ level: "FAIL", text });
-const info = (text: string): CheckLine => ({ level: "INFO", text });
+const pass = (text: string): ValidateLine => ({ level: "PASS", text });
+const warn = (text: string): ValidateLine => ({ level: "WARN", text });
+const fail = (text: string): ValidateLine => ({ level: "FAIL", text });
+const info = (text: string): ValidateLine => ({ level: "INFO", text });
 
 // --- checks --------------------------------------------------------------------------------
 
@@ -144,8 +142,9 @@ export const emailTransportCheck: Check = async (v) => {
 
 export const deliveryOwnerCheck: Check = async (v) => {
   if (!v.loaded) return [];
-  const { level, text } = deliveryOwnerStatus(v.loaded.config, v.hostId);
-  return [{ level, text }];
+  const c = v.loaded.config;
+  const { level, message } = embeddedOwnerStatus(c.API_PORT, c.DELIVERY_OWNER_HOST, v.hostId);
+  return [{ level, text: message }];
 };
 
 export const verifiersCheck: Check = async (v) => {
@@ -176,33 +175,7 @@ export const requirementsCheck: Check = async (v) => {
   const { flags } = v;
   if (!flags.requireOwnerMatch && !flags.requireEmailDelivery && !flags.requireApiDisabled) return [];
   if (!v.loaded) return [fail("config is not loaded")];
-  const c = v.loaded.config;
-  const out: CheckLine[] = [];
-  if (flags.requireOwnerMatch) {
-    const owner = c.DELIVERY_OWNER_HOST.trim();
-    if (v.hostId === "") out.push(fail("validated host id is empty"));
-    else if (owner === "") {
-      out.push(fail(`DELIVERY_OWNER_HOST must be set to "${v.hostId}" for single-owner deliverer rollout`));
-    } else if (owner !== v.hostId) {
-      out.push(fail(`DELIVERY_OWNER_HOST="${owner}" does not match deliverer host "${v.hostId}"`));
-    } else out.push(pass(`delivery owner matches host "${v.hostId}"`));
-  }
-  if (flags.requireEmailDelivery) {
-    const { label, delivers } = emailTransportLabel(c);
-    out.push(
-      delivers
-        ? pass(`EMAIL_TRANSPORT="${label}" delivers email`)
-        : fail(`EMAIL_TRANSPORT="${label}" does not deliver email; set smtp or wpcom`),
-    );
-  }
-  if (flags.requireApiDisabled) {
-    out.push(
-      c.API_PORT > 0
-        ? fail(`API_PORT=${c.API_PORT} must be 0 for standalone deliverer config`)
-        : pass("api_port=disabled"),
-    );
-  }
-  return out;
+  return deliveryRequirementLines(v.loaded.config, v.hostId, flags);
 };
 
 export const baseChecks: readonly Check[] = [
@@ -217,35 +190,6 @@ export const baseChecks: readonly Check[] = [
   verifiersCheck,
   requirementsCheck,
 ];
-
-/** jetmon2's delivery-owner line (deliverer reference §2): whether this host would run delivery workers. */
-export function deliveryOwnerStatus(
-  c: Pick<Config, "API_PORT" | "DELIVERY_OWNER_HOST">,
-  host: string,
-): { level: "INFO" | "WARN"; text: string } {
-  const owner = c.DELIVERY_OWNER_HOST.trim();
-  if (c.API_PORT <= 0) {
-    return owner === ""
-      ? { level: "INFO", text: "delivery_workers=disabled api_port=disabled" }
-      : { level: "INFO", text: `delivery_owner_host="${owner}" ignored because API_PORT is disabled` };
-  }
-  if (owner === "") {
-    return {
-      level: "WARN",
-      text: `delivery_owner_host is unset; host "${host}" will run delivery workers because API_PORT is enabled`,
-    };
-  }
-  if (owner === host) {
-    return {
-      level: "INFO",
-      text: `delivery_owner_host="${owner}" matched; delivery workers enabled on this host`,
-    };
-  }
-  return {
-    level: "INFO",
-    text: `delivery_owner_host="${owner}"; delivery workers disabled on host "${host}"`,
-  };
-}
 
 // --- the command ---------------------------------------------------------------------------
 
@@ -302,7 +246,7 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
     const counts = { PASS: 0, WARN: 0, FAIL: 0, INFO: 0 };
     try {
       for (const check of checks) {
-        let lines: CheckLine[];
+        let lines: ValidateLine[];
         try {
           lines = await check(env);
         } catch (err) {

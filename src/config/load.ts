@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { DbSettings } from "../db/pool.ts";
+import { errorText } from "../error-text.ts";
 import { dbSettingsFromEnv } from "./db-env.ts";
 import { locateJsonError } from "./json-error.ts";
 import {
@@ -351,10 +352,6 @@ function ioErrorText(err: unknown): string {
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "is a directory";
   return errorText(err);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,6 @@
 import type { Config } from "./schema.ts";
 
+/** A closed bucket range, min..max inclusive. */
 export interface BucketRange {
   min: number;
   max: number;
@@ -92,7 +93,7 @@ function emailViolation(c: Config): string | undefined {
   }
 }
 
-/** The email transport as operators see it ("" is stub), and whether it really sends mail. */
+/** The email transport as operators see it ("" is stub), and whether it really sends mail (smtp, wpcom). */
 export function emailTransportLabel(c: Pick<Config, "EMAIL_TRANSPORT">): {
   label: string;
   delivers: boolean;

@@ -12,11 +12,12 @@ import { commandStateFields, type RolloutCommands } from "./commands.ts";
 import { htmlResponse, jsonResponse, textResponse } from "./http.ts";
 import type { DashboardHub, HubClient } from "./hub.ts";
 import pageHtml from "./page.html" with { type: "text" };
+import { withSharedStyle } from "./page-style.ts";
 import { completeHostState, type HostHealth, type HostState } from "./state.ts";
 import { summarizeHost } from "./summary.ts";
 
-/** The page, inlined into the compiled binary. */
-const PAGE = pageHtml as unknown as string;
+/** The page with the shared CSS, inlined into the compiled binary. */
+const PAGE = withSharedStyle(pageHtml as unknown as string);
 
 export interface DashboardAppOptions {
   /** The monitor's latest state, or null before its first update. */

@@ -8,7 +8,9 @@ import { open, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { type DependencyHealth, type HealthStatus, rfc3339 } from "../fleethealth/snapshot.ts";
+import { errorText } from "../error-text.ts";
+import type { DependencyHealth, HealthStatus } from "../fleethealth/snapshot.ts";
+import { rfc3339Nano } from "../rollout/time.ts";
 
 export interface WpcomStatus {
   circuit_open: boolean;
@@ -64,10 +66,6 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Resolves with the work's value or rejects `timed out after <n>ms`. */
 async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -96,7 +94,7 @@ async function probeMysql(db: Db | null, ms: number): Promise<Entry> {
       name: "mysql",
       status: "red",
       latency_ms: Math.round(performance.now() - started),
-      last_error: message(err),
+      last_error: errorText(err),
     };
   }
 }
@@ -117,7 +115,7 @@ function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
     }
     return { name: "wpcom", status: "green" };
   } catch (err) {
-    return { name: "wpcom", status: "red", last_error: message(err) };
+    return { name: "wpcom", status: "red", last_error: errorText(err) };
   }
 }
 
@@ -129,7 +127,7 @@ function probeStatsd(get: ProbeDeps["statsd"]): Entry {
       ? { name: "statsd", status: "amber", last_error: s.last_error }
       : { name: "statsd", status: "green" };
   } catch (err) {
-    return { name: "statsd", status: "amber", last_error: message(err) };
+    return { name: "statsd", status: "amber", last_error: errorText(err) };
   }
 }
 
@@ -160,7 +158,7 @@ async function probeDisk(
       })(),
     );
   } catch (err) {
-    return { name, status: "red", last_error: message(err) };
+    return { name, status: "red", last_error: errorText(err) };
   }
 }
 
@@ -193,7 +191,7 @@ async function probeVeriflier(v: VeriflierTarget, ms: number, doFetch: typeof fe
     return { name: version ? `${base} (${version})` : base, status: "green", latency_ms: latency() };
   } catch (err) {
     const text =
-      err instanceof Error && err.name === "TimeoutError" ? `timed out after ${ms}ms` : message(err);
+      err instanceof Error && err.name === "TimeoutError" ? `timed out after ${ms}ms` : errorText(err);
     return { name: base, status: "red", latency_ms: latency(), last_error: text };
   }
 }
@@ -201,7 +199,7 @@ async function probeVeriflier(v: VeriflierTarget, ms: number, doFetch: typeof fe
 /** Runs every probe; each entry carries the same `checked_at` (the time the round began). */
 export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHealth[]> {
   const ms = deps.timeoutMs ?? 2000;
-  const checkedAt = rfc3339(new Date((deps.now ?? Date.now)()));
+  const checkedAt = rfc3339Nano((deps.now ?? Date.now)());
   const fsStats = deps.statfs ?? ((dir: string) => statfs(dir));
   const doFetch = deps.fetch ?? fetch;
   const verifliers: Promise<Entry>[] =

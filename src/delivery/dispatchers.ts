@@ -2,33 +2,26 @@
  * The alert transports a delivery process offers (reference §2 BuildAlertDispatchers):
  * PagerDuty, Slack and Teams always; e-mail through the sender `EMAIL_TRANSPORT` picks.
  */
-import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "../log.ts";
 import type { Clock } from "./db-util.ts";
-import { type EmailSender, SmtpEmailSender, StubEmailSender, WpcomEmailSender } from "./email-senders.ts";
+import {
+  type EmailSender,
+  SmtpEmailSender,
+  type SmtpOptions,
+  StubEmailSender,
+  WpcomEmailSender,
+} from "./email-senders.ts";
 import type { FetchFn } from "./http-post.ts";
 import type { AlertDispatchers } from "./notification.ts";
 import { slackDispatcher, teamsDispatcher } from "./transport-chat.ts";
 import { emailDispatcher } from "./transport-email.ts";
 import { pagerDutyDispatcher } from "./transport-pagerduty.ts";
 
-/** `stub` for "" (and for stub); only smtp and wpcom really deliver (reference §1.2). */
-export function emailTransportLabel(transport: string): { label: string; delivers: boolean } {
-  const label = transport === "" ? "stub" : transport;
-  return { label, delivers: label === "smtp" || label === "wpcom" };
-}
-
 export interface AlertTransportOptions {
   emailTransport: string;
   emailFrom: string;
-  smtp: {
-    host: string;
-    port: number;
-    username: string;
-    password: string;
-    useTls: boolean;
-    tls?: ConnectionOptions;
-  };
+  /** The sender's timeout and clock come from `timeoutMs` and `now` below. */
+  smtp: Omit<SmtpOptions, "timeoutMs" | "now">;
   wpcomEmail: { endpoint: string; token: string };
   /** Overrides the PagerDuty Events v2 URL (tests point it at loopback). */
   pagerdutyEndpoint?: string;

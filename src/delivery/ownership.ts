@@ -13,6 +13,13 @@ export interface OwnerDecision {
   message: string;
 }
 
+/** Both rules agree when the owner names this host. */
+const matched = (owner: string): OwnerDecision => ({
+  enabled: true,
+  level: "INFO",
+  message: `delivery_owner_host="${owner}" matched; delivery workers enabled on this host`,
+});
+
 /** The standalone `--mode=deliverer` rule: API_PORT plays no part. */
 export function delivererOwnerStatus(ownerRaw: string, host: string): OwnerDecision {
   const owner = ownerRaw.trim();
@@ -23,13 +30,7 @@ export function delivererOwnerStatus(ownerRaw: string, host: string): OwnerDecis
       message: `delivery_owner_host is unset; standalone deliverer on host "${host}" will run delivery workers`,
     };
   }
-  if (owner === host) {
-    return {
-      enabled: true,
-      level: "INFO",
-      message: `delivery_owner_host="${owner}" matched; delivery workers enabled on this host`,
-    };
-  }
+  if (owner === host) return matched(owner);
   return {
     enabled: false,
     level: "INFO",
@@ -56,13 +57,7 @@ export function embeddedOwnerStatus(apiPort: number, ownerRaw: string, host: str
       message: `delivery_owner_host is unset; host "${host}" will run delivery workers because API_PORT is enabled`,
     };
   }
-  if (owner === host) {
-    return {
-      enabled: true,
-      level: "INFO",
-      message: `delivery_owner_host="${owner}" matched; delivery workers enabled on this host`,
-    };
-  }
+  if (owner === host) return matched(owner);
   return {
     enabled: false,
     level: "INFO",

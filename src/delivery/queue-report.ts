@@ -1,139 +1,27 @@
 /**
- * The read-only delivery queue report behind `jetmon2 delivery-check` (reference §1.8): per
- * table counts of pending, due, future-retry, recently delivered, abandoned and failed rows,
- * the oldest ages, and the thresholds an operator or a systemd gate sets on them.
+ * The read-only delivery queue report behind `jetmon2 delivery-check` (reference §1.8): the
+ * per-table counts of queue-counts.ts, their total, and the thresholds an operator or a systemd
+ * gate sets on them.
  */
-import { sql } from "drizzle-orm";
 import { parseGoDuration, parseRfc3339, rfc3339, rfc3339Nano } from "../rollout/time.ts";
-import { dbTime, type Executor, queryRows } from "./db-util.ts";
+import type { Executor } from "./db-util.ts";
+import type { DeliveryKind } from "./kinds.ts";
 import type { OwnerDecision } from "./ownership.ts";
+import { type QueueSummary, queueCounts, sumCounts } from "./queue-counts.ts";
 
-export type QueueKind = "webhook" | "alert";
-
-export interface QueueSummary {
-  kind: string;
-  pending: number;
-  due_now: number;
-  future_retry: number;
-  delivered_since: number;
-  abandoned_since: number;
-  failed_since: number;
-  oldest_pending_age_sec: number;
-  oldest_due_age_sec: number;
-}
-
-const TABLES: Record<string, string> = {
-  webhook: "jetmon_webhook_deliveries",
-  alert: "jetmon_alert_deliveries",
-};
-
-function tableFor(kind: string): string {
-  const t = TABLES[kind];
-  if (!t) throw new Error(`unsupported delivery table "${kind}"`);
-  return t;
-}
-
-async function countAge(ex: Executor, q: ReturnType<typeof sql>, prefix: string): Promise<[number, number]> {
-  try {
-    const [r] = await queryRows<{ n: number | string; age: number | string | null }>(ex, q);
-    return [Number(r?.n ?? 0), Math.max(0, Number(r?.age ?? 0))];
-  } catch (err) {
-    throw new Error(`${prefix}: ${(err as Error).message}`);
-  }
-}
-
-/** Rows of `status` that reached it since `cutoff`: by last attempt, or by creation if never attempted. */
-export async function countTerminal(
-  ex: Executor,
-  kind: string,
-  status: string,
-  cutoff: number,
-): Promise<number> {
-  const table = sql.raw(tableFor(kind));
-  if (status !== "abandoned" && status !== "failed")
-    throw new Error(`unsupported terminal status "${status}"`);
-  const c = dbTime(cutoff);
-  const [a] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = ${status} AND last_attempt_at >= ${c}`,
-    `${kind} ${status} summary`,
-  );
-  const [b] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = ${status} AND last_attempt_at IS NULL AND created_at >= ${c}`,
-    `${kind} ${status} summary`,
-  );
-  return a + b;
-}
-
+/** One table's row of the report. */
 export async function summarizeQueue(
   ex: Executor,
-  kind: string,
+  kind: DeliveryKind,
   now: number,
   cutoff: number,
 ): Promise<QueueSummary> {
-  const table = sql.raw(tableFor(kind));
-  const n = dbTime(now);
-  const due = sql`status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ${n})`;
-  const [pending, oldestPending] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), ${n}), 0) AS age
-        FROM ${table} WHERE status = 'pending'`,
-    `${kind} pending delivery summary`,
-  );
-  const [dueNow, oldestDue] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, COALESCE(TIMESTAMPDIFF(SECOND, MIN(COALESCE(next_attempt_at, created_at)), ${n}), 0) AS age
-        FROM ${table} WHERE ${due}`,
-    `${kind} due delivery summary`,
-  );
-  const [future] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = 'pending' AND next_attempt_at > ${n}`,
-    `${kind} future delivery summary`,
-  );
-  const [delivered] = await countAge(
-    ex,
-    sql`SELECT COUNT(*) AS n, 0 AS age FROM ${table} WHERE status = 'delivered' AND delivered_at >= ${dbTime(cutoff)}`,
-    `${kind} delivered summary`,
-  );
-  return {
-    kind,
-    pending,
-    due_now: dueNow,
-    future_retry: future,
-    delivered_since: delivered,
-    abandoned_since: await countTerminal(ex, kind, "abandoned", cutoff),
-    failed_since: await countTerminal(ex, kind, "failed", cutoff),
-    oldest_pending_age_sec: oldestPending,
-    oldest_due_age_sec: oldestDue,
-  };
+  return { kind, ...(await queueCounts(ex, kind, now, cutoff)) };
 }
 
-/** Sums the counts and keeps the largest ages. */
+/** The `total` row: counts summed, ages the largest. */
 export function totalOf(rows: readonly QueueSummary[]): QueueSummary {
-  const t: QueueSummary = {
-    kind: "total",
-    pending: 0,
-    due_now: 0,
-    future_retry: 0,
-    delivered_since: 0,
-    abandoned_since: 0,
-    failed_since: 0,
-    oldest_pending_age_sec: 0,
-    oldest_due_age_sec: 0,
-  };
-  for (const r of rows) {
-    t.pending += r.pending;
-    t.due_now += r.due_now;
-    t.future_retry += r.future_retry;
-    t.delivered_since += r.delivered_since;
-    t.abandoned_since += r.abandoned_since;
-    t.failed_since += r.failed_since;
-    t.oldest_pending_age_sec = Math.max(t.oldest_pending_age_sec, r.oldest_pending_age_sec);
-    t.oldest_due_age_sec = Math.max(t.oldest_due_age_sec, r.oldest_due_age_sec);
-  }
-  return t;
+  return { kind: "total", ...sumCounts(rows) };
 }
 
 export interface ReportLimits {

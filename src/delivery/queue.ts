@@ -15,19 +15,13 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { dbTime, type Executor, execWrite, queryRows } from "./db-util.ts";
+import type { PlannedDelivery } from "./dispatch.ts";
 import type { KindTables } from "./kinds.ts";
 import { nextRetryDelayMs } from "./retry-ladder.ts";
 
-export interface ClaimedDelivery {
+/** A leased row: what dispatch inserted (`payload` is the exact JSON sent and signed), plus its id. */
+export interface ClaimedDelivery extends PlannedDelivery {
   id: number;
-  subscriberId: number;
-  transitionId: number;
-  eventId: number;
-  eventType: string;
-  /** Alert rows only. */
-  severity: number | null;
-  /** The exact JSON text stored, which is what gets sent (and signed). */
-  payload: string;
   /** Attempts made before this one. */
   attempt: number;
 }

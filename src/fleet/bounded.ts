@@ -5,10 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { errorText } from "../error-text.ts";
 
 /**
  * Runs `fn` with a signal that aborts after `ms`; rejects at the bound even if `fn` ignores the

@@ -6,8 +6,14 @@
  * two v2 monitors reporting overlapping pinned ranges check the same sites twice (red). Pure.
  */
 
-import { rfc3339 } from "../fleethealth/snapshot.ts";
-import type { HostRow } from "../rollout/coverage.ts";
+import {
+  byMinThenHost,
+  firstCoverageProblem,
+  type HostRange,
+  type HostRow,
+  rangeProblem,
+  summarizeHostRow,
+} from "../rollout/coverage.ts";
 import { goQuote } from "../rollout/format.ts";
 import { ageMs, isActive, isStale } from "./processes.ts";
 import type { BucketCoverage, CoverageHost, FleetProcess, OwnershipMode } from "./types.ts";
@@ -34,59 +40,27 @@ export function ownershipMode(processes: readonly FleetProcess[], hostCount: num
   return "unknown";
 }
 
-interface Range {
-  host: string;
-  min: number;
-  max: number;
-}
-
-const byMinThenHost = (a: Range, b: Range) =>
-  a.min - b.min || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
-
-function invalidRange(r: Range, total: number): string | null {
-  return r.min < 0 || r.max < r.min || r.max >= total
-    ? `host ${goQuote(r.host)} has invalid bucket range ${r.min}-${r.max} for BUCKET_TOTAL=${total}`
-    : null;
-}
-
-/** First gap, overlap or invalid range over 0..total-1, or null when covered exactly once. */
-export function walkDynamicCoverage(ranges: readonly Range[], total: number): string | null {
-  let expected = 0;
-  for (const r of [...ranges].sort(byMinThenHost)) {
-    const invalid = invalidRange(r, total);
-    if (invalid) return invalid;
-    if (r.min > expected) {
-      return `dynamic bucket coverage has gap ${expected}-${r.min - 1} before host ${goQuote(r.host)}`;
-    }
-    if (r.min < expected) {
-      return `dynamic bucket coverage overlaps before host ${goQuote(r.host)} at bucket ${r.min}`;
-    }
-    expected = r.max + 1;
-  }
-  return expected < total ? `dynamic bucket coverage has trailing gap ${expected}-${total - 1}` : null;
-}
-
 /** Pinned ranges may leave gaps (v1 hosts own them); an invalid range or an overlap is an error. */
-export function walkPinnedRanges(ranges: readonly Range[], total: number): string | null {
+function walkPinnedRanges(ranges: readonly HostRange[], total: number): string | null {
   let expected = 0;
   for (const r of [...ranges].sort(byMinThenHost)) {
-    const invalid = invalidRange(r, total);
+    const invalid = rangeProblem(r, total);
     if (invalid) return invalid;
-    if (r.min < expected) {
-      return `pinned bucket ranges overlap before host ${goQuote(r.host)} at bucket ${r.min}`;
+    if (r.bucketMin < expected) {
+      return `pinned bucket ranges overlap before host ${goQuote(r.hostId)} at bucket ${r.bucketMin}`;
     }
-    expected = r.max + 1;
+    expected = r.bucketMax + 1;
   }
   return null;
 }
 
-function pinnedRanges(processes: readonly FleetProcess[]): Range[] {
-  const out: Range[] = [];
+function pinnedRanges(processes: readonly FleetProcess[]): HostRange[] {
+  const out: HostRange[] = [];
   for (const p of processes) {
     if (p.process_type !== "monitor" || !isActive(p)) continue;
     if (!p.bucket_ownership.toLowerCase().includes("pinned")) continue;
     if (p.bucket_min === undefined || p.bucket_max === undefined) continue;
-    out.push({ host: p.host_id, min: p.bucket_min, max: p.bucket_max });
+    out.push({ hostId: p.host_id, bucketMin: p.bucket_min, bucketMax: p.bucket_max });
   }
   return out;
 }
@@ -115,18 +89,10 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
       error: NO_TOTAL_MESSAGE,
     };
   }
-  const rows: CoverageHost[] = hosts.map((h) => {
-    const age = ageMs(h.lastHeartbeat, nowMs);
-    return {
-      host_id: h.hostId,
-      bucket_min: h.bucketMin,
-      bucket_max: h.bucketMax,
-      status: h.status,
-      last_heartbeat: rfc3339(new Date(h.lastHeartbeat)),
-      last_heartbeat_age_sec: Math.round(age / 1000),
-      stale: isStale(age, graceSec),
-    };
-  });
+  const rows: CoverageHost[] = hosts.map((h) => ({
+    ...summarizeHostRow(h, nowMs),
+    stale: isStale(ageMs(h.lastHeartbeat, nowMs), graceSec),
+  }));
   const mode = ownershipMode(processes, rows.length);
   const base = { mode, bucket_total: total, host_count: rows.length };
   const withHosts = rows.length > 0 ? { hosts: rows } : {};
@@ -134,7 +100,7 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
   if (mode === "pinned") {
     const ranges = pinnedRanges(processes);
     const error = walkPinnedRanges(ranges, total);
-    const pinned_buckets = ranges.reduce((n, r) => n + (r.max - r.min + 1), 0);
+    const pinned_buckets = ranges.reduce((n, r) => n + (r.bucketMax - r.bucketMin + 1), 0);
     return error
       ? { status: "red", ...base, pinned_buckets, error, ...withHosts }
       : { status: "amber", ...base, pinned_buckets, error: PINNED_MESSAGE, ...withHosts };
@@ -142,10 +108,7 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
   if (mode === "mixed") return { status: "amber", ...base, error: MIXED_MESSAGE, ...withHosts };
   if (rows.length === 0) return { status: "amber", ...base, error: NO_HOSTS_MESSAGE };
 
-  const gap = walkDynamicCoverage(
-    rows.map((h) => ({ host: h.host_id, min: h.bucket_min, max: h.bucket_max })),
-    total,
-  );
+  const gap = firstCoverageProblem(hosts, total, "dynamic bucket coverage", (r) => rangeProblem(r, total));
   if (gap) return { status: "red", ...base, error: gap, ...withHosts };
   for (const h of rows) {
     if (h.status !== "active") {

@@ -1,35 +1,15 @@
 /**
  * Delivery queue health and delivery ownership posture across the fleet (reference §6.5-§6.6).
- * Pure: the counts come from queries.ts.
+ * Pure: the counts come from src/delivery/queue-counts.ts.
  */
+import type { DeliveryKind } from "../delivery/kinds.ts";
+import { type DeliveryCounts, type QueueSummary, sumCounts } from "../delivery/queue-counts.ts";
 import type { HealthStatus } from "../fleethealth/snapshot.ts";
 import { isActive } from "./processes.ts";
-import type {
-  DeliveryCounts,
-  DeliveryKind,
-  DeliveryPosture,
-  DeliverySummary,
-  DeliveryTable,
-  FleetProcess,
-} from "./types.ts";
+import type { DeliveryPosture, DeliverySummary, FleetProcess } from "./types.ts";
 
 /** Failed and abandoned rows count when they happened within this window. */
 export const DELIVERY_RECENT_WINDOW_MS = 15 * 60 * 1000;
-
-export const DELIVERY_KINDS: readonly DeliveryKind[] = ["webhook", "alert"];
-
-export function emptyCounts(): DeliveryCounts {
-  return {
-    pending: 0,
-    due_now: 0,
-    future_retry: 0,
-    delivered_since: 0,
-    abandoned_since: 0,
-    failed_since: 0,
-    oldest_pending_age_sec: 0,
-    oldest_due_age_sec: 0,
-  };
-}
 
 export function deliveryStatus(c: DeliveryCounts): HealthStatus {
   if (c.abandoned_since > 0 || c.failed_since > 0) return "red";
@@ -89,25 +69,13 @@ export function summarizeDelivery(
   sinceIso: string,
   processes: readonly FleetProcess[],
 ): DeliverySummary {
-  const total = emptyCounts();
-  const tables: DeliveryTable[] = [];
+  const tables: QueueSummary[] = [];
   let error: string | undefined;
   for (const r of results) {
-    if ("error" in r) {
-      error ??= r.error.message;
-      continue;
-    }
-    const c = r.counts;
-    tables.push({ kind: r.kind, ...c });
-    total.pending += c.pending;
-    total.due_now += c.due_now;
-    total.future_retry += c.future_retry;
-    total.delivered_since += c.delivered_since;
-    total.abandoned_since += c.abandoned_since;
-    total.failed_since += c.failed_since;
-    total.oldest_pending_age_sec = Math.max(total.oldest_pending_age_sec, c.oldest_pending_age_sec);
-    total.oldest_due_age_sec = Math.max(total.oldest_due_age_sec, c.oldest_due_age_sec);
+    if ("error" in r) error ??= r.error.message;
+    else tables.push({ kind: r.kind, ...r.counts });
   }
+  const total = sumCounts(tables);
   return {
     status: error ? "red" : deliveryStatus(total),
     ...(error ? { error } : {}),

@@ -4,7 +4,8 @@
  * quiet is shown as stopped (not red), and stopped rows past the retention window are hidden, so
  * a clean decommission does not turn the fleet red forever. Pure functions.
  */
-import { rfc3339, type Snapshot, ZERO_TIME } from "../fleethealth/snapshot.ts";
+import { type Snapshot, ZERO_TIME } from "../fleethealth/snapshot.ts";
+import { rfc3339Nano } from "../rollout/time.ts";
 import type { FleetProcess, ProcessStatus } from "./types.ts";
 
 export interface ProcessRules {
@@ -80,8 +81,8 @@ function toFleetProcess(s: Snapshot, nowMs: number, graceSec: number): FleetProc
     state: s.state,
     health_status: s.health_status,
     status: processStatus(s.state, s.health_status, stale),
-    started_at: s.started_at ? rfc3339(s.started_at) : ZERO_TIME,
-    updated_at: rfc3339(s.updated_at),
+    started_at: s.started_at ? rfc3339Nano(s.started_at.getTime()) : ZERO_TIME,
+    updated_at: rfc3339Nano(s.updated_at.getTime()),
     last_heartbeat_age_sec: Math.round(age / 1000),
     stale,
     ...opt("bucket_min", s.bucket_min),

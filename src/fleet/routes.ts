@@ -5,16 +5,17 @@
  */
 import { Elysia } from "elysia";
 import { htmlResponse, jsonResponse, textResponse } from "../dashboard/http.ts";
+import { withSharedStyle } from "../dashboard/page-style.ts";
 import type { Db } from "../db/client.ts";
+import { errorText } from "../error-text.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
-import { errorText } from "./bounded.ts";
 import pageHtml from "./page.html" with { type: "text" };
 import { createFleetSource, type FleetSource } from "./queries.ts";
 import { createFleetSnapshotter, type FleetSnapshotter, FleetSourceMissing } from "./snapshot.ts";
 import type { FleetOptions } from "./types.ts";
 
-/** The page, inlined into the compiled binary. */
-const PAGE = pageHtml as unknown as string;
+/** The page with the shared CSS, inlined into the compiled binary. */
+const PAGE = withSharedStyle(pageHtml as unknown as string);
 
 /** The paths this plugin serves; a host app that filters paths before routing must allow them. */
 export const FLEET_PATHS = ["/fleet", "/api/fleet"] as const;

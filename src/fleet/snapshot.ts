@@ -5,15 +5,12 @@
  * a few seconds (failures too, so a sick database is not asked again on every poll), and
  * concurrent callers share one build.
  */
-import { rfc3339 } from "../fleethealth/snapshot.ts";
-import { bounded, errorText } from "./bounded.ts";
+import { DELIVERY_KINDS } from "../delivery/queue-counts.ts";
+import { errorText } from "../error-text.ts";
+import { rfc3339Nano } from "../rollout/time.ts";
+import { bounded } from "./bounded.ts";
 import { summarizeCoverage } from "./coverage.ts";
-import {
-  DELIVERY_KINDS,
-  DELIVERY_RECENT_WINDOW_MS,
-  summarizeDelivery,
-  type TableResult,
-} from "./delivery.ts";
+import { DELIVERY_RECENT_WINDOW_MS, summarizeDelivery, type TableResult } from "./delivery.ts";
 import { rollupDependencies } from "./dependencies.ts";
 import { assessProcesses } from "./processes.ts";
 import type { FleetSource } from "./queries.ts";
@@ -107,13 +104,13 @@ export async function buildFleetSnapshot(
     graceSec: o.graceSec,
     nowMs,
   });
-  const delivery = summarizeDelivery(tables, rfc3339(new Date(cutoffMs)), processes);
+  const delivery = summarizeDelivery(tables, rfc3339Nano(cutoffMs), processes);
   const dependencies = rollupDependencies(processes);
   const process_counts: Record<string, number> = {};
   for (const p of processes) process_counts[p.process_type] = (process_counts[p.process_type] ?? 0) + 1;
 
   return {
-    generated_at: rfc3339(new Date(nowMs)),
+    generated_at: rfc3339Nano(nowMs),
     summary: summarizeFleet({ processes, coverage: bucket_coverage, delivery, drift, dependencies }),
     processes,
     process_counts,

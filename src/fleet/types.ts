@@ -3,7 +3,9 @@
  * few additions of this project are marked "added". Times are RFC 3339 strings in UTC.
  */
 import type { Config } from "../config/schema.ts";
+import type { DeliveryCounts, QueueSummary } from "../delivery/queue-counts.ts";
 import type { DependencyHealth, HealthStatus } from "../fleethealth/snapshot.ts";
+import type { HostRowSummary } from "../rollout/coverage.ts";
 
 /**
  * The colour the fleet view gives one process: its health, except that a quiet running process
@@ -49,13 +51,7 @@ export interface FleetProcess {
 export type OwnershipMode = "pinned" | "dynamic" | "mixed" | "unknown";
 
 /** One `jetmon_hosts` row (reference §6.4). */
-export interface CoverageHost {
-  host_id: string;
-  bucket_min: number;
-  bucket_max: number;
-  status: string;
-  last_heartbeat: string;
-  last_heartbeat_age_sec: number;
+export interface CoverageHost extends HostRowSummary {
   stale: boolean;
 }
 
@@ -68,23 +64,6 @@ export interface BucketCoverage {
   pinned_buckets?: number;
   error?: string;
   hosts?: CoverageHost[];
-}
-
-export interface DeliveryCounts {
-  pending: number;
-  due_now: number;
-  future_retry: number;
-  delivered_since: number;
-  abandoned_since: number;
-  failed_since: number;
-  oldest_pending_age_sec: number;
-  oldest_due_age_sec: number;
-}
-
-export type DeliveryKind = "webhook" | "alert";
-
-export interface DeliveryTable extends DeliveryCounts {
-  kind: DeliveryKind;
 }
 
 export interface DeliveryPosture {
@@ -101,7 +80,7 @@ export interface DeliverySummary extends DeliveryCounts {
   error?: string;
   /** The start of the recent window (now - 15 min). */
   since: string;
-  tables?: DeliveryTable[];
+  tables?: QueueSummary[];
   posture: DeliveryPosture;
 }
 

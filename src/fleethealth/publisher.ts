@@ -14,6 +14,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { type SnapshotInput, processId as toProcessId, validateSnapshot } from "./snapshot.ts";
 import { type Executor, markStopped, upsertSnapshot } from "./store.ts";
@@ -39,10 +40,6 @@ export interface ShutdownOptions {
 }
 
 class AbandonedWrite extends Error {}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function delay(ms: number): { promise: Promise<"timeout">; cancel: () => void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -150,7 +147,7 @@ export class LifecyclePublisher {
       try {
         input = await this.build("heartbeat");
       } catch (err) {
-        this.log.warn({ err: message(err) }, "process health snapshot failed");
+        this.log.warn({ err: errorText(err) }, "process health snapshot failed");
         return false;
       }
       try {
@@ -182,7 +179,7 @@ export class LifecyclePublisher {
         try {
           await opts.beforeStopped();
         } catch (err) {
-          this.log.error({ err: message(err) }, "shutdown step failed");
+          this.log.error({ err: errorText(err) }, "shutdown step failed");
         }
       }
       await this.enqueue(() => this.writeStopped(id));
@@ -195,7 +192,7 @@ export class LifecyclePublisher {
     try {
       input = await this.build("stopping");
     } catch (err) {
-      this.log.warn({ err: message(err) }, "process health snapshot failed");
+      this.log.warn({ err: errorText(err) }, "process health snapshot failed");
     }
     if (!input) return "";
     this.last = input;
@@ -228,9 +225,9 @@ export class LifecyclePublisher {
   }
 
   private fail(err: unknown, processId: string, state: string): void {
-    const abandoned = message(err).startsWith("timed out after");
+    const abandoned = errorText(err).startsWith("timed out after");
     this.log.warn(
-      { process_id: processId, state, err: message(err) },
+      { process_id: processId, state, err: errorText(err) },
       abandoned ? "process health write abandoned" : "process health write failed",
     );
   }

@@ -98,14 +98,6 @@ export function isProcessState(v: string): v is ProcessState {
   return (PROCESS_STATES as readonly string[]).includes(v);
 }
 
-/** Go's RFC3339Nano in UTC: no fractional part when it is zero, trailing zeros trimmed. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.(\d+)Z$/, (_m, frac: string) => {
-    const f = frac.replace(/0+$/, "");
-    return f ? `.${f}Z` : "Z";
-  });
-}
-
 /** The zero instant Go prints for an unset time. */
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
 

@@ -7,6 +7,7 @@ import { Value } from "@sinclair/typebox/value";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { processHealth } from "../db/schema.ts";
+import { errorText } from "../error-text.ts";
 import {
   type DependencyHealth,
   DependencyHealthListSchema,
@@ -20,10 +21,6 @@ import {
 export type Executor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 const NO_DB = "database pool is not initialized";
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function rowOf(s: Snapshot) {
   return {
@@ -73,7 +70,7 @@ export async function upsertSnapshot(
   try {
     await db.insert(processHealth).values(row).onDuplicateKeyUpdate({ set: update });
   } catch (err) {
-    throw new Error(`upsert process health: ${message(err)}`);
+    throw new Error(`upsert process health: ${errorText(err)}`);
   }
   return s;
 }
@@ -93,7 +90,7 @@ export async function markStopped(
       .set({ state: "stopped", healthStatus: "amber", updatedAt: new Date(when) })
       .where(eq(processHealth.processId, pid));
   } catch (err) {
-    throw new Error(`mark process stopped: ${message(err)}`);
+    throw new Error(`mark process stopped: ${errorText(err)}`);
   }
 }
 
@@ -106,7 +103,7 @@ function decodeDependencies(id: string, raw: unknown): DependencyHealth[] {
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new Error(`decode dependency health for ${id}: ${message(err)}`);
+      throw new Error(`decode dependency health for ${id}: ${errorText(err)}`);
     }
   }
   if (!Value.Check(DependencyHealthListSchema, value)) {
@@ -128,7 +125,7 @@ export async function listSnapshots(db: Executor | null | undefined): Promise<Sn
       .from(processHealth)
       .orderBy(asc(processHealth.processType), asc(processHealth.hostId), asc(processHealth.processId));
   } catch (err) {
-    throw new Error(`query process health: ${message(err)}`);
+    throw new Error(`query process health: ${errorText(err)}`);
   }
   return rows.map((r) => ({
     process_id: r.processId,

@@ -1,14 +1,9 @@
 import { sql } from "drizzle-orm";
+import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import { errorText, isRetryableTxError, run, selectRows } from "./sql.ts";
-import {
-  assignBucketRanges,
-  type BucketRange,
-  formatRanges,
-  isEmptyRange,
-  uncoveredRanges,
-} from "./waterfill.ts";
+import { assignBucketRanges, formatRanges, isEmptyRange, uncoveredRanges } from "./waterfill.ts";
 
 export interface OwnershipConfig {
   BUCKET_TOTAL: number;

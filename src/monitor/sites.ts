@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { RedirectPolicy } from "../check/types.ts";
+import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { selectRows } from "./sql.ts";
-import type { BucketRange } from "./waterfill.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
 export interface Site {

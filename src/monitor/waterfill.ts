@@ -1,8 +1,6 @@
-/** A closed bucket range; `max < min` is the empty range. */
-export interface BucketRange {
-  min: number;
-  max: number;
-}
+import type { BucketRange } from "../config/validate.ts";
+
+/** Closed ranges; `max < min` is the empty range. */
 
 export const EMPTY_RANGE: BucketRange = { min: 0, max: -1 };
 

@@ -1,4 +1,3 @@
-import { pinnedBucketRange } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 
@@ -17,16 +16,6 @@ export type RolloutConfig = Pick<
   | "BUCKET_NO_MIN"
   | "BUCKET_NO_MAX"
 >;
-
-export interface BucketRange {
-  min: number;
-  max: number;
-}
-
-/** The PINNED pair if both are set, else the legacy BUCKET_NO pair, else null (dynamic ownership). */
-export function pinnedRange(cfg: RolloutConfig): BucketRange | null {
-  return pinnedBucketRange(cfg);
-}
 
 /** Reference §1.5 delivery-owner line for this host (the monitor's embedded-worker rule). */
 export function deliveryOwnerStatus(

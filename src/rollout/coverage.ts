@@ -2,10 +2,10 @@
  * Bucket coverage rules: a static plan or the live `jetmon_hosts` rows must cover
  * 0..BUCKET_TOTAL-1 exactly once (reference §2.11, §2.13). Pure functions.
  */
-import type { BucketRange } from "./config.ts";
+import type { BucketRange } from "../config/validate.ts";
 import { goQuote } from "./format.ts";
 import { GateError } from "./report.ts";
-import { formatGoSeconds } from "./time.ts";
+import { formatGoSeconds, rfc3339Nano } from "./time.ts";
 
 export interface HostRange {
   hostId: string;
@@ -20,30 +20,66 @@ export interface HostRow extends HostRange {
   status: string;
 }
 
-const byMinThenHost = (a: HostRange, b: HostRange) =>
-  a.bucketMin - b.bucketMin || (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0);
-
-function walkContiguous(sorted: HostRange[], total: number, what: string): void {
-  let next = 0;
-  for (const r of sorted) {
-    if (r.bucketMin > next) {
-      throw new GateError(`${what} has gap ${next}-${r.bucketMin - 1} before host ${goQuote(r.hostId)}`);
-    }
-    if (r.bucketMin < next) {
-      throw new GateError(`${what} overlaps before host ${goQuote(r.hostId)} at bucket ${r.bucketMin}`);
-    }
-    next = r.bucketMax + 1;
-  }
-  if (next < total) throw new GateError(`${what} has trailing gap ${next}-${total - 1}`);
+/**
+ * A `jetmon_hosts` row as the JSON reports show it (`rollout state-report` §2.10; the fleet view
+ * §6.4 adds `stale`). The field names are the contract.
+ */
+export interface HostRowSummary {
+  host_id: string;
+  bucket_min: number;
+  bucket_max: number;
+  status: string;
+  /** RFC3339Nano, UTC. */
+  last_heartbeat: string;
+  /** now - last_heartbeat, rounded to seconds, never negative. */
+  last_heartbeat_age_sec: number;
 }
 
-const validRange = (r: HostRange, total: number) =>
-  r.bucketMin >= 0 && r.bucketMax >= r.bucketMin && r.bucketMax < total;
+export function summarizeHostRow(h: HostRow, nowMs: number): HostRowSummary {
+  return {
+    host_id: h.hostId,
+    bucket_min: h.bucketMin,
+    bucket_max: h.bucketMax,
+    status: h.status,
+    last_heartbeat: rfc3339Nano(h.lastHeartbeat),
+    last_heartbeat_age_sec: Math.max(0, Math.round((nowMs - h.lastHeartbeat) / 1000)),
+  };
+}
 
-const invalidRange = (r: HostRange, total: number) =>
-  new GateError(
-    `host ${goQuote(r.hostId)} has invalid bucket range ${r.bucketMin}-${r.bucketMax} for BUCKET_TOTAL=${total}`,
-  );
+/** Sorts ranges by bucket_min, then host id. */
+export const byMinThenHost = (a: HostRange, b: HostRange) =>
+  a.bucketMin - b.bucketMin || (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0);
+
+/** Why a range does not fit 0..total-1, or null when 0 <= min <= max < total. */
+export function rangeProblem(r: HostRange, total: number): string | null {
+  return r.bucketMin >= 0 && r.bucketMax >= r.bucketMin && r.bucketMax < total
+    ? null
+    : `host ${goQuote(r.hostId)} has invalid bucket range ${r.bucketMin}-${r.bucketMax} for BUCKET_TOTAL=${total}`;
+}
+
+/**
+ * The first problem walking `ranges` sorted by (bucket_min, host) over 0..total-1: what `check`
+ * says of a host (asked before its range is walked), a gap, an overlap, or a trailing gap. Null
+ * when the ranges cover every bucket exactly once.
+ */
+export function firstCoverageProblem<R extends HostRange>(
+  ranges: readonly R[],
+  total: number,
+  what: string,
+  check: (r: R) => string | null = () => null,
+): string | null {
+  let next = 0;
+  for (const r of [...ranges].sort(byMinThenHost)) {
+    const problem = check(r);
+    if (problem) return problem;
+    if (r.bucketMin > next)
+      return `${what} has gap ${next}-${r.bucketMin - 1} before host ${goQuote(r.hostId)}`;
+    if (r.bucketMin < next)
+      return `${what} overlaps before host ${goQuote(r.hostId)} at bucket ${r.bucketMin}`;
+    next = r.bucketMax + 1;
+  }
+  return next < total ? `${what} has trailing gap ${next}-${total - 1}` : null;
+}
 
 /** A static plan: unique hosts, valid ranges, exact cover of 0..total-1. */
 export function validateStaticPlan(ranges: HostRange[], total: number): void {
@@ -53,9 +89,11 @@ export function validateStaticPlan(ranges: HostRange[], total: number): void {
   for (const r of ranges) {
     if (seen.has(r.hostId)) throw new GateError(`host ${goQuote(r.hostId)} is listed more than once`);
     seen.add(r.hostId);
-    if (!validRange(r, total)) throw invalidRange(r, total);
+    const invalid = rangeProblem(r, total);
+    if (invalid) throw new GateError(invalid);
   }
-  walkContiguous([...ranges].sort(byMinThenHost), total, "static bucket plan");
+  const problem = firstCoverageProblem(ranges, total, "static bucket plan");
+  if (problem) throw new GateError(problem);
 }
 
 /** Live dynamic ownership: every row active and fresh, valid ranges, exact cover. */
@@ -69,34 +107,17 @@ export function validateDynamicCoverage(
   if (graceSec <= 0) throw new GateError("BUCKET_HEARTBEAT_GRACE_SEC must be > 0");
   if (hosts.length === 0)
     throw new GateError("jetmon_hosts has no rows; dynamic ownership is not established");
-  const sorted = [...hosts].sort(byMinThenHost);
-  let next = 0;
-  for (const h of sorted) {
+  const problem = firstCoverageProblem(hosts, total, "dynamic bucket coverage", (h) => {
     if (h.status !== "active") {
-      throw new GateError(
-        `host ${goQuote(h.hostId)} has status=${goQuote(h.status)}; all dynamic ownership rows must be active`,
-      );
+      return `host ${goQuote(h.hostId)} has status=${goQuote(h.status)}; all dynamic ownership rows must be active`;
     }
     const ageMs = nowMs - h.lastHeartbeat;
     if (ageMs > graceSec * 1000) {
-      throw new GateError(
-        `host ${goQuote(h.hostId)} heartbeat is stale age=${formatGoSeconds(ageMs / 1000)} grace=${formatGoSeconds(graceSec)}`,
-      );
+      return `host ${goQuote(h.hostId)} heartbeat is stale age=${formatGoSeconds(ageMs / 1000)} grace=${formatGoSeconds(graceSec)}`;
     }
-    if (!validRange(h, total)) throw invalidRange(h, total);
-    if (h.bucketMin > next) {
-      throw new GateError(
-        `dynamic bucket coverage has gap ${next}-${h.bucketMin - 1} before host ${goQuote(h.hostId)}`,
-      );
-    }
-    if (h.bucketMin < next) {
-      throw new GateError(
-        `dynamic bucket coverage overlaps before host ${goQuote(h.hostId)} at bucket ${h.bucketMin}`,
-      );
-    }
-    next = h.bucketMax + 1;
-  }
-  if (next < total) throw new GateError(`dynamic bucket coverage has trailing gap ${next}-${total - 1}`);
+    return rangeProblem(h, total);
+  });
+  if (problem) throw new GateError(problem);
 }
 
 export interface CoverageOverlap extends BucketRange {

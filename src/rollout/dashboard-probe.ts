@@ -3,8 +3,10 @@
  * (DASHBOARD_BIND_ADDR:DASHBOARD_PORT), not a hard-coded localhost: a dashboard bound to one
  * interface does not answer on another. Wildcard binds are probed on loopback.
  */
+
+import { errorText } from "../error-text.ts";
 import { collapseWhitespace } from "./format.ts";
-import { errorMessage, GateError } from "./report.ts";
+import { GateError } from "./report.ts";
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -26,7 +28,7 @@ function describeFetchError(err: unknown): string {
   const name = (err as { name?: unknown })?.name;
   if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
   if (name === "TimeoutError" || code === "ETIMEDOUT") return `timed out after ${PROBE_TIMEOUT_MS / 1000}s`;
-  return typeof code === "string" && code !== "" ? `${errorMessage(err)} (${code})` : errorMessage(err);
+  return typeof code === "string" && code !== "" ? `${errorText(err)} (${code})` : errorText(err);
 }
 
 /** GETs /api/state; returns the body or throws `dashboard status check on port <p>: ...`. */

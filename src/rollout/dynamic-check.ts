@@ -3,7 +3,7 @@
  * `jetmon_hosts` rows must cover every bucket exactly once and the projection must not drift.
  */
 
-import { pinnedRange } from "./config.ts";
+import { pinnedBucketRange } from "../config/validate.ts";
 import { validateDynamicCoverage } from "./coverage.ts";
 import { type GateContext, query } from "./gate-context.ts";
 import { formatRange, fullRange } from "./ranges.ts";
@@ -13,7 +13,7 @@ export async function dynamicCheck(ctx: GateContext): Promise<void> {
   const cfg = await ctx.config();
   const store = await ctx.store();
   const { lines } = ctx;
-  const pinned = pinnedRange(cfg);
+  const pinned = pinnedBucketRange(cfg);
   if (pinned) {
     throw new GateError(
       `pinned bucket range ${formatRange(pinned)} is still configured; remove PINNED_BUCKET_*/BUCKET_NO_* before dynamic ownership cutover`,

@@ -2,8 +2,10 @@
  * What a gate may touch. Everything with I/O or time is passed in, so tests run the gates
  * in-process against a seeded database, a fixed clock and a local HTTP server.
  */
+
+import { errorText } from "../error-text.ts";
 import type { RolloutConfig } from "./config.ts";
-import { errorMessage, GateError, type Lines } from "./report.ts";
+import { GateError, type Lines } from "./report.ts";
 import type { RolloutStore } from "./store.ts";
 
 export interface SystemdVerifyResult {
@@ -51,7 +53,7 @@ export function createGateContext(deps: RolloutDeps, lines: Lines): GateContext 
         try {
           config = await deps.loadConfig();
         } catch (err) {
-          throw new GateError(`config parse: ${errorMessage(err)}`);
+          throw new GateError(`config parse: ${errorText(err)}`);
         }
         if (!opts.quiet) lines.pass("config parse");
       }
@@ -62,7 +64,7 @@ export function createGateContext(deps: RolloutDeps, lines: Lines): GateContext 
         try {
           store = await deps.openStore();
         } catch (err) {
-          throw new GateError(`db connect: ${errorMessage(err)}`);
+          throw new GateError(`db connect: ${errorText(err)}`);
         }
         lines.pass("db connect");
       }
@@ -77,7 +79,7 @@ export async function query<T>(what: string, run: () => Promise<T>): Promise<T> 
     return await run();
   } catch (err) {
     if (err instanceof GateError) throw err;
-    throw new GateError(`${what}: ${errorMessage(err)}`);
+    throw new GateError(`${what}: ${errorText(err)}`);
   }
 }
 

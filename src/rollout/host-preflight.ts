@@ -4,10 +4,11 @@
  * holds, and the systemd unit verifies.
  */
 
+import { errorText } from "../error-text.ts";
 import { collapseWhitespace } from "./format.ts";
 import { type GateContext, query } from "./gate-context.ts";
 import { pinnedSafetyCheck, requirePinned } from "./pinned-check.ts";
-import { errorMessage, GateError } from "./report.ts";
+import { GateError } from "./report.ts";
 import { checkStaticPlan } from "./static-plan.ts";
 
 export interface PreflightOptions {
@@ -26,7 +27,7 @@ async function readPlanFile(ctx: GateContext, file: string): Promise<string> {
   try {
     return await ctx.readFile(file);
   } catch (err) {
-    throw new GateError(`open static bucket plan: ${errorMessage(err)}`);
+    throw new GateError(`open static bucket plan: ${errorText(err)}`);
   }
 }
 

@@ -3,8 +3,8 @@
  * the legacy projection on, and no dynamic `jetmon_hosts` row may claim any of it.
  * Embedded in host-preflight and cutover-check.
  */
-import type { BucketRange, RolloutConfig } from "./config.ts";
-import { pinnedRange } from "./config.ts";
+import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
+import type { RolloutConfig } from "./config.ts";
 import { formatHostRows } from "./coverage.ts";
 import { goQuote } from "./format.ts";
 import { type GateContext, query, resolveHost } from "./gate-context.ts";
@@ -15,7 +15,7 @@ export const NOT_PINNED =
   "pinned bucket range is not configured; set PINNED_BUCKET_MIN/PINNED_BUCKET_MAX or BUCKET_NO_MIN/BUCKET_NO_MAX";
 
 export function requirePinned(cfg: RolloutConfig): BucketRange {
-  const r = pinnedRange(cfg);
+  const r = pinnedBucketRange(cfg);
   if (!r) throw new GateError(NOT_PINNED);
   return r;
 }

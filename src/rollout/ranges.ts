@@ -2,7 +2,8 @@
  * Which buckets and which time window a gate looks at (reference §2.4). Pure functions;
  * errors are GateErrors worded as the reference words them.
  */
-import { type BucketRange, pinnedRange, type RolloutConfig } from "./config.ts";
+import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
+import type { RolloutConfig } from "./config.ts";
 import { goQuote } from "./format.ts";
 import { GateError } from "./report.ts";
 import { parseGoDuration, parseRfc3339 } from "./time.ts";
@@ -21,7 +22,7 @@ export function resolveRolloutRange(cfg: RolloutConfig, min: number, max: number
   if ((min === UNSET) !== (max === UNSET))
     throw new GateError("bucket-min and bucket-max must be set together");
   if (min !== UNSET) return checkBounds(min, max, cfg.BUCKET_TOTAL);
-  const pinned = pinnedRange(cfg);
+  const pinned = pinnedBucketRange(cfg);
   if (pinned) return pinned;
   return fullRange(cfg);
 }
@@ -33,7 +34,7 @@ export function resolvePinnedOrExplicitRange(cfg: RolloutConfig, min: number, ma
     if (min < 0 || max < 0) throw new GateError("bucket-min and bucket-max must be set together");
     return checkBounds(min, max, cfg.BUCKET_TOTAL);
   }
-  const pinned = pinnedRange(cfg);
+  const pinned = pinnedBucketRange(cfg);
   if (pinned) return pinned;
   throw new GateError("rollback-check needs a pinned bucket config or explicit --bucket-min/--bucket-max");
 }

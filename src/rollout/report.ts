@@ -3,6 +3,8 @@
  * `--output=json` prints. A gate writes lines and throws `GateError` to fail; the runner
  * decides whether the lines stream to stdout (text) or are captured into JSON.
  */
+
+import { errorText } from "../error-text.ts";
 import { rfc3339Nano } from "./time.ts";
 
 /** A gate failure: the message becomes `FAIL <message>` (text) or a `failures` entry (JSON). */
@@ -86,10 +88,6 @@ export function gateJson(
   return doc;
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Runs a gate body. Text: lines go to `out` as written, a failure is `FAIL <msg>` on `err`.
  * JSON: lines are captured and one indented document goes to `out`; nothing goes to `err`.
@@ -107,7 +105,7 @@ export async function runGate(
   try {
     await body(lines);
   } catch (err) {
-    failure = errorMessage(err);
+    failure = errorText(err);
   }
   if (mode === "json") {
     io.out(JSON.stringify(gateJson(command, captured.join("\n"), failure, io.now()), null, 2));

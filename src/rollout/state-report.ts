@@ -4,23 +4,22 @@
  * reference's first-error coverage validation it maps every bucket no live host covers (gaps)
  * and every bucket two live hosts claim (overlaps).
  */
-import { type BucketRange, deliveryOwnerStatus, pinnedRange, type RolloutConfig } from "./config.ts";
-import { type CoverageOverlap, mapCoverage, validateDynamicCoverage } from "./coverage.ts";
+import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
+import { errorText } from "../error-text.ts";
+import { ZERO_TIME } from "../fleethealth/snapshot.ts";
+import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
+import {
+  type CoverageOverlap,
+  type HostRowSummary,
+  mapCoverage,
+  summarizeHostRow,
+  validateDynamicCoverage,
+} from "./coverage.ts";
 import { goQuote } from "./format.ts";
 import { query } from "./gate-context.ts";
 import { formatRange, fullRange, resolveCutoff } from "./ranges.ts";
-import { errorMessage } from "./report.ts";
 import type { RolloutStore } from "./store.ts";
 import { rfc3339, rfc3339Nano } from "./time.ts";
-
-export interface HostSummary {
-  host_id: string;
-  bucket_min: number;
-  bucket_max: number;
-  status: string;
-  last_heartbeat: string;
-  last_heartbeat_age_sec: number;
-}
 
 export interface StateReport {
   ok: boolean;
@@ -33,7 +32,7 @@ export interface StateReport {
     bucket_total: number;
     host_count: number;
     error?: string;
-    hosts?: HostSummary[];
+    hosts?: HostRowSummary[];
     /** Dynamic mode: buckets no active, fresh host covers. */
     gaps?: BucketRange[];
     uncovered_buckets?: number;
@@ -52,8 +51,6 @@ export interface StateReport {
   suggested_next_action?: string;
   issues?: string[];
 }
-
-const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /** The report printed when config, DB or the build fails: zero values and the one issue. */
 export function failedStateReport(nowMs: number, issue: string): StateReport {
@@ -87,7 +84,7 @@ export async function buildStateReport({
 }: StateReportInput): Promise<StateReport> {
   const cutoffMs = resolveCutoff(since, nowMs);
   const host = hostname.trim() || "unknown";
-  const pinned = pinnedRange(cfg);
+  const pinned = pinnedBucketRange(cfg);
   const range = pinned ?? fullRange(cfg);
   const r = formatRange(range);
   const issues: string[] = [];
@@ -100,20 +97,13 @@ export async function buildStateReport({
   if (!pinned) {
     const rows = await query("query jetmon_hosts", () => store.allHosts());
     coverage.host_count = rows.length;
-    coverage.hosts = rows.map((h) => ({
-      host_id: h.hostId,
-      bucket_min: h.bucketMin,
-      bucket_max: h.bucketMax,
-      status: h.status,
-      last_heartbeat: rfc3339Nano(h.lastHeartbeat),
-      last_heartbeat_age_sec: Math.max(0, Math.round((nowMs - h.lastHeartbeat) / 1000)),
-    }));
+    coverage.hosts = rows.map((h) => summarizeHostRow(h, nowMs));
     try {
       validateDynamicCoverage(rows, cfg.BUCKET_TOTAL, cfg.BUCKET_HEARTBEAT_GRACE_SEC, nowMs);
       coverage.status = "complete";
     } catch (err) {
       coverage.status = "invalid";
-      coverage.error = errorMessage(err);
+      coverage.error = errorText(err);
       issues.push(coverage.error);
     }
     const map = mapCoverage(rows, cfg.BUCKET_TOTAL, cfg.BUCKET_HEARTBEAT_GRACE_SEC, nowMs);

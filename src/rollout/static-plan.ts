@@ -2,12 +2,14 @@
  * The static bucket plan: a CSV of `host,bucket_min,bucket_max` rows naming which v1 host owns
  * which buckets during a pinned rollout (reference §2.11).
  */
+
+import { errorText } from "../error-text.ts";
 import { type HostRange, validateStaticPlan } from "./coverage.ts";
 import { CsvError, readCsv } from "./csv.ts";
 import { goQuote } from "./format.ts";
 import type { GateContext } from "./gate-context.ts";
 import { UNSET } from "./ranges.ts";
-import { errorMessage, GateError, type Lines } from "./report.ts";
+import { GateError, type Lines } from "./report.ts";
 
 const HEADER_ALIASES: Record<string, string> = {
   bucket_no_min: "bucket_min",
@@ -133,7 +135,7 @@ export async function staticPlanCheck(ctx: GateContext, opts: StaticPlanCheckOpt
   try {
     text = file === "-" ? await ctx.readStdin() : await ctx.readFile(file);
   } catch (err) {
-    throw new GateError(`open static bucket plan: ${errorMessage(err)}`);
+    throw new GateError(`open static bucket plan: ${errorText(err)}`);
   }
   checkStaticPlan(ctx.lines, file, text, total, opts.assertion);
 }

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliContext, UsageError } from "../../src/cli/context.ts";
-import { type Check, deliveryOwnerStatus, makeValidateConfigCommand } from "../../src/cli/validate-config.ts";
+import { type Check, makeValidateConfigCommand } from "../../src/cli/validate-config.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createPool, type DbSettings } from "../../src/db/pool.ts";
+import { embeddedOwnerStatus } from "../../src/delivery/ownership.ts";
 import { createDatabase, dropDatabase, useTestDatabase } from "../support/db.ts";
 
 const t = useTestDatabase();
@@ -361,9 +362,13 @@ describe("deliveryOwnerStatus (deliverer reference §2, host-a)", () => {
   ];
   for (const [name, cfg, host, level, text] of cases) {
     test(name, () => {
-      expect(deliveryOwnerStatus({ API_PORT: 0, DELIVERY_OWNER_HOST: "", ...cfg }, host)).toEqual({
+      const c = { API_PORT: 0, DELIVERY_OWNER_HOST: "", ...cfg } as {
+        API_PORT: number;
+        DELIVERY_OWNER_HOST: string;
+      };
+      expect(embeddedOwnerStatus(c.API_PORT, c.DELIVERY_OWNER_HOST, host)).toMatchObject({
         level,
-        text,
+        message: text,
       });
     });
   }

@@ -3,21 +3,20 @@
  * message, only when chromium is not installed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createDashboardApp, type RunningDashboard, startDashboard } from "../../src/dashboard/app.ts";
 import { rolloutCommands } from "../../src/dashboard/commands.ts";
 import { DashboardHub } from "../../src/dashboard/hub.ts";
 import type { HostHealth, HostState } from "../../src/dashboard/state.ts";
 import { silentLogger } from "../../src/log.ts";
+import {
+  chromiumAvailable,
+  type HeadlessChromium,
+  launchHeadlessChromium,
+  until,
+} from "../support/browser.ts";
 
-const CHROMIUM = process.env.JETMON_CHROMIUM || "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIP dashboard browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
+const haveChromium = chromiumAvailable("dashboard browser test");
 
 const NOW = () => new Date().toISOString();
 let state: Partial<HostState> | null = null;
@@ -61,48 +60,25 @@ const greenHealth = (): HostHealth => [
 ];
 
 let server: RunningDashboard | undefined;
-let context: BrowserContext | undefined;
+let browser: HeadlessChromium | undefined;
 let page: Page;
-let userDataDir = "";
 
 describe.skipIf(!haveChromium)("host dashboard page in headless chromium", () => {
   beforeAll(async () => {
     publish(baseState);
     health = greenHealth();
     server = startDashboard({ bindAddr: "127.0.0.1", port: 0, app });
-    userDataDir = mkdtempSync(join(tmpdir(), "jetmon-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchHeadlessChromium();
+    page = browser.page;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, as the operator sees it
   const text = (sel: string) => page.locator(sel).innerText();
-  const until = async (what: string, cond: () => Promise<boolean>) => {
-    for (let i = 0; i < 200; i++) {
-      if (await cond()) return;
-      await Bun.sleep(50);
-    }
-    throw new Error(`gave up waiting for ${what}`);
-  };
 
   test("loads; the pill shows the server's summary status", async () => {
     await page.goto(`http://127.0.0.1:${server!.port}/`);

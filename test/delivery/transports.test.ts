@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { emailTransportLabel } from "../../src/delivery/dispatchers.ts";
 import {
   buildEmail,
   emailHtmlBody,
@@ -52,15 +51,6 @@ describe("vocabulary", () => {
   test("transports", () => {
     for (const t of ["email", "pagerduty", "slack", "teams"]) expect(isTransport(t)).toBe(true);
     for (const t of ["", "Email", "sms", "opsgenie", "EMAIL"]) expect(isTransport(t)).toBe(false);
-  });
-  test.each([
-    ["", "stub", false],
-    ["stub", "stub", false],
-    ["smtp", "smtp", true],
-    ["wpcom", "wpcom", true],
-    ["sendmail", "sendmail", false],
-  ])("email transport %p -> %p delivers=%p", (t, label, delivers) => {
-    expect(emailTransportLabel(t)).toEqual({ label, delivers });
   });
 });
 

@@ -3,29 +3,27 @@
  * seeded MariaDB through the real routes. Skipped, with a message, only when chromium is absent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Elysia } from "elysia";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createFleetRoutes } from "../../src/fleet/routes.ts";
 import { silentLogger } from "../../src/log.ts";
+import {
+  chromiumAvailable,
+  type HeadlessChromium,
+  launchHeadlessChromium,
+  until,
+} from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { greenFleet, seedFleet } from "./seed.ts";
 import { NOW } from "./support.ts";
 
-const CHROMIUM = process.env.JETMON_CHROMIUM || "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIP fleet browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
+const haveChromium = chromiumAvailable("fleet browser test");
 
 const t = useTestDatabase();
 
 let server: ReturnType<typeof Bun.serve> | undefined;
-let context: BrowserContext | undefined;
+let browser: HeadlessChromium | undefined;
 let page: Page;
-let userDataDir = "";
 let base = "";
 const requested: string[] = [];
 
@@ -70,40 +68,18 @@ describe.skipIf(!haveChromium)("fleet page in headless chromium", () => {
       );
     server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => app.handle(req) });
     base = `http://127.0.0.1:${server.port}`;
-    userDataDir = mkdtempSync(join(tmpdir(), "jetmon-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchHeadlessChromium();
+    page = browser.page;
     page.on("request", (r) => requested.push(r.url()));
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop(true);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, as the operator sees it
   const text = (sel: string) => page.locator(sel).innerText();
-  const until = async (what: string, cond: () => Promise<boolean>) => {
-    for (let i = 0; i < 200; i++) {
-      if (await cond()) return;
-      await Bun.sleep(50);
-    }
-    throw new Error(`gave up waiting for ${what}`);
-  };
 
   test("loads and shows the seeded red processes", async () => {
     await page.goto(`${base}/fleet`);

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import {
   normaliseDependency,
   processId,
-  rfc3339,
   rollupHealthStatus,
   type SnapshotInput,
   validateSnapshot,
@@ -33,14 +32,6 @@ describe("rollupHealthStatus", () => {
     expect(rollupHealthStatus(statuses.map((status) => ({ status }))) as string).toBe(want as string);
   });
   test("null is green", () => expect(rollupHealthStatus(null)).toBe("green"));
-});
-
-describe("rfc3339", () => {
-  test.each([
-    ["2026-04-30T10:01:00.000Z", "2026-04-30T10:01:00Z"],
-    ["2026-04-30T10:01:00.500Z", "2026-04-30T10:01:00.5Z"],
-    ["2026-04-30T10:01:00.123Z", "2026-04-30T10:01:00.123Z"],
-  ])("%p -> %p", (iso, want) => expect(rfc3339(new Date(iso))).toBe(want));
 });
 
 describe("validateSnapshot errors (reference §2.2, in order)", () => {

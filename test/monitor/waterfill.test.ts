@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { BucketRange } from "../../src/config/validate.ts";
 import {
   assignBucketRanges,
-  type BucketRange,
   countBuckets,
   formatRanges,
   uncoveredRanges,

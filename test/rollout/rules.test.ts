@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { deliveryOwnerStatus, pinnedRange } from "../../src/rollout/config.ts";
+import { deliveryOwnerStatus } from "../../src/rollout/config.ts";
 import { dashboardStateUrl, probeHost } from "../../src/rollout/dashboard-probe.ts";
 import {
   resolveCutoff,
@@ -136,15 +136,6 @@ describe("range resolution (§2.4)", () => {
     [5, 4, "bucket-max must be >= bucket-min"],
   ])("pinned-or-explicit %p..%p fails: %s", (min, max, message) => {
     expect(() => resolvePinnedOrExplicitRange(dynamic, min, max)).toThrow(new GateError(message));
-  });
-
-  test("pinnedRange prefers the PINNED pair over the legacy pair", () => {
-    expect(
-      pinnedRange(
-        rolloutConfig({ PINNED_BUCKET_MIN: 1, PINNED_BUCKET_MAX: 2, BUCKET_NO_MIN: 1, BUCKET_NO_MAX: 2 }),
-      ),
-    ).toEqual({ min: 1, max: 2 });
-    expect(pinnedRange(rolloutConfig())).toBeNull();
   });
 });
 
