@@ -3,6 +3,8 @@
  * cutover and rollback (reference cli-rollout-api §2). Exit codes: 0 pass, 1 gate failure
  * or usage line, 2 bad flag or bad --output.
  */
+
+import { errorText } from "../error-text.ts";
 import { activityCheck } from "../rollout/activity-check.ts";
 import {
   GATE_NAMES,
@@ -21,7 +23,7 @@ import { createGateContext, type GateContext, type RolloutDeps } from "../rollou
 import { hostPreflight } from "../rollout/host-preflight.ts";
 import { pinnedSafetyCheck } from "../rollout/pinned-check.ts";
 import { projectionDrift } from "../rollout/projection-drift.ts";
-import { errorMessage, GateError, type OutputMode, parseOutputMode, runGate } from "../rollout/report.ts";
+import { GateError, type OutputMode, parseOutputMode, runGate } from "../rollout/report.ts";
 import { rollbackCheck } from "../rollout/rollback-check.ts";
 import {
   buildStateReport,
@@ -132,7 +134,7 @@ async function runParsed(
     try {
       assertion = planAssertionFromFlags(flags.str("host"), flags.int("bucket-min"), flags.int("bucket-max"));
     } catch (err) {
-      ctx.err(`FAIL ${errorMessage(err)}`);
+      ctx.err(`FAIL ${errorText(err)}`);
       return 1;
     }
     return runGate(command, mode, io, (lines) =>
@@ -162,20 +164,20 @@ async function stateReport(
     try {
       cfg = await deps.loadConfig();
     } catch (err) {
-      throw new GateError(`config parse: ${errorMessage(err)}`);
+      throw new GateError(`config parse: ${errorText(err)}`);
     }
     if (text) ctx.out("PASS config parse");
     let store: Awaited<ReturnType<RolloutDeps["openStore"]>>;
     try {
       store = await deps.openStore();
     } catch (err) {
-      throw new GateError(`db connect: ${errorMessage(err)}`);
+      throw new GateError(`db connect: ${errorText(err)}`);
     }
     if (text) ctx.out("PASS db connect");
     report = await buildStateReport({ cfg, store, nowMs: deps.now(), hostname: deps.hostname(), since });
     built = true;
   } catch (err) {
-    report = failedStateReport(deps.now(), errorMessage(err));
+    report = failedStateReport(deps.now(), errorText(err));
   }
   if (!text) {
     ctx.out(JSON.stringify(report, null, 2));

@@ -1,3 +1,4 @@
+import { errorText } from "../error-text.ts";
 import { ER_NO_SUCH_TABLE, mysqlErrno } from "./errors.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 import type { Pool, PoolConnection } from "./pool.ts";
@@ -50,7 +51,7 @@ async function migrateLocked(
   try {
     await conn.query(first.sql);
   } catch (err) {
-    throw new Error(`create migrations table: ${message(err)}`, { cause: err });
+    throw new Error(`create migrations table: ${errorText(err)}`, { cause: err });
   }
 
   const recorded = await recordedIds(conn);
@@ -75,7 +76,7 @@ async function migrateLocked(
       }
       await record(conn, m.id);
     } catch (err) {
-      throw new Error(`migration ${m.id}: ${message(err)}`, { cause: err });
+      throw new Error(`migration ${m.id}: ${errorText(err)}`, { cause: err });
     }
     applied.push(m.id);
   }
@@ -143,10 +144,6 @@ function unknownMessage(unknown: number[], migrations: ReadonlyArray<Migration>)
 
 function sortedMigrations(list: ReadonlyArray<Migration>): Migration[] {
   return [...list].sort((a, b) => a.id - b.id);
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
