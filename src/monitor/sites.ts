@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
@@ -100,30 +101,4 @@ export function dateOnly(v: Date | string | null): string | null {
   if (v === null) return null;
   if (typeof v === "string") return v.slice(0, 10);
   return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
-}
-
-/**
- * custom_headers is outside input (any JSON, or text on MariaDB where JSON is LONGTEXT): keep
- * string-valued entries of an object, drop everything else, as upstream's partial decode did.
- */
-export function parseCustomHeaders(raw: unknown): Record<string, string> | undefined {
-  let v = raw;
-  if (typeof v === "string") {
-    if (v.trim() === "") return undefined;
-    try {
-      v = JSON.parse(v);
-    } catch {
-      return undefined;
-    }
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-  const out: Record<string, string> = {};
-  let n = 0;
-  for (const [k, val] of Object.entries(v)) {
-    if (typeof val === "string") {
-      out[k] = val;
-      n++;
-    }
-  }
-  return n > 0 ? out : undefined;
 }

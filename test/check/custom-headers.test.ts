@@ -16,3 +16,9 @@ const cases: Array<[string | null | undefined, Record<string, string> | undefine
 for (const [raw, want] of cases) {
   test(JSON.stringify(raw), () => expect(parseCustomHeaders(raw)).toEqual(want));
 }
+
+test("an object a driver already decoded is read the same way", () => {
+  expect(parseCustomHeaders({ "X-A": "1", n: 2 })).toEqual({ "X-A": "1" });
+  expect(parseCustomHeaders(["X-A"])).toBeUndefined();
+  expect(parseCustomHeaders(null)).toBeUndefined();
+});
