@@ -9,6 +9,7 @@ import {
   pinnedBucketRange,
 } from "../config/load.ts";
 import { emailTransportLabel, verifierDisplayName } from "../config/validate.ts";
+import { rolloutAdviceLines } from "../dashboard/commands.ts";
 import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
@@ -83,6 +84,10 @@ export const rolloutInfoCheck: Check = async (v) => {
       range
         ? `bucket_ownership=pinned range=${range.min}-${range.max}`
         : "bucket_ownership=dynamic jetmon_hosts",
+    ),
+    // The exact gate commands for this host's config (reference §1.5 item 5), as the dashboard shows them.
+    ...rolloutAdviceLines({ pinned: range, bucketTotal: c.BUCKET_TOTAL }).map((l) =>
+      info(l.replace(/^INFO /, "")),
     ),
   ];
 };

@@ -96,6 +96,10 @@ describe("validate-config against the real database", () => {
       "PASS config parse",
       "INFO legacy_status_projection=enabled",
       "INFO bucket_ownership=dynamic jetmon_hosts",
+      "INFO rollout_preflight=./jetmon2 rollout dynamic-check",
+      "INFO rollout_activity_check=./jetmon2 rollout activity-check --since=15m",
+      "INFO rollout_state_report=./jetmon2 rollout state-report --since=15m",
+      "INFO rollout_drift_report=./jetmon2 rollout projection-drift",
       `PASS db connect (${s.user}@${s.host}:${s.port}/${s.database})`,
       "PASS migrations current",
       "INFO email_transport=stub",
@@ -119,6 +123,16 @@ describe("validate-config against the real database", () => {
     );
     expect(r.code).toBe(0);
     expect(r.out).toContain('WARN unknown config key "NUM_WORKER" (did you mean "NUM_WORKERS"?)');
+    // Pinned mode: the seven gate commands for this host's range.
+    expect(r.out.filter((l) => l.startsWith("INFO rollout_"))).toEqual([
+      "INFO rollout_static_plan=./jetmon2 rollout static-plan-check --file=<ranges.csv>",
+      "INFO rollout_preflight=./jetmon2 rollout host-preflight --file=<ranges.csv> --host=<v1-hostname> --runtime-host=<v2-hostname> --bucket-min=0 --bucket-max=9 --bucket-total=1000",
+      "INFO rollout_activity_check=./jetmon2 rollout activity-check --since=15m",
+      "INFO rollout_cutover_check=./jetmon2 rollout cutover-check --since=15m",
+      "INFO rollout_rollback_check=./jetmon2 rollout rollback-check",
+      "INFO rollout_state_report=./jetmon2 rollout state-report --since=15m",
+      "INFO rollout_drift_report=./jetmon2 rollout projection-drift",
+    ]);
     expect(r.out).toContain(
       'WARN DASHBOARD_BIND_ADDR="0.0.0.0" exposes the unauthenticated host dashboard; restrict access to trusted operator networks',
     );
