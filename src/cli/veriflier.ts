@@ -1,6 +1,8 @@
+import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import { type Logger, log } from "../log.ts";
+import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import { loadVeriflierConfig, VeriflierConfigError } from "../veriflier/config.ts";
 import { createVeriflierServer, type VeriflierMetrics } from "../veriflier/server.ts";
 import { VERSION } from "../version.ts";
@@ -49,6 +51,16 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   // Re-executes this process when Bun's fetch cap is below the concurrency (see capacity.ts).
   ensureFetchCapacity(config.checkConcurrency + FETCH_HEADROOM);
 
+  // StatsD is optional (reference §5.3): STATSD_ADDR turns it on; it never stops the verifier.
+  let statsd: Metrics | null = null;
+  if (!opts.metrics && ctx.env.STATSD_ADDR) {
+    try {
+      statsd = createStatsdMetrics({ addr: ctx.env.STATSD_ADDR, hostname: osHostname(), log: logger });
+    } catch (err) {
+      logger.warn({ statsd_addr: ctx.env.STATSD_ADDR, err: String(err) }, "statsd disabled");
+    }
+  }
+
   let server: ReturnType<typeof createVeriflierServer>;
   try {
     server = createVeriflierServer({
@@ -59,12 +71,13 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
       checkSite: opts.checkSite,
       reportedHost: opts.reportedHost,
       logger,
-      metrics: opts.metrics,
+      metrics: opts.metrics ?? statsd ?? undefined,
     });
   } catch (err) {
     ctx.err(
       `veriflier: cannot listen on port ${config.port}: ${(err as { code?: string }).code ?? String(err)}`,
     );
+    await statsd?.close();
     return 1;
   }
   logger.info(
@@ -81,6 +94,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   const reason = await opts.shutdown;
   logger.info({ signal: reason, grace_ms: SHUTDOWN_GRACE_MS }, "veriflier stopping");
   await server.stop(SHUTDOWN_GRACE_MS);
+  await statsd?.close();
   logger.info({}, "veriflier stopped");
   return 0;
 }

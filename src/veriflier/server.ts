@@ -6,6 +6,8 @@ import { CheckPool } from "../check/pool.ts";
 import { TlsInfoCache } from "../check/tls-probe.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
+import { VerifierMetric } from "../metrics/names.ts";
+import type { Metrics } from "../metrics/statsd.ts";
 import { VERSION } from "../version.ts";
 import {
   decodeCheckBody,
@@ -20,11 +22,8 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Sites that may wait for a check worker across all requests; beyond it /check answers 503. */
 const QUEUE_LIMIT = 100_000;
 
-/** The StatsD calls the server makes (hot-shots' StatsD client fits). */
-export interface VeriflierMetrics {
-  increment(name: string, value?: number): void;
-  timing(name: string, ms: number): void;
-}
+/** The StatsD calls the server makes (reference §7.2 "verifier server side"). */
+export type VeriflierMetrics = Pick<Metrics, "increment" | "timing">;
 
 export interface VeriflierServerOptions {
   token: string;
@@ -74,7 +73,7 @@ export function createVeriflierServer(opts: VeriflierServerOptions): VeriflierSe
   async function handleCheck(req: Request, server: Bun.Server<undefined>): Promise<Response> {
     if (req.method !== "POST") return plain(405, "method not allowed");
     if (!authorized(req.headers.get("authorization"))) {
-      opts.metrics?.increment("verifier.auth.rejected.count");
+      opts.metrics?.increment(VerifierMetric.authRejected);
       return plain(401, "unauthorized");
     }
     if (stopping) return plain(503, "shutting down");
@@ -99,8 +98,8 @@ export function createVeriflierServer(opts: VeriflierServerOptions): VeriflierSe
         return toWireResult(site, result, host);
       }),
     );
-    opts.metrics?.increment("verifier.checks.received.count", sites.length);
-    opts.metrics?.timing("verifier.checks.duration.timer", Math.round(performance.now() - started));
+    opts.metrics?.increment(VerifierMetric.checksReceived, sites.length);
+    opts.metrics?.timing(VerifierMetric.checksDuration, Math.round(performance.now() - started));
     const payload: WireCheckResponse = { results };
     return Response.json(payload);
   }

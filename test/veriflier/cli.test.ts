@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,38 @@ describe("veriflier command", () => {
     expect(r).toMatchObject({ blogId: 3, host: "v1", success: true });
     stop("SIGTERM");
     expect(await running).toBe(0);
+  });
+
+  test("STATSD_ADDR sends the server-side metrics over UDP", async () => {
+    const udp = createSocket("udp4");
+    const received: string[] = [];
+    udp.on("message", (m) => received.push(...m.toString().split("\n").filter(Boolean)));
+    await new Promise<void>((r) => udp.bind(0, "127.0.0.1", r));
+    let stop: (reason: string) => void = () => {};
+    const shutdown = new Promise<string>((resolve) => (stop = resolve));
+    let port = 0;
+    const running = runVeriflier(
+      ctx({
+        VERIFLIER_CONFIG: NO_FILE,
+        VERIFLIER_AUTH_TOKEN: "tok",
+        VERIFLIER_PORT: "0",
+        STATSD_ADDR: `127.0.0.1:${udp.address().port}`,
+      }),
+      { shutdown, hostname: "127.0.0.1", logger: silentLogger, onListening: (p) => (port = p) },
+    );
+    while (port === 0) await Bun.sleep(5);
+    const bad = new VeriflierClient({ host: "127.0.0.1", port, token: "wrong" });
+    await expect(bad.ping()).resolves.toBeDefined();
+    await bad
+      .check([{ blogId: 1, url: sites.url("up"), timeoutSeconds: 2, redirectPolicy: "follow" }], 2)
+      .catch(() => {});
+    stop("SIGTERM");
+    expect(await running).toBe(0);
+    for (let i = 0; i < 50 && received.length === 0; i++) await Bun.sleep(10);
+    udp.close();
+    expect(
+      received.some((l) => /^com\.jetpack\.jetmon\.[^.]+\.verifier\.auth\.rejected\.count:1\|c/.test(l)),
+    ).toBe(true);
   });
 
   test("SIGTERM: the process stops taking requests, finishes the in-flight check, exits 0", async () => {
