@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import mysql from "mysql2/promise";
 import { build } from "../../build.ts";
 import { createDatabase, dropDatabase } from "../support/db.ts";
 
@@ -57,6 +58,69 @@ describe("compiled jetmon2", () => {
       const second = runBin(["migrate"], env);
       expect(second.code).toBe(0);
       expect(second.out).not.toContain("applying migration");
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 60_000);
+
+  it("runs a monitor whose embedded dashboard, fleet page and heartbeat work, and drains on SIGTERM", async () => {
+    const db = await createDatabase("jtbinmon");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const cwd = mkdtempSync(join(dir, "mon-"));
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const config = join(cwd, "config.json");
+      await Bun.write(
+        config,
+        JSON.stringify({
+          AUTH_TOKEN: "t",
+          DASHBOARD_PORT: port,
+          STATSD_ADDR: "",
+          STATS_UPDATE_INTERVAL_MS: 200,
+        }),
+      );
+      const proc = Bun.spawn([bin, "--mode=monitor", "--config", config], {
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? "",
+          ...env,
+          JETMON_PID_FILE: join(cwd, "pid"),
+          JETMON_HOSTNAME: "bin-host",
+        },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      let host: { summary?: { status: string } } = {};
+      for (let i = 0; i < 100 && !host.summary; i++) {
+        await Bun.sleep(100);
+        host = await fetch(`http://127.0.0.1:${port}/api/host`)
+          .then((r) => r.json() as Promise<typeof host>)
+          .catch(() => ({}));
+      }
+      expect(["green", "amber", "red"]).toContain(host.summary!.status);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain("Host dashboard");
+      expect((await fetch(`http://127.0.0.1:${port}/fleet`)).status).toBe(200);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      const out = await new Response(proc.stdout).text();
+      const lines = out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).toContain("shutdown complete");
+      const conn = await mysql.createConnection({ ...db });
+      const [rows] = await conn.query(
+        "SELECT state FROM jetmon_process_health WHERE process_id = 'bin-host:monitor'",
+      );
+      await conn.end();
+      expect(rows).toEqual([{ state: "stopped" }]);
     } finally {
       await dropDatabase(db.database);
     }
