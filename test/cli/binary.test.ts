@@ -120,7 +120,7 @@ describe("compiled jetmon2", () => {
         "SELECT state FROM jetmon_process_health WHERE process_id = 'bin-host:monitor'",
       );
       await conn.end();
-      expect(rows).toEqual([{ state: "stopped" }]);
+      expect(rows as unknown).toEqual([{ state: "stopped" }]);
     } finally {
       await dropDatabase(db.database);
     }
