@@ -2,3 +2,19 @@
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Go's wording for the OS errors an operator sees (`no such file or directory`, `connection refused`, ...). */
+export function osErrorText(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] };
+  const byCode: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EISDIR: "is a directory",
+    ECONNREFUSED: "connection refused",
+  };
+  if (typeof e?.code === "string" && byCode[e.code]) return byCode[e.code]!;
+  if (typeof e?.message === "string" && e.message !== "") return e.message;
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return osErrorText(e.errors[0]);
+  if (typeof e?.code === "string") return e.code;
+  return String(err);
+}

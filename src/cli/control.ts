@@ -37,7 +37,7 @@ function parseFlags(
 }
 
 /** Go-style durations limited to what an operator types here: 500ms, 10s, 2m. */
-export function parseWait(text: string): number {
+function parseWait(text: string): number {
   const m = /^(\d+)(ms|s|m)$/.exec(text);
   if (!m) throw new UsageError(`invalid value "${text}" for flag --wait: want a duration like 35s`);
   return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);

@@ -2,12 +2,6 @@ import { resolveConfigPath } from "../config/resolve.ts";
 import { MODES, SUBCOMMANDS, usage } from "./commands.ts";
 import { type CliContext, type Command, UsageError } from "./context.ts";
 
-export interface Invocation {
-  command: Command | null;
-  name: string;
-  ctx: CliContext;
-}
-
 /** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */
 export async function resolveCommand(
   argv: string[],

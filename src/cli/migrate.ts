@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dbSettingsFromEnv } from "../config/db-env.ts";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { migrate } from "../db/migrate.ts";
-import { connectWithRetry, createPool, type DbSettings, type Pool } from "../db/pool.ts";
+import { type DbSettings, openCommandPool, type Pool } from "../db/pool.ts";
 import { type Command, UsageError } from "./context.ts";
 
 export interface MigrateCommandDeps {
@@ -23,9 +23,7 @@ export function makeMigrateCommand(deps: MigrateCommandDeps = {}): Command {
       throw new UsageError(`migrate takes no arguments, got ${JSON.stringify(ctx.args)}`);
     let pool: Pool | undefined;
     try {
-      const settings = migrateDbSettings(ctx);
-      pool = createPool(settings, { connectionLimit: 2 });
-      await connectWithRetry(pool, deps.attempts ?? 5, {
+      pool = await openCommandPool(migrateDbSettings(ctx), deps.attempts ?? 5, {
         sleep: deps.sleep,
         onRetry: (attempt, err) =>
           ctx.err(`migrate: connect attempt ${attempt} failed: ${message(err)}; retrying`),

@@ -7,27 +7,12 @@ import { hostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createDb } from "../db/client.ts";
-import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { openCommandPool, type Pool } from "../db/pool.ts";
+import { osErrorText } from "../error-text.ts";
 import type { RolloutDeps, SystemdVerifyResult } from "../rollout/gate-context.ts";
 import { createRolloutStore } from "../rollout/store.ts";
 import { formatGoSeconds } from "../rollout/time.ts";
 import type { CliContext } from "./context.ts";
-
-/** Go's wording for the OS errors an operator sees here. */
-export function describeError(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] };
-  const byCode: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-    ECONNREFUSED: "connection refused",
-  };
-  if (typeof e?.code === "string" && byCode[e.code]) return byCode[e.code]!;
-  if (typeof e?.message === "string" && e.message !== "") return e.message;
-  if (Array.isArray(e?.errors) && e.errors.length > 0) return describeError(e.errors[0]);
-  if (typeof e?.code === "string") return e.code;
-  return String(err);
-}
 
 const DB_CONNECT_ATTEMPTS = 3;
 
@@ -64,14 +49,13 @@ export function defaultRolloutDeps(ctx: CliContext): RolloutDeps & { close(): Pr
       return load();
     },
     async openStore() {
-      pool = createPool(dbSettingsFromConfig(load()), { connectionLimit: 2 });
-      await connectWithRetry(pool, DB_CONNECT_ATTEMPTS, {
+      pool = await openCommandPool(dbSettingsFromConfig(load()), DB_CONNECT_ATTEMPTS, {
         onRetry: (attempt, err) =>
           ctx.err(
-            `db connect attempt ${attempt} failed: ${describeError(err)}, retrying in ${formatGoSeconds(Math.min(2 ** (attempt - 1), 30))}`,
+            `db connect attempt ${attempt} failed: ${osErrorText(err)}, retrying in ${formatGoSeconds(Math.min(2 ** (attempt - 1), 30))}`,
           ),
       }).catch((err: unknown) => {
-        throw new Error(`db connect failed after ${DB_CONNECT_ATTEMPTS} attempts: ${describeError(err)}`);
+        throw new Error(`db connect failed after ${DB_CONNECT_ATTEMPTS} attempts: ${osErrorText(err)}`);
       });
       return createRolloutStore(createDb(pool));
     },
@@ -83,7 +67,7 @@ export function defaultRolloutDeps(ctx: CliContext): RolloutDeps & { close(): Pr
       try {
         return await readFile(path, "utf8");
       } catch (err) {
-        throw new Error(`open ${path}: ${describeError(err)}`);
+        throw new Error(`open ${path}: ${osErrorText(err)}`);
       }
     },
     readStdin: () => Bun.stdin.text(),

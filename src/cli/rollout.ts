@@ -23,7 +23,7 @@ import { createGateContext, type GateContext, type RolloutDeps } from "../rollou
 import { hostPreflight } from "../rollout/host-preflight.ts";
 import { pinnedSafetyCheck } from "../rollout/pinned-check.ts";
 import { projectionDrift } from "../rollout/projection-drift.ts";
-import { GateError, type OutputMode, parseOutputMode, runGate } from "../rollout/report.ts";
+import { Lines, type OutputMode, parseOutputMode, runGate } from "../rollout/report.ts";
 import { rollbackCheck } from "../rollout/rollback-check.ts";
 import {
   buildStateReport,
@@ -159,21 +159,11 @@ async function stateReport(
   const text = mode === "text";
   let report: StateReport;
   let built = false;
+  // The gate context words load and connect failures as every gate does; text mode prints its PASS lines.
+  const gate = createGateContext(deps, new Lines(text ? ctx.out : () => {}));
   try {
-    let cfg: Awaited<ReturnType<RolloutDeps["loadConfig"]>>;
-    try {
-      cfg = await deps.loadConfig();
-    } catch (err) {
-      throw new GateError(`config parse: ${errorText(err)}`);
-    }
-    if (text) ctx.out("PASS config parse");
-    let store: Awaited<ReturnType<RolloutDeps["openStore"]>>;
-    try {
-      store = await deps.openStore();
-    } catch (err) {
-      throw new GateError(`db connect: ${errorText(err)}`);
-    }
-    if (text) ctx.out("PASS db connect");
+    const cfg = await gate.config();
+    const store = await gate.store();
     report = await buildStateReport({ cfg, store, nowMs: deps.now(), hostname: deps.hostname(), since });
     built = true;
   } catch (err) {

@@ -11,7 +11,7 @@ import {
 import { emailTransportLabel, verifierDisplayName } from "../config/validate.ts";
 import { rolloutAdviceLines } from "../dashboard/commands.ts";
 import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
-import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { openCommandPool, type Pool } from "../db/pool.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 import {
   type DeliveryRequirements,
@@ -233,9 +233,8 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
       db() {
         connecting ??= (async () => {
           if (!loaded) throw new Error("config is not loaded");
-          pool = createPool(dbSettingsFromConfig(loaded.config), { connectionLimit: 2 });
           try {
-            await connectWithRetry(pool, attempts, {
+            pool = await openCommandPool(dbSettingsFromConfig(loaded.config), attempts, {
               sleep: deps.sleep,
               onRetry: (n, err) => ctx.err(`db connect attempt ${n} failed: ${message(err)}, retrying`),
             });

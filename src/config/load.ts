@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { DbSettings } from "../db/pool.ts";
-import { errorText } from "../error-text.ts";
+import { errorText, osErrorText } from "../error-text.ts";
 import { dbSettingsFromEnv } from "./db-env.ts";
 import { locateJsonError } from "./json-error.ts";
 import {
@@ -45,7 +45,7 @@ export function loadConfig(path: string, env: Env): LoadedConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new ConfigError(`open config: ${path}: ${ioErrorText(err)}`);
+    throw new ConfigError(`open config: ${path}: ${osErrorText(err)}`);
   }
   return parseConfig(text, env, path);
 }
@@ -344,14 +344,6 @@ function jsonType(v: unknown): string {
   if (typeof v === "object") return "an object";
   if (typeof v === "number") return Number.isInteger(v) ? "an integer" : "a number";
   return `a ${typeof v}`;
-}
-
-function ioErrorText(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === "ENOENT") return "no such file or directory";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EISDIR") return "is a directory";
-  return errorText(err);
 }
 
 function deepFreeze<T>(value: T): T {

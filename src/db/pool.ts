@@ -70,6 +70,25 @@ export async function connectWithRetry(
   throw last;
 }
 
+/**
+ * A small pool for a one-shot command (2 connections), pinged with connectWithRetry. When every
+ * attempt fails the pool is ended and the last error rethrown.
+ */
+export async function openCommandPool(
+  settings: DbSettings,
+  attempts: number,
+  opts: Parameters<typeof connectWithRetry>[2] = {},
+): Promise<Pool> {
+  const pool = createPool(settings, { connectionLimit: 2 });
+  try {
+    await connectWithRetry(pool, attempts, opts);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return pool;
+}
+
 /** Parses mysql://user:pass@host:port/db into settings (db optional). */
 export function parseDsn(dsn: string): DbSettings {
   const u = new URL(dsn);
