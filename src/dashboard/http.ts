@@ -1,5 +1,5 @@
 /** Response helpers shared by the host and fleet dashboards: no-store plus the security headers of reference §1.3. */
-export const READ_HEADERS: Readonly<Record<string, string>> = {
+const READ_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
   "content-security-policy":
     "default-src 'self'; base-uri 'none'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; " +
@@ -16,13 +16,14 @@ export function textResponse(status: number, body: string, extra: Record<string,
   });
 }
 
+const JSON_HEADERS = { ...READ_HEADERS, "content-type": "application/json" };
+const HTML_HEADERS = { ...READ_HEADERS, "content-type": "text/html; charset=utf-8" };
+
 /** JSON as Go wrote it: one value and a trailing newline. */
 export function jsonResponse(value: unknown): Response {
-  return new Response(`${JSON.stringify(value)}\n`, {
-    headers: { ...READ_HEADERS, "content-type": "application/json" },
-  });
+  return new Response(`${JSON.stringify(value)}\n`, { headers: JSON_HEADERS });
 }
 
 export function htmlResponse(page: string): Response {
-  return new Response(page, { headers: { ...READ_HEADERS, "content-type": "text/html; charset=utf-8" } });
+  return new Response(page, { headers: HTML_HEADERS });
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
-import type { DependencyHealth, HealthStatus } from "../fleethealth/snapshot.ts";
+import { type DependencyHealth, type HealthStatus, normaliseDependency } from "../fleethealth/snapshot.ts";
 import { rfc3339Nano } from "../rollout/time.ts";
 
 export interface WpcomStatus {
@@ -214,11 +214,5 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
     probeDisk("disk:stats", deps.dirs.stats, ms, fsStats),
     ...verifliers,
   ]);
-  return entries.map((e) => {
-    const out: DependencyHealth = { name: e.name, status: e.status } as DependencyHealth;
-    if (e.latency_ms) out.latency_ms = e.latency_ms;
-    if (e.last_error) out.last_error = e.last_error;
-    out.checked_at = checkedAt;
-    return out;
-  });
+  return entries.map((e) => normaliseDependency({ ...e, checked_at: checkedAt }));
 }

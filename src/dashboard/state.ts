@@ -46,7 +46,7 @@ export interface HostState {
 export type HostHealth = DependencyHealth[];
 
 /** The state served before the monitor's first update (reference §1.1). */
-export function zeroHostState(): HostState {
+function zeroHostState(): HostState {
   return {
     worker_count: 0,
     active_checks: 0,

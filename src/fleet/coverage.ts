@@ -22,7 +22,7 @@ export const PINNED_MESSAGE =
   "monitor process snapshots report pinned bucket ranges; dynamic jetmon_hosts coverage is not active";
 export const MIXED_MESSAGE = "monitor process snapshots report mixed pinned and dynamic bucket ownership";
 export const NO_HOSTS_MESSAGE = "jetmon_hosts has no dynamic ownership rows";
-export const NO_TOTAL_MESSAGE = "BUCKET_TOTAL is not configured";
+const NO_TOTAL_MESSAGE = "BUCKET_TOTAL is not configured";
 
 /** From the lowercased `bucket_ownership` of active monitors; unknown with host rows is dynamic. */
 export function ownershipMode(processes: readonly FleetProcess[], hostCount: number): OwnershipMode {

@@ -17,7 +17,7 @@ export function deliveryStatus(c: DeliveryCounts): HealthStatus {
   return "green";
 }
 
-export const POSTURE_MESSAGES = {
+const POSTURE_MESSAGES = {
   queuedWithoutWorkers:
     "delivery rows are queued but no fresh process snapshot reports delivery workers enabled",
   idle: "no fresh process snapshot reports delivery workers enabled; delivery queues are empty",

@@ -56,7 +56,7 @@ function typeRank(type: string): number {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Unhealthy first (stale, red, amber, then green, then stopped), monitors before deliverers. */
-export function compareProcesses(a: FleetProcess, b: FleetProcess): number {
+function compareProcesses(a: FleetProcess, b: FleetProcess): number {
   return (
     rank(b) - rank(a) ||
     typeRank(a.process_type) - typeRank(b.process_type) ||
@@ -65,8 +65,7 @@ export function compareProcesses(a: FleetProcess, b: FleetProcess): number {
   );
 }
 
-function toFleetProcess(s: Snapshot, nowMs: number, graceSec: number): FleetProcess {
-  const age = ageMs(s.updated_at.getTime(), nowMs);
+function toFleetProcess(s: Snapshot, age: number, graceSec: number): FleetProcess {
   const stale = isStale(age, graceSec);
   const opt = <K extends string, V>(key: K, v: V | null) =>
     v === null ? {} : ({ [key]: v } as Record<K, V>);
@@ -123,7 +122,7 @@ export function assessProcesses(
       hidden++;
       continue;
     }
-    processes.push(toFleetProcess(s, nowMs, rules.graceSec));
+    processes.push(toFleetProcess(s, age, rules.graceSec));
   }
   processes.sort(compareProcesses);
   return { processes, hidden };

@@ -61,5 +61,3 @@ export function createFleetRoutes(opts: FleetRoutesOptions) {
     })
     .all("/api/fleet", notAllowed);
 }
-
-export type FleetRoutes = ReturnType<typeof createFleetRoutes>;

@@ -17,10 +17,10 @@ import type { FleetSource } from "./queries.ts";
 import { summarizeFleet } from "./summary.ts";
 import type { FleetOptions, FleetSnapshot, ProjectionDrift } from "./types.ts";
 
-export const DEFAULT_GRACE_SEC = 600;
-export const DEFAULT_RETAIN_STOPPED_HOURS = 24;
-export const DEFAULT_CACHE_TTL_MS = 5000;
-export const DEFAULT_QUERY_TIMEOUT_MS = 3000;
+const DEFAULT_GRACE_SEC = 600;
+const DEFAULT_RETAIN_STOPPED_HOURS = 24;
+const DEFAULT_CACHE_TTL_MS = 5000;
+const DEFAULT_QUERY_TIMEOUT_MS = 3000;
 
 /** Thrown when there is nothing to read from; the route answers 503. */
 export class FleetSourceMissing extends Error {
@@ -69,7 +69,7 @@ async function driftSection(source: FleetSource, o: ResolvedFleetOptions): Promi
 }
 
 /** One uncached build at `nowMs`. Rejects only when the process list cannot be read. */
-export async function buildFleetSnapshot(
+async function buildFleetSnapshot(
   source: FleetSource,
   nowMs: number,
   o: ResolvedFleetOptions,

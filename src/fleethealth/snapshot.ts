@@ -8,12 +8,10 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
 export type HealthStatus = "green" | "amber" | "red";
-export const HEALTH_STATUSES: readonly HealthStatus[] = ["green", "amber", "red"];
+const HEALTH_STATUSES: readonly HealthStatus[] = ["green", "amber", "red"];
 
 export type ProcessState = "running" | "stopping" | "stopped" | "idle";
-export const PROCESS_STATES: readonly ProcessState[] = ["running", "stopping", "stopped", "idle"];
-
-export type ProcessType = "monitor" | "deliverer";
+const PROCESS_STATES: readonly ProcessState[] = ["running", "stopping", "stopped", "idle"];
 
 /** One dependency probe result. `status` is a string because stored rows may hold anything. */
 export const DependencyHealthSchema = Type.Object({
@@ -90,11 +88,11 @@ export function rollupHealthStatus(deps: readonly { status: string }[] | null | 
   return out;
 }
 
-export function isHealthStatus(v: string): v is HealthStatus {
+function isHealthStatus(v: string): v is HealthStatus {
   return (HEALTH_STATUSES as readonly string[]).includes(v);
 }
 
-export function isProcessState(v: string): v is ProcessState {
+function isProcessState(v: string): v is ProcessState {
   return (PROCESS_STATES as readonly string[]).includes(v);
 }
 
