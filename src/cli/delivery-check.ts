@@ -6,7 +6,7 @@
 import { hostname as osHostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { createDb } from "../db/client.ts";
-import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { openCommandPool, type Pool } from "../db/pool.ts";
 import { errorText } from "../delivery/db-util.ts";
 import { delivererOwnerStatus } from "../delivery/ownership.ts";
 import type { QueueSummary } from "../delivery/queue-counts.ts";
@@ -123,8 +123,7 @@ export function makeDeliveryCheckCommand(deps: DeliveryCheckDeps = {}): Command 
     let pool: Pool | undefined;
     try {
       try {
-        pool = createPool(dbSettingsFromConfig(config), { connectionLimit: 2 });
-        await connectWithRetry(pool, deps.attempts ?? 3, { sleep: deps.sleep });
+        pool = await openCommandPool(dbSettingsFromConfig(config), deps.attempts ?? 3, { sleep: deps.sleep });
       } catch (err) {
         ctx.err(`FAIL db connect: ${errorText(err)}`);
         return 1;

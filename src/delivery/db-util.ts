@@ -1,27 +1,11 @@
 /**
- * The few helpers every delivery query uses: raw SQL through drizzle's `execute`, typed rows,
- * changed-row counts, and TIMESTAMP values from the injected clock.
+ * The few helpers every delivery query uses: raw SQL through drizzle's `execute` (typed rows and
+ * changed-row counts, shared with the monitor), and TIMESTAMP values from the injected clock.
  */
-import type { SQL } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+export { type Executor, run as execWrite, selectRows as queryRows } from "../monitor/sql.ts";
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export type Clock = () => number;
-
-/** Anything that runs SQL: the Db or a transaction handle. */
-export type Executor = Pick<Db, "execute">;
-
-/** Runs a SELECT and returns its rows. */
-export async function queryRows<T>(ex: Executor, q: SQL): Promise<T[]> {
-  const res = (await ex.execute(q)) as unknown as [T[], unknown];
-  return res[0];
-}
-
-/** Runs a write and returns what changed (the pool reports changed rows, not found rows). */
-export async function execWrite(ex: Executor, q: SQL): Promise<{ affectedRows: number; insertId: number }> {
-  const res = (await ex.execute(q)) as unknown as [{ affectedRows: number; insertId: number }, unknown];
-  return { affectedRows: res[0].affectedRows, insertId: res[0].insertId };
-}
 
 /**
  * A TIMESTAMP parameter for `ms`, cut to whole seconds: the delivery columns have no fraction,

@@ -5,6 +5,7 @@
  * (mail servers and spam filters expect both).
  */
 import { randomUUID } from "node:crypto";
+import { rfc3339 } from "../rollout/time.ts";
 import type { Notification } from "./notification.ts";
 
 export interface EmailMessage {
@@ -19,10 +20,6 @@ export const MIME_BOUNDARY = "JetmonAlertBoundary_4d8f31a2";
 
 function oneLine(s: string): string {
   return s.replace(/[\r\n]/g, "");
-}
-
-function utc(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, "Z");
 }
 
 export function emailSubject(n: Notification): string {
@@ -40,7 +37,7 @@ function rows(n: Notification): [string, string][] {
   if (n.state) out.push(["State", n.state]);
   out.push(["Event", `#${n.eventId} (${n.eventType})`]);
   if (n.reason) out.push(["Reason", n.reason]);
-  out.push(["Time", utc(n.timestamp)]);
+  out.push(["Time", rfc3339(n.timestamp.getTime())]);
   return out;
 }
 

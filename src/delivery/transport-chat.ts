@@ -1,11 +1,8 @@
 /** Slack incoming webhooks and Microsoft Teams adaptive cards (reference §4.6). */
+import { rfc3339 } from "../rollout/time.ts";
 import { destinationField, httpUrlProblem, WebhookUrlDestination } from "./destination.ts";
 import { type FetchFn, postJson } from "./http-post.ts";
 import type { AlertDispatcher, Notification } from "./notification.ts";
-
-function utc(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, "Z");
-}
 
 function slackEmoji(n: Notification): string {
   if (n.isTest) return ":mag:";
@@ -30,7 +27,7 @@ export function slackBody(n: Notification) {
   ];
   if (n.state) fields.push({ type: "mrkdwn", text: `*State*\n${n.state}` });
   if (n.reason) fields.push({ type: "mrkdwn", text: `*Reason*\n${n.reason}` });
-  fields.push({ type: "mrkdwn", text: `*Time*\n${utc(n.timestamp)}` });
+  fields.push({ type: "mrkdwn", text: `*Time*\n${rfc3339(n.timestamp.getTime())}` });
   return {
     text,
     blocks: [
@@ -50,7 +47,7 @@ export function teamsBody(n: Notification) {
   ];
   if (n.state) facts.push({ title: "State", value: n.state });
   if (n.reason) facts.push({ title: "Reason", value: n.reason });
-  facts.push({ title: "Time", value: utc(n.timestamp) });
+  facts.push({ title: "Time", value: rfc3339(n.timestamp.getTime()) });
   return {
     type: "message",
     attachments: [

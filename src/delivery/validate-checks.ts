@@ -1,10 +1,8 @@
 /**
- * The deliverer's lines in `validate-config` (deliverer reference §1.7): which host the checks
- * are for, the e-mail transport, API_PORT, the ownership decision, and the --require-* gates
- * a systemd `ExecStartPre` uses before a dedicated deliverer starts.
+ * The deliverer's --require-* gates in `validate-config` (deliverer reference §1.7), which a
+ * systemd `ExecStartPre` uses before a dedicated deliverer starts.
  */
 import { emailTransportLabel } from "../config/validate.ts";
-import { delivererOwnerStatus } from "./ownership.ts";
 
 export interface ValidateLine {
   level: "PASS" | "WARN" | "FAIL" | "INFO";
@@ -16,11 +14,6 @@ export interface DeliveryRequirements {
   requireOwnerMatch: boolean;
   requireEmailDelivery: boolean;
   requireApiDisabled: boolean;
-}
-
-export interface DeliveryValidateOptions extends DeliveryRequirements {
-  /** `--host` trimmed, else the OS hostname. */
-  host: string;
 }
 
 export interface DeliveryConfigView {
@@ -59,31 +52,4 @@ export function deliveryRequirementLines(
     else pass("api_port=disabled");
   }
   return out;
-}
-
-/** The lines in order; FAIL lines (the unmet requirements) come last and mean exit 1. */
-export function deliveryValidateChecks(c: DeliveryConfigView, o: DeliveryValidateOptions): ValidateLine[] {
-  const host = o.host.trim();
-  const lines: ValidateLine[] = [{ level: "INFO", text: `deliverer_host="${host}"` }];
-  const email = emailTransportLabel(c);
-  lines.push({ level: "INFO", text: `email_transport=${email.label}` });
-  if (!email.delivers) {
-    lines.push({
-      level: "WARN",
-      text: `email_transport=${email.label}; alert-contact emails will be logged but not delivered`,
-    });
-  }
-  lines.push(
-    c.API_PORT > 0
-      ? {
-          level: "WARN",
-          text: `api_port=${c.API_PORT}; standalone deliverer ignores API_PORT, confirm this is a process-specific config`,
-        }
-      : { level: "PASS", text: "api_port=disabled" },
-  );
-  const owner = delivererOwnerStatus(c.DELIVERY_OWNER_HOST, host);
-  lines.push({ level: owner.level, text: owner.message });
-  // The reference prints only the unmet requirements (as FAIL on stderr).
-  lines.push(...deliveryRequirementLines(c, host, o).filter((l) => l.level === "FAIL"));
-  return lines;
 }

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { events } from "../db/schema.ts";
-import { rfc3339Seconds } from "../wpcom/payload.ts";
+import { rfc3339 } from "../rollout/time.ts";
 import { closeInTx, openInTx, projectIfEnabled, updateInTx } from "./store.ts";
 import { type DbOrTx, inTransaction, type LegacyProjection, type Tx } from "./types.ts";
 import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";
@@ -34,7 +34,7 @@ export interface RecoveryResult {
  */
 export function closeRecoveredEvent(db: DbOrTx, input: RecoveryInput): Promise<RecoveryResult | null> {
   return inTransaction(db, async (tx) => {
-    const ev = await lockOpenHttpEvent(tx, input.blogId, input.knownEventId ?? 0);
+    const ev = await lockKnownOrOldestHttpEvent(tx, input.blogId, input.knownEventId ?? 0);
     if (!ev) {
       await projectIfEnabled(tx, input.project, input.blogId, LegacyStatus.Running);
       return null;
@@ -45,28 +45,39 @@ export function closeRecoveredEvent(db: DbOrTx, input: RecoveryInput): Promise<R
   });
 }
 
-async function lockOpenHttpEvent(
+const openOf = (blogId: number, checkType: string) =>
+  and(eq(events.blogId, blogId), eq(events.checkType, checkType), isNull(events.endedAt));
+
+/** The blog's oldest open event of `checkType`, locked FOR UPDATE, or null. */
+async function lockOldestOpenEvent(
   tx: Tx,
   blogId: number,
-  knownEventId: number,
+  checkType: string,
 ): Promise<{ id: number; state: string } | null> {
-  const open = and(eq(events.blogId, blogId), eq(events.checkType, CheckType.Http), isNull(events.endedAt));
-  if (knownEventId > 0) {
-    const [row] = await tx
-      .select({ id: events.id, state: events.state })
-      .from(events)
-      .where(and(eq(events.id, knownEventId), open))
-      .for("update");
-    if (row) return row;
-  }
   const [row] = await tx
     .select({ id: events.id, state: events.state })
     .from(events)
-    .where(open)
+    .where(openOf(blogId, checkType))
     .orderBy(asc(events.startedAt), asc(events.id))
     .limit(1)
     .for("update");
   return row ?? null;
+}
+
+async function lockKnownOrOldestHttpEvent(
+  tx: Tx,
+  blogId: number,
+  knownEventId: number,
+): Promise<{ id: number; state: string } | null> {
+  if (knownEventId > 0) {
+    const [row] = await tx
+      .select({ id: events.id, state: events.state })
+      .from(events)
+      .where(and(eq(events.id, knownEventId), openOf(blogId, CheckType.Http)))
+      .for("update");
+    if (row) return row;
+  }
+  return lockOldestOpenEvent(tx, blogId, CheckType.Http);
 }
 
 export const TLS_WARN_DAYS = 30;
@@ -107,19 +118,7 @@ export function reconcileTlsExpiryEvent(
   const tier = tlsExpiryTier(days);
   return inTransaction(db, async (tx): Promise<TlsExpiryResult> => {
     if (!tier) {
-      const [open] = await tx
-        .select({ id: events.id })
-        .from(events)
-        .where(
-          and(
-            eq(events.blogId, input.blogId),
-            eq(events.checkType, CheckType.TlsExpiry),
-            isNull(events.endedAt),
-          ),
-        )
-        .orderBy(asc(events.startedAt), asc(events.id))
-        .limit(1)
-        .for("update");
+      const open = await lockOldestOpenEvent(tx, input.blogId, CheckType.TlsExpiry);
       if (!open) return { days, action: "none", eventId: null };
       await closeInTx(
         tx,
@@ -129,7 +128,7 @@ export function reconcileTlsExpiryEvent(
       );
       return { days, action: "closed", eventId: open.id };
     }
-    const metadata = { days_until: days, expires_at: rfc3339Seconds(input.expiresAt) };
+    const metadata = { days_until: days, expires_at: rfc3339(input.expiresAt.getTime()) };
     const opened = await openInTx(
       tx,
       { blogId: input.blogId, checkType: CheckType.TlsExpiry, ...tier, source: input.source, metadata },

@@ -282,7 +282,7 @@ interface LockedEvent {
 }
 
 /** `SELECT ... FOR UPDATE` of an open event; throws if missing or closed. */
-export async function lockEvent(tx: Tx, eventId: number): Promise<LockedEvent> {
+async function lockEvent(tx: Tx, eventId: number): Promise<LockedEvent> {
   const [row] = await tx
     .select({
       blogId: events.blogId,
@@ -344,6 +344,6 @@ async function insertTransition(tx: Tx, t: TransitionInput): Promise<number> {
 }
 
 /** Absent metadata is SQL NULL, never the JSON text `null`. */
-export function jsonOrNull(v: unknown): unknown {
+function jsonOrNull(v: unknown): unknown {
   return v ?? null;
 }

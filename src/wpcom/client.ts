@@ -1,3 +1,4 @@
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import {
   type BreakerConfig,
@@ -216,7 +217,7 @@ export class WpcomClient {
       await res.arrayBuffer().catch(() => undefined);
       return res.status >= 400 ? new Error(`wpcom returned ${res.status}`) : null;
     } catch (err) {
-      return new Error(`post notification: ${err instanceof Error ? err.message : String(err)}`);
+      return new Error(`post notification: ${errorText(err)}`);
     }
   }
 }

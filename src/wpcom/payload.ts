@@ -1,3 +1,5 @@
+import { rfc3339 } from "../rollout/time.ts";
+
 /**
  * The WPCOM status-change body (reference monitor-core §6.2, §1.13). Field names and order are
  * the wire contract; `checks` lists the local check first, then one entry per verifier reply.
@@ -50,7 +52,7 @@ export interface NotificationInput {
 
 /** RFC 3339 in UTC with whole seconds and a `Z` suffix (Go's time.RFC3339 on a UTC time). */
 export function rfc3339Seconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339(d.getTime());
 }
 
 function check(type: WpcomCheckType, c: CheckSummary): WpcomCheck {
