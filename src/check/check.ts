@@ -46,9 +46,25 @@ const CROSS_HOST_DROPPED = ["authorization", "www-authenticate", "cookie", "cook
  */
 export async function checkSite(req: CheckRequest, opts: CheckOptions = {}): Promise<CheckResult> {
   const now = opts.now ?? Date.now;
-  const checkedAt = new Date(now());
+  const result = blankResult(req, new Date(now()));
   const started = performance.now();
-  const result: CheckResult = {
+  const timeoutSeconds = req.timeoutSeconds > 0 ? req.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
+  const deadline = new Deadline(timeoutSeconds * 1000, opts.deadlines);
+  try {
+    await runCheck(req, opts, now, started, deadline, result);
+  } catch (err) {
+    // Unexpected (a bug or a runtime surprise): still a result, never a throw.
+    const c = classifyError(errorFacts(err, deadline.timedOut));
+    fail(result, c.code, c.detail);
+  } finally {
+    deadline.clear();
+  }
+  return result;
+}
+
+/** A result with nothing measured yet: no response, no error code, not successful. */
+export function blankResult(req: Pick<CheckRequest, "blogId" | "url">, checkedAt: Date): CheckResult {
+  return {
     blogId: req.blogId,
     url: req.url,
     httpCode: 0,
@@ -62,18 +78,6 @@ export async function checkSite(req: CheckRequest, opts: CheckOptions = {}): Pro
     sslExpiry: null,
     checkedAt,
   };
-  const timeoutSeconds = req.timeoutSeconds > 0 ? req.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
-  const deadline = new Deadline(timeoutSeconds * 1000, opts.deadlines);
-  try {
-    await runCheck(req, opts, now, started, deadline, result);
-  } catch (err) {
-    // Unexpected (a bug or a runtime surprise): still a result, never a throw.
-    const c = classifyError(errorFacts(err, deadline.timedOut));
-    fail(result, c.code, c.detail);
-  } finally {
-    deadline.clear();
-  }
-  return result;
 }
 
 async function runCheck(

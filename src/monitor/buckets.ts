@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { isRetryableLockError } from "../db/errors.ts";
 import type { Logger } from "../log.ts";
-import { errorText, isRetryableTxError, run, selectRows } from "./sql.ts";
+import { errorText, run, selectRows } from "./sql.ts";
 import { assignBucketRanges, formatRanges, isEmptyRange, uncoveredRanges } from "./waterfill.ts";
 
 export interface OwnershipConfig {
@@ -105,7 +106,7 @@ export class BucketOwner {
       try {
         return await this.claimDynamicOnce(cfg);
       } catch (err) {
-        if (!isRetryableTxError(err) || attempt >= 5) throw err;
+        if (!isRetryableLockError(err) || attempt >= 5) throw err;
         this.log.debug({ attempt, err: errorText(err) }, "bucket claim retried after lock conflict");
         await Bun.sleep(20 * attempt + Math.floor(Math.random() * 30));
       }

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { isFailedResult } from "../check/errors.ts";
+import { statusType } from "../check/status-type.ts";
 import type { CheckResult } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
 import {
@@ -37,18 +38,10 @@ import type { Logger } from "../log.ts";
 import { DetectionMetric, VerifierMetric, WpcomMetric } from "../metrics/names.ts";
 import type { Metrics } from "../metrics/statsd.ts";
 import { buildNotification, type CheckSummary, type WpcomNotification } from "../wpcom/payload.ts";
-import type { Notifier, Verifier, VerifierReply } from "./ports.ts";
+import type { Notifier, Verifier, VerifierReply, VerifierRequest } from "./ports.ts";
 import { type FailedCheck, type RetryEntry, RetryQueue } from "./retry-queue.ts";
-import {
-  cooldownMinutes,
-  cooldownSuppressed,
-  escalationVerdict,
-  inMaintenance,
-  quorum,
-  statusType,
-  timeoutForSite,
-} from "./rules.ts";
-import type { Site } from "./sites.ts";
+import { cooldownMinutes, cooldownSuppressed, escalationVerdict, inMaintenance, quorum } from "./rules.ts";
+import { checkRequestFor, type Site } from "./sites.ts";
 import { retryOnConflict } from "./sql.ts";
 
 export interface IncidentConfig {
@@ -154,7 +147,7 @@ export class Incidents {
       this.retries.clear(site.blogId);
       return { retrySoon: false };
     }
-    const entry = this.retries.record(site.blogId, site.url, failedCheck(res));
+    const entry = this.retries.record(site.blogId, site.url, failedCheck(res, cls));
     if (!open) {
       try {
         const r = await retryOnConflict(() =>
@@ -242,17 +235,8 @@ export class Incidents {
       detail: `escalating to ${verifiers.length} verifliers`,
       metadata: { verifier_count: verifiers.length, request_id: requestId },
     });
-    const timeoutSeconds = timeoutForSite(site.timeoutSeconds, cfg.NET_COMMS_TIMEOUT);
-    const req = {
-      blogId: site.blogId,
-      url: site.url,
-      timeoutSeconds,
-      keyword: site.keyword ?? "",
-      customHeaders: site.customHeaders ?? null,
-      redirectPolicy: site.redirectPolicy,
-      requestId,
-    };
-    const deadlineMs = timeoutSeconds * 1000 + VERIFIER_HEADROOM_MS;
+    const req: VerifierRequest = { ...checkRequestFor(site, cfg.NET_COMMS_TIMEOUT), requestId };
+    const deadlineMs = req.timeoutSeconds * 1000 + VERIFIER_HEADROOM_MS;
     const replies: VerifierReply[] = [];
     const audits: AuditEntry[] = [];
     let confirmations = 0;
@@ -644,12 +628,12 @@ export class Incidents {
   }
 }
 
-function failedCheck(res: CheckResult): FailedCheck {
+function failedCheck(res: CheckResult, cls: string): FailedCheck {
   return {
     httpCode: res.httpCode,
     errorCode: res.errorCode,
     rttMs: res.rttMs,
-    statusType: statusType(res),
+    statusType: cls,
     timestamp: res.checkedAt,
   };
 }

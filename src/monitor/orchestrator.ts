@@ -7,6 +7,8 @@
  * the sweep began, so its duration says how stale the oldest site got (about the check
  * interval when the host keeps up) and its sites/sec is what the host really did.
  */
+import { blankResult } from "../check/check.ts";
+import { CheckError } from "../check/errors.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
@@ -22,9 +24,9 @@ import { BucketOwner, type Ownership } from "./buckets.ts";
 import { Incidents } from "./incidents.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
-import { intervalMs, timeoutForSite } from "./rules.ts";
+import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { dateOnly, loadSites } from "./sites.ts";
+import { checkRequestFor, dateOnly, loadSites, type Site } from "./sites.ts";
 import { errorText } from "./sql.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
@@ -135,6 +137,7 @@ export class Orchestrator {
   private refreshing: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
   private intervalKey = "";
+  private readonly siteInterval = (site: Site): number => intervalMs(site.checkIntervalMin, this.o.config());
 
   constructor(private readonly o: OrchestratorOptions) {
     this.now = o.now ?? Date.now;
@@ -159,7 +162,7 @@ export class Orchestrator {
     });
     const cfg = o.config();
     this.intervalKey = intervalSettingsKey(cfg);
-    this.schedule = new Schedule((site) => intervalMs(site.checkIntervalMin, this.o.config()));
+    this.schedule = new Schedule(this.siteInterval);
   }
 
   /**
@@ -192,7 +195,7 @@ export class Orchestrator {
     const key = intervalSettingsKey(cfg);
     if (key !== this.intervalKey) {
       this.intervalKey = key;
-      this.schedule.rescheduleAll((site) => intervalMs(site.checkIntervalMin, this.o.config()), this.now());
+      this.schedule.rescheduleAll(this.siteInterval, this.now());
       this.o.log.info({ check_interval_sec: cfg.CHECK_INTERVAL_SEC }, "check intervals rescheduled");
     }
     void this.claim(false);
@@ -236,10 +239,11 @@ export class Orchestrator {
     const now = this.now();
     const own = this.ownership;
     const wp = this.o.wpcom.state();
+    const pool = this.o.pool.stats();
     return {
       sites: this.schedule.size,
-      workerCount: this.o.pool.stats().workers,
-      activeChecks: this.o.pool.stats().active,
+      workerCount: pool.workers,
+      activeChecks: pool.active,
       queueDepth: this.schedule.overdue(now),
       retryQueueSize: this.incidents.retries.size,
       sitesPerSec: Math.round(this.rate.perSecond(now) * 10) / 10,
@@ -325,14 +329,7 @@ export class Orchestrator {
 
   private launch(slot: Slot, cfg: Config): boolean {
     const site = slot.site;
-    const req: CheckRequest = {
-      blogId: site.blogId,
-      url: site.url,
-      timeoutSeconds: timeoutForSite(site.timeoutSeconds, cfg.NET_COMMS_TIMEOUT),
-      keyword: site.keyword,
-      customHeaders: site.customHeaders,
-      redirectPolicy: site.redirectPolicy,
-    };
+    const req = checkRequestFor(site, cfg.NET_COMMS_TIMEOUT);
     const running = this.o.pool.submit(req);
     if (!running) return false;
     this.inflight++;
@@ -340,20 +337,7 @@ export class Orchestrator {
       .catch((err: unknown): CheckResult => {
         // A check never throws by contract; if one does, count it as a failed check.
         this.o.log.error({ blog_id: site.blogId, err: errorText(err) }, "check threw");
-        return {
-          blogId: site.blogId,
-          url: site.url,
-          httpCode: 0,
-          errorCode: 2,
-          success: false,
-          rttMs: 0,
-          dnsMs: 0,
-          tcpMs: 0,
-          tlsMs: 0,
-          ttfbMs: 0,
-          sslExpiry: null,
-          checkedAt: new Date(this.now()),
-        };
+        return { ...blankResult(req, new Date(this.now())), errorCode: CheckError.Connect };
       })
       .then((res) => this.collect(slot, res));
     return true;

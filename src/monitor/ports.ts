@@ -2,18 +2,12 @@
  * What the monitor needs from its collaborators, as small interfaces so tests and the CLI can
  * pass real implementations (or in-process fakes of remote services) in.
  */
+import type { CheckRequest } from "../check/types.ts";
 import type { NotifyOutcome, WpcomState } from "../wpcom/client.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 
 /** One site sent to a verifier (reference §5.1). */
-export interface VerifierRequest {
-  blogId: number;
-  url: string;
-  timeoutSeconds: number;
-  /** "" = none. */
-  keyword: string;
-  customHeaders: Record<string, string> | null;
-  redirectPolicy: string;
+export interface VerifierRequest extends CheckRequest {
   requestId: string;
 }
 

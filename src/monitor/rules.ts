@@ -77,18 +77,3 @@ export function escalationVerdict(v: {
 export function recoveryReason(state: string): "verifier_cleared" | "probe_cleared" {
   return state === "Down" ? "verifier_cleared" : "probe_cleared";
 }
-
-/**
- * §2.1 StatusType, first match wins: success, https (SSL/TLSExpired), intermittent (timeout),
- * redirect, blocked (403), server (>= 500), client (>= 400), else intermittent.
- */
-export function statusType(r: { success: boolean; errorCode: number; httpCode: number }): string {
-  if (r.success) return "success";
-  if (r.errorCode === 3 || r.errorCode === 6) return "https";
-  if (r.errorCode === 1) return "intermittent";
-  if (r.errorCode === 4) return "redirect";
-  if (r.httpCode === 403) return "blocked";
-  if (r.httpCode >= 500) return "server";
-  if (r.httpCode >= 400) return "client";
-  return "intermittent";
-}

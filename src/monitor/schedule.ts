@@ -42,11 +42,6 @@ export class Schedule {
     return this.slots.size;
   }
 
-  /** Every slot (for sweeps and figures). */
-  all(): IterableIterator<Slot> {
-    return this.slots.values();
-  }
-
   get(siteId: number): Slot | undefined {
     return this.slots.get(siteId);
   }

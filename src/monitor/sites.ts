@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { parseCustomHeaders } from "../check/custom-headers.ts";
-import type { RedirectPolicy } from "../check/types.ts";
+import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { timeoutForSite } from "./rules.ts";
 import { selectRows } from "./sql.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
@@ -24,6 +25,18 @@ export interface Site {
   redirectPolicy: RedirectPolicy;
   alertCooldownMinutes: number | null;
   lastAlertSentAt: Date | null;
+}
+
+/** What to check for `site`: its own timeout when set, else NET_COMMS_TIMEOUT. */
+export function checkRequestFor(site: Site, netCommsTimeout: number): CheckRequest {
+  return {
+    blogId: site.blogId,
+    url: site.url,
+    timeoutSeconds: timeoutForSite(site.timeoutSeconds, netCommsTimeout),
+    keyword: site.keyword,
+    customHeaders: site.customHeaders,
+    redirectPolicy: site.redirectPolicy,
+  };
 }
 
 interface SiteRow {

@@ -1,5 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { isRetryableLockError } from "../db/errors.ts";
 
 /** Anything that can run raw SQL: the Db or a transaction handle. */
 export type Executor = Pick<Db, "execute">;
@@ -19,14 +20,6 @@ export async function run(db: Executor, query: SQL): Promise<{ affectedRows: num
   return { affectedRows: Number(header.affectedRows ?? 0), insertId: Number(header.insertId ?? 0) };
 }
 
-/** MySQL error numbers worth retrying a transaction for: deadlock, lock wait timeout. */
-const RETRYABLE_TX = new Set([1213, 1205]);
-
-export function isRetryableTxError(err: unknown): boolean {
-  const e = err as { errno?: number; cause?: { errno?: number } };
-  return RETRYABLE_TX.has(e?.errno ?? -1) || RETRYABLE_TX.has(e?.cause?.errno ?? -1);
-}
-
 /**
  * Runs `fn` (a transaction), again after a short pause when MySQL picked it as a deadlock
  * victim or its lock wait timed out: both mean "try again", not "something is wrong".
@@ -36,7 +29,7 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Pr
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !isRetryableTxError(err)) throw err;
+      if (i >= attempts || !isRetryableLockError(err)) throw err;
       await Bun.sleep(10 * i + Math.floor(Math.random() * 20));
     }
   }

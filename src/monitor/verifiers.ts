@@ -10,19 +10,7 @@ export function verifierFromConfig(v: VerifierConfig): Verifier {
     name: v.name.trim() || address,
     address,
     async check(req) {
-      const r = await client.checkOne(
-        {
-          blogId: req.blogId,
-          url: req.url,
-          timeoutSeconds: req.timeoutSeconds,
-          keyword: req.keyword || null,
-          customHeaders: req.customHeaders ?? undefined,
-          redirectPolicy:
-            req.redirectPolicy === "alert" || req.redirectPolicy === "fail" ? req.redirectPolicy : "follow",
-          requestId: req.requestId,
-        },
-        req.timeoutSeconds,
-      );
+      const r = await client.checkOne(req, req.timeoutSeconds);
       return {
         host: r.host,
         success: r.success,

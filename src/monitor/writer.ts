@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { isRetryableLockError } from "../db/errors.ts";
 import type { Logger } from "../log.ts";
-import { errorText, isConnectionError, isRetryableTxError, retryOnConflict, run } from "./sql.ts";
+import { errorText, isConnectionError, retryOnConflict, run } from "./sql.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {
@@ -110,7 +111,7 @@ export class ResultWriter {
         this.written += batch.length;
         this.markHealthy();
       } catch (err) {
-        if (isRetryableTxError(err)) {
+        if (isRetryableLockError(err)) {
           // A lock conflict with another writer: keep the batch for the next flush.
           this.buffer.unshift(...batch);
           this.o.log.debug(

@@ -1,5 +1,6 @@
 import { classifyError, errorFacts } from "../check/classify.ts";
 import type { CheckRequest } from "../check/types.ts";
+import { errorText } from "../error-text.ts";
 import {
   decodeCheckResponse,
   decodeStatus,
@@ -98,10 +99,7 @@ export class VeriflierClient {
     try {
       return decodeCheckResponse(text).map(fromWireResult);
     } catch (err) {
-      throw new VeriflierError(
-        `veriflier decode: ${err instanceof Error ? err.message : String(err)}`,
-        "decode",
-      );
+      throw new VeriflierError(`veriflier decode: ${errorText(err)}`, "decode");
     }
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { errorText } from "../error-text.ts";
 
 export const DEFAULT_CONFIG_PATH = "config/veriflier.json";
 export const DEFAULT_PORT = "7803";
@@ -93,9 +94,7 @@ function parseFile(path: string, text: string): FileConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new VeriflierConfigError(
-      `${path}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new VeriflierConfigError(`${path}: invalid JSON: ${errorText(err)}`);
   }
   if (!Value.Check(FileSchema, raw)) {
     const first = Value.Errors(FileSchema, raw).First();

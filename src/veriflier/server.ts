@@ -1,9 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { hostname as osHostname } from "node:os";
-import { checkSite as defaultCheckSite } from "../check/check.ts";
-import { DeadlineQueue } from "../check/deadline.ts";
 import { CheckPool } from "../check/pool.ts";
-import { TlsInfoCache } from "../check/tls-probe.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { VerifierMetric } from "../metrics/names.ts";
@@ -55,11 +52,11 @@ export function createVeriflierServer(opts: VeriflierServerOptions): VeriflierSe
   const host = opts.reportedHost ?? osHostname();
   const version = opts.version ?? VERSION;
   const expectedAuth = Buffer.from(`Bearer ${opts.token}`);
-  const checkOptions = { tlsCache: new TlsInfoCache(), deadlines: new DeadlineQueue() };
+  // Without a checkSite the pool runs checkSite with its own TLS facts cache and deadline queue.
   const pool = new CheckPool({
     size: opts.checkConcurrency,
     queueLimit: QUEUE_LIMIT,
-    check: opts.checkSite ?? ((req) => defaultCheckSite(req, checkOptions)),
+    check: opts.checkSite,
     logger,
   });
   let stopping: Promise<void> | null = null;

@@ -7,6 +7,7 @@ import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox
 import { Value } from "@sinclair/typebox/value";
 import type { CheckError } from "../check/errors.ts";
 import type { CheckRequest, CheckResult, RedirectPolicy } from "../check/types.ts";
+import { errorText } from "../error-text.ts";
 
 export const WireCheckRequest = Type.Object({
   BlogID: Type.Integer(),
@@ -100,7 +101,7 @@ function decodeList<T extends TObject>(
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new WireDecodeError(err instanceof Error ? err.message : String(err));
+    throw new WireDecodeError(errorText(err));
   }
   if (!isPlainObject(raw)) throw new WireDecodeError(`body: expected an object, got ${describe(raw)}`);
   const list = canonical(raw, [listKey])[listKey];

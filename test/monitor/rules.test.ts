@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { type StatusType, statusType } from "../../src/check/status-type.ts";
 import { RetryQueue } from "../../src/monitor/retry-queue.ts";
 import {
   cooldownMinutes,
@@ -8,7 +9,6 @@ import {
   intervalMs,
   quorum,
   recoveryReason,
-  statusType,
   timeoutForSite,
 } from "../../src/monitor/rules.ts";
 
@@ -135,7 +135,7 @@ describe("RetryQueue (retry_test.go)", () => {
 });
 
 describe("statusType (§2.1)", () => {
-  const cases: [boolean, number, number, string][] = [
+  const cases: [boolean, number, number, StatusType][] = [
     [true, 0, 200, "success"],
     [true, 7, 200, "success"],
     [false, 3, 0, "https"],
