@@ -11,7 +11,7 @@ import { openCommandPool, type Pool } from "../db/pool.ts";
 import { osErrorText } from "../error-text.ts";
 import type { RolloutDeps, SystemdVerifyResult } from "../rollout/gate-context.ts";
 import { createRolloutStore } from "../rollout/store.ts";
-import { formatGoSeconds } from "../rollout/time.ts";
+import { formatGoSeconds } from "../time.ts";
 import type { CliContext } from "./context.ts";
 
 const DB_CONNECT_ATTEMPTS = 3;

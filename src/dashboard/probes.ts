@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import { type DependencyHealth, type HealthStatus, normaliseDependency } from "../fleethealth/snapshot.ts";
-import { rfc3339Nano } from "../rollout/time.ts";
+import { rfc3339Nano } from "../time.ts";
 
 export interface WpcomStatus {
   circuit_open: boolean;

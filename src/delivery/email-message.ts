@@ -5,7 +5,7 @@
  * (mail servers and spam filters expect both).
  */
 import { randomUUID } from "node:crypto";
-import { rfc3339 } from "../rollout/time.ts";
+import { rfc3339 } from "../time.ts";
 import type { Notification } from "./notification.ts";
 
 export interface EmailMessage {

@@ -9,7 +9,7 @@ import type { Db } from "../db/client.ts";
 import type { DependencyHealth, SnapshotInput } from "../fleethealth/snapshot.ts";
 import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
-import { rfc3339Nano } from "../rollout/time.ts";
+import { rfc3339Nano } from "../time.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
 import { type Clock, errorText } from "./db-util.ts";
 import { delivererOwnerStatus, deliveryHealth } from "./ownership.ts";

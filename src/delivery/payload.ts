@@ -2,7 +2,7 @@
  * The delivery payload, frozen at enqueue (reference §3.7, §4.4): a flat object, stored and
  * later sent as the same JSON text.
  */
-import { rfc3339Nano } from "../rollout/time.ts";
+import { rfc3339Nano } from "../time.ts";
 import { mysqlJsonText } from "./json-text.ts";
 
 /** The columns of `jetmon_event_transitions` dispatch reads. */

@@ -1,5 +1,5 @@
 /** Slack incoming webhooks and Microsoft Teams adaptive cards (reference §4.6). */
-import { rfc3339 } from "../rollout/time.ts";
+import { rfc3339 } from "../time.ts";
 import { destinationField, httpUrlProblem, WebhookUrlDestination } from "./destination.ts";
 import { type FetchFn, postJson } from "./http-post.ts";
 import type { AlertDispatcher, Notification } from "./notification.ts";

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { events } from "../db/schema.ts";
-import { rfc3339 } from "../rollout/time.ts";
+import { rfc3339 } from "../time.ts";
 import { closeInTx, openInTx, projectIfEnabled, updateInTx } from "./store.ts";
 import { type DbOrTx, inTransaction, type LegacyProjection, type Tx } from "./types.ts";
 import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";

@@ -5,7 +5,7 @@
  * a clean decommission does not turn the fleet red forever. Pure functions.
  */
 import { type Snapshot, ZERO_TIME } from "../fleethealth/snapshot.ts";
-import { rfc3339Nano } from "../rollout/time.ts";
+import { rfc3339Nano } from "../time.ts";
 import type { FleetProcess, ProcessStatus } from "./types.ts";
 
 export interface ProcessRules {

@@ -7,7 +7,7 @@
  */
 import { DELIVERY_KINDS } from "../delivery/queue-counts.ts";
 import { errorText } from "../error-text.ts";
-import { rfc3339Nano } from "../rollout/time.ts";
+import { rfc3339Nano } from "../time.ts";
 import { bounded } from "./bounded.ts";
 import { summarizeCoverage } from "./coverage.ts";
 import { DELIVERY_RECENT_WINDOW_MS, summarizeDelivery, type TableResult } from "./delivery.ts";

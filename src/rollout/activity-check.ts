@@ -2,10 +2,11 @@
  * Post-cutover activity (reference §2.8): the active sites of a range must show fresh
  * `last_checked_at` writes, proof that a check loop owns those buckets. An idle range fails.
  */
+
+import { rfc3339 } from "../time.ts";
 import { type GateContext, query } from "./gate-context.ts";
 import { formatRange, resolveCutoff, resolveRolloutRange } from "./ranges.ts";
 import { GateError } from "./report.ts";
-import { rfc3339 } from "./time.ts";
 
 export interface ActivityOptions {
   bucketMin: number;

@@ -3,9 +3,9 @@
  * 0..BUCKET_TOTAL-1 exactly once (reference §2.11, §2.13). Pure functions.
  */
 import type { BucketRange } from "../config/validate.ts";
+import { formatGoSeconds, rfc3339Nano } from "../time.ts";
 import { goQuote } from "./format.ts";
 import { GateError } from "./report.ts";
-import { formatGoSeconds, rfc3339Nano } from "./time.ts";
 
 export interface HostRange {
   hostId: string;

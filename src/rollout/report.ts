@@ -5,7 +5,7 @@
  */
 
 import { errorText } from "../error-text.ts";
-import { rfc3339Nano } from "./time.ts";
+import { rfc3339Nano } from "../time.ts";
 
 /** A gate failure: the message becomes `FAIL <message>` (text) or a `failures` entry (JSON). */
 export class GateError extends Error {}

@@ -1,4 +1,4 @@
-import { rfc3339 } from "../rollout/time.ts";
+import { rfc3339 } from "../time.ts";
 
 /**
  * The WPCOM status-change body (reference monitor-core §6.2, §1.13). Field names and order are

@@ -14,13 +14,7 @@ import {
   parseReportLines,
   runGate,
 } from "../../src/rollout/report.ts";
-import {
-  formatGoSeconds,
-  parseGoDuration,
-  parseRfc3339,
-  rfc3339,
-  rfc3339Nano,
-} from "../../src/rollout/time.ts";
+import { formatGoSeconds, parseGoDuration, parseRfc3339, rfc3339, rfc3339Nano } from "../../src/time.ts";
 import { NOW, pinned, rolloutConfig } from "./harness.ts";
 
 describe("Go time formats", () => {
