@@ -7,7 +7,6 @@
  * write `stopped` and return 0.
  */
 
-import { hostname as osHostname } from "node:os";
 import type { ConnectionOptions } from "node:tls";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -27,6 +26,7 @@ import {
   startDeliveryRuntime,
 } from "../delivery/runtime.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import { USER_AGENT } from "../version.ts";
@@ -88,7 +88,7 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
       log.warn(`WARN: email_transport=${email.label}; alert-contact emails will be logged but not delivered`);
     }
 
-    const host = (deps.hostname ?? osHostname)() || "unknown";
+    const host = hostIdentity(ctx.env, deps.hostname);
     const startedAt = now();
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;

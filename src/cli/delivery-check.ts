@@ -3,7 +3,6 @@
  * Exit 0 when every requested threshold holds, 1 on a failed threshold or an error, 2 on a
  * bad flag.
  */
-import { hostname as osHostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { createDb } from "../db/client.ts";
 import { openCommandPool, type Pool } from "../db/pool.ts";
@@ -18,6 +17,7 @@ import {
   renderText,
   summarizeQueue,
 } from "../delivery/queue-report.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { type FlagDef, FlagError, HelpRequested, parseFlags } from "../rollout/flags.ts";
 import type { Command } from "./context.ts";
 
@@ -140,7 +140,7 @@ export function makeDeliveryCheckCommand(deps: DeliveryCheckDeps = {}): Command 
         ctx.err(`FAIL delivery check: ${errorText(err)}`);
         return 1;
       }
-      const host = o.host || (deps.hostname ?? osHostname)() || "unknown";
+      const host = o.host || hostIdentity(ctx.env, deps.hostname);
       const report = buildReport({
         host,
         now,

@@ -3,7 +3,6 @@
  * buckets until SIGINT/SIGTERM, then drains and exits 0 (or 1 when the drain stalls for 30 s).
  * Resolves with the exit code; never calls process.exit.
  */
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
@@ -26,6 +25,7 @@ import { type DeliveryRuntime, startDeliveryRuntime } from "../delivery/runtime.
 import { errorText } from "../error-text.ts";
 import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
@@ -92,7 +92,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
   if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
 
-  const hostname = opts.hostname || ctx.env.JETMON_HOSTNAME?.trim() || osHostname() || "unknown";
+  const hostname = opts.hostname || hostIdentity(ctx.env);
   const pinned = pinnedBucketRange(cfg);
   log.info(
     {

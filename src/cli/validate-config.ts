@@ -1,5 +1,4 @@
 import { connect as tcpConnect } from "node:net";
-import { hostname as osHostname } from "node:os";
 import {
   dashboardBindWarning,
   dbSettingsFromConfig,
@@ -18,6 +17,7 @@ import {
   deliveryRequirementLines,
   type ValidateLine,
 } from "../delivery/validate-checks.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { type Command, UsageError } from "./context.ts";
 
 export interface ValidateFlags extends DeliveryRequirements {
@@ -225,7 +225,7 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
       configPath: ctx.configPath,
       env: ctx.env,
       flags,
-      hostId: flags.host ?? (deps.hostname ?? osHostname)(),
+      hostId: flags.host ?? hostIdentity(ctx.env, deps.hostname),
       loaded,
       loadError,
       fetch: deps.fetch ?? fetch,

@@ -1,6 +1,6 @@
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { type Logger, log } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import { loadVeriflierConfig, VeriflierConfigError } from "../veriflier/config.ts";
@@ -55,7 +55,11 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   let statsd: Metrics | null = null;
   if (!opts.metrics && ctx.env.STATSD_ADDR) {
     try {
-      statsd = createStatsdMetrics({ addr: ctx.env.STATSD_ADDR, hostname: osHostname(), log: logger });
+      statsd = createStatsdMetrics({
+        addr: ctx.env.STATSD_ADDR,
+        hostname: hostIdentity(ctx.env),
+        log: logger,
+      });
     } catch (err) {
       logger.warn({ statsd_addr: ctx.env.STATSD_ADDR, err: String(err) }, "statsd disabled");
     }
@@ -69,7 +73,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
       hostname: opts.hostname,
       checkConcurrency: config.checkConcurrency,
       checkSite: opts.checkSite,
-      reportedHost: opts.reportedHost,
+      reportedHost: opts.reportedHost ?? hostIdentity(ctx.env),
       logger,
       metrics: opts.metrics ?? statsd ?? undefined,
     });
