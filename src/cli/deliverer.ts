@@ -130,7 +130,10 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
             now: now(),
             workersEnabled: owner.enabled,
             ownerRaw: store.current.DELIVERY_OWNER_HOST,
-            deps: [await mysqlHealth(db, now), statsdHealth(metrics !== null, now)],
+            deps: [
+              await mysqlHealth(db, now),
+              statsdHealth(config.STATSD_ADDR.trim() !== "", metrics !== null, now),
+            ],
           }),
       });
       publisher.start();

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
-import { type DependencyHealth, type HealthStatus, normaliseDependency } from "../fleethealth/snapshot.ts";
+import {
+  type DependencyHealth,
+  DISABLED,
+  type HealthStatus,
+  normaliseDependency,
+} from "../fleethealth/snapshot.ts";
 import { rfc3339Nano } from "../time.ts";
 
 export interface WpcomStatus {
@@ -120,7 +125,7 @@ function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
 }
 
 function probeStatsd(get: ProbeDeps["statsd"]): Entry {
-  if (!get) return { name: "statsd", status: "amber", last_error: "statsd client is not initialized" };
+  if (!get) return { name: "statsd", status: DISABLED, last_error: 'STATSD_ADDR is "" (StatsD off)' };
   try {
     const s = get();
     return s.last_error
@@ -204,7 +209,13 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
   const doFetch = deps.fetch ?? fetch;
   const verifliers: Promise<Entry>[] =
     deps.verifliers.length === 0
-      ? [Promise.resolve({ name: "verifliers", status: "amber", last_error: "no verifliers configured" })]
+      ? [
+          Promise.resolve({
+            name: "verifliers",
+            status: DISABLED,
+            last_error: "VERIFIERS is empty (local checks only)",
+          }),
+        ]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
     probeMysql(deps.db, ms),

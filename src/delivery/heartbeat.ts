@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { DependencyHealth, SnapshotInput } from "../fleethealth/snapshot.ts";
-import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
+import { DISABLED, rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { rfc3339Nano } from "../time.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
@@ -42,8 +42,11 @@ export async function mysqlHealth(db: Db | null, now: Clock, timeoutMs = 2000): 
   }
 }
 
-export function statsdHealth(ready: boolean, now: Clock): DependencyHealth {
+/** StatsD as the deliverer sees it: off by config is `disabled`; configured but not started is amber. */
+export function statsdHealth(configured: boolean, ready: boolean, now: Clock): DependencyHealth {
   const checked_at = rfc3339Nano(now());
+  if (!configured)
+    return { name: "statsd", status: DISABLED, last_error: 'STATSD_ADDR is "" (StatsD off)', checked_at };
   return ready
     ? { name: "statsd", status: "green", checked_at }
     : { name: "statsd", status: "amber", last_error: "statsd client is not initialized", checked_at };

@@ -155,6 +155,7 @@ describe("read routes", () => {
       red_count: 0,
       amber_count: 2,
       green_count: 0,
+      disabled_count: 0,
     });
   });
 

@@ -62,15 +62,16 @@ describe("probeDependencies", () => {
     expect(got.map((e) => [e.name, e.status])).toEqual([
       ["mysql", "green"],
       ["wpcom", "red"],
-      ["statsd", "amber"],
+      ["statsd", "disabled"],
       ["disk:logs", "green"],
       ["disk:stats", "green"],
-      ["verifliers", "amber"],
+      ["verifliers", "disabled"],
     ]);
     expect(got.every((e) => e.checked_at === "2026-04-30T10:01:00Z")).toBe(true);
     expect(got[1].last_error).toBe("wpcom client is not initialized");
-    expect(got[2].last_error).toBe("statsd client is not initialized");
-    expect(got[5].last_error).toBe("no verifliers configured");
+    // Turned off by config (STATSD_ADDR "", VERIFIERS []): disabled, which counts neither amber nor red.
+    expect(got[2].last_error).toBe('STATSD_ADDR is "" (StatsD off)');
+    expect(got[5].last_error).toBe("VERIFIERS is empty (local checks only)");
   });
 
   test("real statfs on the temp directory gives a status and no error text when green", async () => {
