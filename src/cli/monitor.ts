@@ -6,6 +6,7 @@
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
+import { configuredDirs, prepareDirs } from "../config/dirs.ts";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import { ConfigStore } from "../config/store.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
@@ -106,6 +107,8 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   );
   const bindWarning = dashboardBindWarning(cfg);
   if (bindWarning) log.warn({ bind_addr: cfg.DASHBOARD_BIND_ADDR }, bindWarning);
+  const dirs = configuredDirs(cfg);
+  for (const problem of prepareDirs(dirs)) log.error({ problem }, "folder not usable");
   if (cfg.VERIFIERS.length === 0) {
     log.warn("no verifiers configured: down confirmations rely on local checks only");
   }
@@ -168,7 +171,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     hostname,
     log,
     metrics,
-    statsFiles: cfg.STATSD_ADDR !== "",
+    statsFiles: cfg.STATSD_ADDR !== "" && dirs.stats !== "" ? dirs.stats : false,
     config: () => store.current,
     pool: checks,
     wpcom,
@@ -263,7 +266,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
             return { circuit_open: w.circuitOpen, queue_depth: w.queueDepth };
           },
           statsd: c.STATSD_ADDR ? () => ({}) : null,
-          dirs: { logs: "logs", stats: "stats" },
+          dirs,
           verifliers: c.VERIFIERS,
         });
       }

@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from "node:net";
+import { configuredDirs, DIR_KEYS, type DirName, ensureDir } from "../config/dirs.ts";
 import {
   dashboardBindWarning,
   dbSettingsFromConfig,
@@ -97,6 +98,18 @@ export const bindAddressCheck: Check = async (v) => {
   return warning ? [warn(warning)] : [];
 };
 
+/** LOG_DIR and STATS_DIR: the same rule the disk probes apply, without creating anything. */
+export const foldersCheck: Check = async (v) => {
+  if (!v.loaded) return [];
+  const dirs = configuredDirs(v.loaded.config);
+  return (Object.keys(DIR_KEYS) as DirName[]).flatMap((which) => {
+    const key = DIR_KEYS[which];
+    if (dirs[which] === "") return [info(`${key} is "" (disk:${which} disabled)`)];
+    const problem = ensureDir(dirs[which], key, { create: false });
+    return [problem ? fail(`${key}: ${problem}`) : pass(`${key} ${dirs[which]}`)];
+  });
+};
+
 export const dbReachableCheck: Check = async (v) => {
   if (!v.loaded) return [];
   const s = dbSettingsFromConfig(v.loaded.config);
@@ -188,6 +201,7 @@ export const baseChecks: readonly Check[] = [
   configWarningsCheck,
   rolloutInfoCheck,
   bindAddressCheck,
+  foldersCheck,
   dbReachableCheck,
   migrationsCheck,
   emailTransportCheck,

@@ -367,6 +367,20 @@ export const ConfigSchema = Type.Object(
       reload: "restart",
       description: "How often the host snapshot and the jetmon_process_health heartbeat are published.",
     }),
+    LOG_DIR: str("logs", {
+      group: "Metrics and logging",
+      reload: "restart",
+      description:
+        "Folder the disk:logs probe watches (free space, writable); created at start. Relative to the " +
+        'working directory. Logs themselves go to stdout. "" turns the probe off (disabled).',
+    }),
+    STATS_DIR: str("stats", {
+      group: "Metrics and logging",
+      reload: "restart",
+      description:
+        "Folder for the sitespersec/sitesqueue/totals files (written while StatsD is on) and the " +
+        'disk:stats probe; created at start. Relative to the working directory. "" turns both off.',
+    }),
     LOG_FORMAT: str("json", {
       group: "Metrics and logging",
       reload: "restart",

@@ -4,9 +4,10 @@
  * bounded by `timeoutMs`; all run at once and come back in that fixed order.
  */
 import { randomBytes } from "node:crypto";
-import { open, rm, stat, statfs } from "node:fs/promises";
+import { open, rm, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { DIR_KEYS, type DirName, ensureDir } from "../config/dirs.ts";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import {
@@ -47,7 +48,7 @@ export interface ProbeDeps {
   wpcom: (() => WpcomStatus) | null;
   /** null when StatsD is not initialised. */
   statsd: (() => StatsdStatus) | null;
-  /** The log and stats directories (free space and writability). */
+  /** LOG_DIR and STATS_DIR resolved (src/config/dirs.ts): free space and writability; "" is off. */
   dirs: { logs: string; stats: string };
   verifliers: VeriflierTarget[];
   /** Per-probe bound; default 2000 ms. */
@@ -137,22 +138,34 @@ function probeStatsd(get: ProbeDeps["statsd"]): Entry {
 }
 
 async function probeDisk(
-  name: string,
+  which: DirName,
   dir: string,
   ms: number,
   fsStats: (dir: string) => Promise<FsStats>,
 ): Promise<Entry> {
+  const name = `disk:${which}`;
+  const key = DIR_KEYS[which];
+  if (dir === "") return { name, status: DISABLED, last_error: `${key} is "" (not watched)` };
   try {
     return await bounded(
       ms,
       (async (): Promise<Entry> => {
-        const st = await stat(dir);
-        if (!st.isDirectory()) return { name, status: "red", last_error: `${dir} is not a directory` };
+        // Red only for a folder that cannot be made or written; a missing one is created.
+        const problem = ensureDir(dir, key);
+        if (problem) return { name, status: "red", last_error: problem };
         // Writable: create, close and remove a temp file (reference §4.3).
         const probe = join(dir, `.jetmon-health-${randomBytes(6).toString("hex")}`);
-        const fh = await open(probe, "wx");
-        await fh.close();
-        await rm(probe, { force: true });
+        try {
+          const fh = await open(probe, "wx");
+          await fh.close();
+          await rm(probe, { force: true });
+        } catch (err) {
+          return {
+            name,
+            status: "red",
+            last_error: `${dir} is not writable: ${errorText(err)}: fix its owner or mount, or set ${key}`,
+          };
+        }
         const fs = await fsStats(dir);
         const total = fs.blocks * fs.bsize;
         const free = fs.bavail * fs.bsize;
@@ -221,8 +234,8 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
     probeMysql(deps.db, ms),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
-    probeDisk("disk:logs", deps.dirs.logs, ms, fsStats),
-    probeDisk("disk:stats", deps.dirs.stats, ms, fsStats),
+    probeDisk("logs", deps.dirs.logs, ms, fsStats),
+    probeDisk("stats", deps.dirs.stats, ms, fsStats),
     ...verifliers,
   ]);
   return entries.map((e) => normaliseDependency({ ...e, checked_at: checkedAt }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diskStatus, type FsStats, type ProbeDeps, probeDependencies } from "../../src/dashboard/probes.ts";
@@ -156,17 +156,32 @@ describe("probeDependencies", () => {
   });
 
   describe("disk", () => {
-    test("a missing directory is red (TestCheckWritableDirReportsMissingDirectory)", async () => {
-      const e = (await byName(deps({ dirs: { logs: join(dir, "nope"), stats: join(dir, "stats") } })))[
-        "disk:logs"
-      ];
-      expect(e.status).toBe("red");
-      expect(e.last_error).toContain("ENOENT");
+    test("a missing directory that can be made is created and green (unlike Go's red)", async () => {
+      const fresh = join(dir, "nope", "logs");
+      const e = (await byName(deps({ dirs: { logs: fresh, stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e.status).toBe("green");
+      expect(statSync(fresh).isDirectory()).toBe(true);
+    });
+    test("a directory that cannot be made is red with the path and the fix", async () => {
+      const file = join(dir, "plain-file");
+      const under = join(file, "logs");
+      const e = (await byName(deps({ dirs: { logs: under, stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e).toMatchObject({
+        status: "red",
+        last_error: `cannot create ${under}: ${file} is not a directory: create it writable for the jetmon2 user or set LOG_DIR`,
+      });
     });
     test("a file is not a directory", async () => {
       const file = join(dir, "plain-file");
       const e = (await byName(deps({ dirs: { logs: join(dir, "logs"), stats: file } })))["disk:stats"];
-      expect(e).toMatchObject({ status: "red", last_error: `${file} is not a directory` });
+      expect(e).toMatchObject({
+        status: "red",
+        last_error: `${file} is not a directory: remove the file or set STATS_DIR to a directory`,
+      });
+    });
+    test('"" is disabled', async () => {
+      const e = (await byName(deps({ dirs: { logs: "", stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e).toMatchObject({ status: "disabled", last_error: 'LOG_DIR is "" (not watched)' });
     });
     test.each([
       [60, "amber", "free space 6.0% (0.0 GiB of 0.0 GiB)"],
