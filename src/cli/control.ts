@@ -17,7 +17,7 @@ export interface ControlDeps {
 
 function parseFlags(
   ctx: CliContext,
-  known: Record<string, "bool" | "duration">,
+  known: Record<string, "bool" | "value">,
 ): Record<string, string | boolean> {
   const flags: Record<string, string | boolean> = {};
   const args = [...ctx.args];
@@ -70,7 +70,7 @@ function sendSignal(
 
 export function makeDrainCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    const flags = parseFlags(ctx, { wait: "duration", "no-wait": "bool" });
+    const flags = parseFlags(ctx, { wait: "value", "no-wait": "bool" });
     const waitMs = parseWait((flags.wait as string | undefined) ?? "35s");
     const target = liveTarget(ctx, "drain", deps);
     if ("code" in target) return target.code;
@@ -133,24 +133,56 @@ export function dashboardTarget(ctx: CliContext): { host: string; port: number }
   return { host: host.includes(":") && !host.startsWith("[") ? `[${host}]` : host, port };
 }
 
+/** `status` exit codes: scripts and load balancers read the verdict from them. */
+export const STATUS_EXIT = { green: 0, amber: 1, red: 2, unreachable: 3 } as const;
+
+async function getJson(doFetch: typeof fetch, url: string): Promise<{ text: string; body: unknown }> {
+  const res = await doFetch(url, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`http ${res.status}: ${text.trim()}`);
+  return { text, body: JSON.parse(text) };
+}
+
+/**
+ * `status [--output=text|json]`: prints the running monitor's /api/state (text, as Go) or its
+ * /api/host document (json), and exits 0 green, 1 amber, 2 red, 3 not running or unreachable.
+ * In text mode the verdict and its issues follow on stderr, so stdout stays one JSON body.
+ */
 export function makeStatusCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    parseFlags(ctx, {});
-    const { host, port } = dashboardTarget(ctx);
-    const url = `http://${host}:${port}/api/state`;
-    const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
-    try {
-      const res = await (deps.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5000) });
-      const body = await res.text();
-      if (res.status >= 400) throw new Error(`http ${res.status}: ${body}`);
-      ctx.out(body);
-      if (pid.state !== "running") ctx.err(`status: warning: ${pid.message}`);
-      return 0;
-    } catch (err) {
-      ctx.err(`status: ${url}: ${(err as Error).message}`);
-      ctx.err(`status: ${pid.message}`);
-      return 1;
+    const flags = parseFlags(ctx, { output: "value" });
+    const output = (flags.output as string | undefined) ?? "text";
+    if (output !== "text" && output !== "json") {
+      throw new UsageError(`invalid value "${output}" for flag --output: want text or json`);
     }
+    const { host, port } = dashboardTarget(ctx);
+    const base = `http://${host}:${port}`;
+    const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
+    const doFetch = deps.fetch ?? fetch;
+    let hostDoc: { text: string; body: unknown };
+    let stateText = "";
+    try {
+      hostDoc = await getJson(doFetch, `${base}/api/host`);
+      if (output === "text") stateText = (await getJson(doFetch, `${base}/api/state`)).text;
+    } catch (err) {
+      ctx.err(`status: ${base}: ${(err as Error).message}`);
+      ctx.err(`status: ${pid.message}`);
+      return STATUS_EXIT.unreachable;
+    }
+    const summary = (hostDoc.body as { summary?: { status?: unknown; message?: unknown; issues?: unknown } })
+      ?.summary;
+    const verdict = summary?.status;
+    if (verdict !== "green" && verdict !== "amber" && verdict !== "red") {
+      ctx.err(`status: ${base}/api/host: no summary status in the answer (is this a jetmon2 dashboard?)`);
+      return STATUS_EXIT.unreachable;
+    }
+    ctx.out(output === "json" ? hostDoc.text : stateText);
+    if (output === "text") {
+      ctx.err(`status: ${verdict}: ${String(summary?.message ?? "")}`);
+      for (const issue of Array.isArray(summary?.issues) ? summary.issues : []) ctx.err(`status:   ${issue}`);
+    }
+    if (pid.state !== "running") ctx.err(`status: warning: ${pid.message}`);
+    return STATUS_EXIT[verdict];
   };
 }
 

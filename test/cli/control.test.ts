@@ -131,36 +131,88 @@ describe("reload", () => {
 });
 
 describe("status", () => {
-  it("prints the dashboard's /api/state body", async () => {
-    const server = Bun.serve({
+  function dashboard(summary: unknown, opts: { hostStatus?: number } = {}) {
+    return Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: (req) =>
-        new URL(req.url).pathname === "/api/state"
-          ? Response.json({ bucket_min: 0 })
-          : new Response("", { status: 404 }),
+      fetch: (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/api/state") return Response.json({ bucket_min: 0 });
+        if (path === "/api/host") {
+          return Response.json(
+            { state: { bucket_min: 0 }, health: null, summary },
+            { status: opts.hostStatus ?? 200 },
+          );
+        }
+        return new Response("", { status: 404 });
+      },
     });
+  }
+  const envFor = (port: number | undefined) => ({
+    DASHBOARD_HOST: "127.0.0.1",
+    DASHBOARD_PORT: String(port),
+    JETMON_PID_FILE: join(dir, "none.pid"),
+  });
+
+  it("prints the dashboard's /api/state body, the verdict on stderr, and exits 0 when green", async () => {
+    const server = dashboard({ status: "green", message: "host checks are green" });
     try {
-      const { c, out, err } = ctx([], {
-        DASHBOARD_HOST: "127.0.0.1",
-        DASHBOARD_PORT: String(server.port),
-        JETMON_PID_FILE: join(dir, "none.pid"),
-      });
+      const { c, out, err } = ctx([], envFor(server.port));
       expect(await statusCommand(c)).toBe(0);
       expect(out).toEqual(['{"bucket_min":0}']);
-      expect(err[0]).toMatch(/^status: warning: read pid file/);
+      expect(err[0]).toBe("status: green: host checks are green");
+      expect(err[1]).toMatch(/^status: warning: read pid file/);
     } finally {
       server.stop(true);
     }
   });
 
-  it("fails clearly when nothing listens", async () => {
+  it.each([
+    ["green", 0],
+    ["amber", 1],
+    ["red", 2],
+  ])("%p exits %p; --output=json prints the /api/host document", async (verdict, code) => {
+    const summary = { status: verdict, message: "m", issues: ["mysql red: down"] };
+    const server = dashboard(summary);
+    try {
+      const { c, out, err } = ctx(["--output=json"], envFor(server.port));
+      expect(await statusCommand(c)).toBe(code);
+      expect(JSON.parse(out[0]!)).toEqual({ state: { bucket_min: 0 }, health: null, summary });
+      expect(err.filter((l) => !l.includes("warning"))).toEqual([]);
+      const text = ctx([], envFor(server.port));
+      expect(await statusCommand(text.c)).toBe(code);
+      expect(text.err.slice(0, 2)).toEqual([`status: ${verdict}: m`, "status:   mysql red: down"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it("an answer without a summary is not a verdict: exit 3", async () => {
+    const server = dashboard(undefined);
+    try {
+      const { c, out, err } = ctx([], envFor(server.port));
+      expect(await statusCommand(c)).toBe(3);
+      expect(out).toEqual([]);
+      expect(err[0]).toContain("no summary status in the answer");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it("fails clearly with exit 3 when nothing listens", async () => {
     const { c, err } = ctx([], {
       DASHBOARD_HOST: "127.0.0.1",
       DASHBOARD_PORT: "1",
       JETMON_PID_FILE: join(dir, "x.pid"),
     });
-    expect(await statusCommand(c)).toBe(1);
-    expect(err[0]).toStartWith("status: http://127.0.0.1:1/api/state: ");
+    expect(await statusCommand(c)).toBe(3);
+    expect(err[0]).toStartWith("status: http://127.0.0.1:1: ");
+  });
+
+  it("--output takes text or json only", async () => {
+    const { c } = ctx(["--output=yaml"], envFor(1));
+    await expect(statusCommand(c)).rejects.toThrow(
+      'invalid value "yaml" for flag --output: want text or json',
+    );
   });
 });

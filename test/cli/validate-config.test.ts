@@ -145,7 +145,7 @@ describe("validate-config against the real database", () => {
     expect(r.out.at(-1)).toBe("validate-config: 5 pass, 4 warn, 0 fail");
   });
 
-  test("LOG_DIR that cannot be made is a FAIL naming path and fix; STATS_DIR \"\" is off; nothing is created", async () => {
+  test('LOG_DIR that cannot be made is a FAIL naming path and fix; STATS_DIR "" is off; nothing is created', async () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "x");
     const missing = join(dir, "new-stats", "deeper");
