@@ -1,5 +1,13 @@
 import { loadConfig } from "../config/load.ts";
-import { inspectPidFile, type PidFileStatus, pidFilePath, processAlive } from "../monitor/pidfile.ts";
+import {
+  inspectPidFile,
+  isJetmon2CommandLine,
+  type PidFileStatus,
+  pidFilePath,
+  processAlive,
+  processCommandLine,
+} from "../monitor/pidfile.ts";
+import { readReloadOutcome, reloadOutcomePath } from "../monitor/reload-outcome.ts";
 import { type CliContext, type Command, UsageError } from "./context.ts";
 
 /**
@@ -13,6 +21,8 @@ export interface ControlDeps {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** The command line of a pid (processCommandLine); tests stand in for /proc. */
+  commandLine?: (pid: number) => string[] | null;
 }
 
 function parseFlags(
@@ -47,6 +57,17 @@ function liveTarget(ctx: CliContext, cmd: string, deps: ControlDeps): { pid: num
   const status: PidFileStatus = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
   if (status.state !== "running") {
     ctx.err(`${cmd}: ${status.message}`);
+    return { code: 1 };
+  }
+  // A recycled pid may now be anything (a `sleep`, a shell): never signal what is not a jetmon2.
+  const argv = (deps.commandLine ?? processCommandLine)(status.pid);
+  if (!isJetmon2CommandLine(argv)) {
+    const what = argv?.length
+      ? `"${argv.join(" ").slice(0, 80)}"`
+      : "a process whose command line cannot be read";
+    ctx.err(
+      `${cmd}: pid ${status.pid} in ${status.path} is ${what}, not jetmon2; refusing to signal it (remove the stale pid file)`,
+    );
     return { code: 1 };
   }
   return { pid: status.pid };
@@ -95,20 +116,52 @@ export function makeDrainCommand(deps: ControlDeps = {}): Command {
   };
 }
 
+/**
+ * `reload [--wait=10s]`: SIGHUP, then wait for the process's own account of the reload
+ * (src/monitor/reload-outcome.ts). Exit 0 when accepted, 1 when rejected, when the process
+ * died of the signal, or when it gave no answer in time.
+ */
 export function makeReloadCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    parseFlags(ctx, {});
+    const flags = parseFlags(ctx, { wait: "value" });
+    const waitMs = parseWait((flags.wait as string | undefined) ?? "10s");
     const target = liveTarget(ctx, "reload", deps);
     if ("code" in target) return target.code;
+    const outcomePath = reloadOutcomePath(pidFilePath(ctx.env));
+    const before = readReloadOutcome(outcomePath);
+    const seenSeq = before?.pid === target.pid ? before.seq : 0;
     if (!sendSignal(ctx, "reload", target.pid, "SIGHUP", deps)) return 1;
     ctx.out(`SIGHUP sent to pid ${target.pid}`);
-    // A process that does not handle SIGHUP dies of it: that is not a reload.
-    await (deps.sleep ?? ((ms: number) => Bun.sleep(ms)))(500);
-    if (!(deps.alive ?? processAlive)(target.pid)) {
-      ctx.err(`reload: pid ${target.pid} exited after SIGHUP; it was not a running jetmon2 monitor`);
-      return 1;
+    const alive = deps.alive ?? processAlive;
+    const sleep = deps.sleep ?? ((ms: number) => Bun.sleep(ms));
+    for (let waited = 0; ; waited += 100) {
+      const o = readReloadOutcome(outcomePath);
+      if (o && o.pid === target.pid && o.seq > seenSeq) {
+        if (o.outcome === "rejected") {
+          ctx.err(
+            `reload: rejected by pid ${target.pid}: ${o.reason ?? "no reason given"}; the old config stays`,
+          );
+          return 1;
+        }
+        const changed = o.changed?.length ? o.changed.join(",") : "nothing";
+        ctx.out(`reload: accepted by pid ${target.pid}; changed: ${changed}`);
+        if (o.restart_required?.length) {
+          ctx.out(`reload: restart needed to apply: ${o.restart_required.join(",")}`);
+        }
+        return 0;
+      }
+      // A process that does not handle SIGHUP dies of it: that is not a reload.
+      if (!alive(target.pid)) {
+        ctx.err(`reload: pid ${target.pid} exited after SIGHUP; it was not a running jetmon2 monitor`);
+        return 1;
+      }
+      if (waited >= waitMs) break;
+      await sleep(100);
     }
-    return 0;
+    ctx.err(
+      `reload: pid ${target.pid} gave no reload outcome within ${waitMs / 1000}s (${outcomePath}); check its log for "config reload"`,
+    );
+    return 1;
   };
 }
 

@@ -33,6 +33,7 @@ import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/stats
 import { buildHostState } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
+import { reloadOutcomePath, reportReload } from "../monitor/reload-outcome.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
 import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
@@ -297,6 +298,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     log.info("received SIGHUP, reloading config");
     const r = store.reload();
     if (r.ok) orchestrator.configChanged();
+    reportReload(reloadOutcomePath(pidPath), r, log);
   };
   const onStop = () => {
     if (shuttingDown) return;

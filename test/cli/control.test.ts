@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliContext } from "../../src/cli/context.ts";
 import { drainCommand, makeDrainCommand, reloadCommand, statusCommand } from "../../src/cli/control.ts";
+import { isJetmon2CommandLine, processAlive, processCommandLine } from "../../src/monitor/pidfile.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "jetmon2-control-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,8 @@ function fakeMonitor(opts: { ignoreInt?: boolean } = {}) {
     console.log("ready");
     setInterval(() => {}, 1000);
   `;
-  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe" });
+  // Named jetmon2 the way a compiled binary is: control commands refuse anything else.
+  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", argv0: "jetmon2" });
   return proc;
 }
 
@@ -105,13 +107,72 @@ describe("drain", () => {
 });
 
 describe("reload", () => {
-  it("sends SIGHUP to a live monitor that survives it", async () => {
-    const proc = fakeMonitor();
+  /** A stand-in monitor that answers SIGHUP the way the real one does: through reload-outcome.ts. */
+  function reloadingMonitor(pidPath: string, answer: "accepted" | "rejected" | "silent") {
+    const mod = JSON.stringify(join(import.meta.dir, "../../src/monitor/reload-outcome.ts"));
+    const result =
+      answer === "accepted"
+        ? `{ ok: true, warnings: [], changed: ["NUM_WORKERS", "DASHBOARD_PORT"], restartRequired: ["DASHBOARD_PORT"] }`
+        : `{ ok: false, error: new Error("config/config.json: NUM_WORKERS: expected an integer, got \\"x\\"") }`;
+    const script = `
+      import { writeReloadOutcome } from ${mod};
+      process.on("SIGHUP", () => { ${answer === "silent" ? "" : `writeReloadOutcome(${JSON.stringify(`${pidPath}.reload`)}, ${result});`} });
+      console.log("ready");
+      setInterval(() => {}, 1000);
+    `;
+    return Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", argv0: "jetmon2" });
+  }
+
+  it("waits for the process to accept the reload and prints what changed", async () => {
+    const path = join(dir, `acc-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "accepted");
     await ready(proc);
     try {
-      const { c, out } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, out, err } = ctx([], { JETMON_PID_FILE: path });
       expect(await reloadCommand(c)).toBe(0);
-      expect(out).toEqual([`SIGHUP sent to pid ${proc.pid}`]);
+      expect(out).toEqual([
+        `SIGHUP sent to pid ${proc.pid}`,
+        `reload: accepted by pid ${proc.pid}; changed: NUM_WORKERS,DASHBOARD_PORT`,
+        "reload: restart needed to apply: DASHBOARD_PORT",
+      ]);
+      expect(err).toEqual([]);
+      // A second reload waits for a newer answer, not the one already on disk.
+      const again = ctx([], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(again.c)).toBe(0);
+      expect(JSON.parse(readFileSync(`${path}.reload`, "utf8")).seq).toBe(2);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("a rejected reload exits 1 with the process's reason", async () => {
+    const path = join(dir, `rej-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "rejected");
+    await ready(proc);
+    try {
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, err } = ctx([], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(c)).toBe(1);
+      expect(err).toEqual([
+        `reload: rejected by pid ${proc.pid}: config/config.json: NUM_WORKERS: expected an integer, got "x"; the old config stays`,
+      ]);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("no answer within --wait exits 1", async () => {
+    const path = join(dir, `sil-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "silent");
+    await ready(proc);
+    try {
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, err } = ctx(["--wait=300ms"], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(c)).toBe(1);
+      expect(err).toEqual([
+        `reload: pid ${proc.pid} gave no reload outcome within 0.3s (${path}.reload); check its log for "config reload"`,
+      ]);
     } finally {
       proc.kill("SIGKILL");
     }
@@ -120,6 +181,7 @@ describe("reload", () => {
   it("reports a process that died of SIGHUP", async () => {
     const proc = Bun.spawn([process.execPath, "-e", "console.log('ready'); setInterval(() => {}, 1000)"], {
       stdout: "pipe",
+      argv0: "jetmon2",
     });
     await ready(proc);
     const { c, err } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
@@ -128,6 +190,38 @@ describe("reload", () => {
       `reload: pid ${proc.pid} exited after SIGHUP; it was not a running jetmon2 monitor`,
     ]);
   });
+});
+
+describe("only a jetmon2 is signalled", () => {
+  it.each([
+    [["jetmon2", "--mode=monitor"], true],
+    [["/usr/local/bin/jetmon2-linux-x64", "--config", "c.json"], true],
+    [["bun", "src/main.ts", "--mode=monitor"], true],
+    [["/usr/bin/bun", "/srv/jetmon2/src/main.ts"], true],
+    [["sleep", "300"], false],
+    [["bun", "-e", "x"], false],
+    [["/bin/sh", "-c", "jetmon2"], false],
+    [[], false],
+    [null, false],
+  ])("%p -> %p", (argv, want) => expect(isJetmon2CommandLine(argv)).toBe(want));
+
+  it.each(["drain", "reload"] as const)(
+    "%s refuses a live pid that is not jetmon2, and the process lives",
+    async (cmd) => {
+      const sleeper = Bun.spawn(["sleep", "30"]);
+      try {
+        const { c, out, err } = ctx([], { JETMON_PID_FILE: pidFile(`${sleeper.pid}\n`) });
+        expect(await (cmd === "drain" ? drainCommand : reloadCommand)(c)).toBe(1);
+        expect(out).toEqual([]);
+        expect(err).toEqual([
+          `${cmd}: pid ${sleeper.pid} in ${c.env.JETMON_PID_FILE} is "sleep 30", not jetmon2; refusing to signal it (remove the stale pid file)`,
+        ]);
+        expect(processAlive(sleeper.pid)).toBe(true);
+      } finally {
+        sleeper.kill();
+      }
+    },
+  );
 });
 
 describe("status", () => {
