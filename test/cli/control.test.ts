@@ -209,6 +209,7 @@ describe("only a jetmon2 is signalled", () => {
     "%s refuses a live pid that is not jetmon2, and the process lives",
     async (cmd) => {
       const sleeper = Bun.spawn(["sleep", "30"]);
+      while ((processCommandLine(sleeper.pid) ?? [])[0] !== "sleep") await Bun.sleep(10);
       try {
         const { c, out, err } = ctx([], { JETMON_PID_FILE: pidFile(`${sleeper.pid}\n`) });
         expect(await (cmd === "drain" ? drainCommand : reloadCommand)(c)).toBe(1);
