@@ -6,12 +6,12 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { errorText } from "../error-text.ts";
 import type { DependencyHealth, SnapshotInput } from "../fleethealth/snapshot.ts";
 import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
-import { rfc3339Nano } from "../time.ts";
+import { type Clock, rfc3339Nano } from "../time.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
-import { type Clock, errorText } from "./db-util.ts";
 import { delivererOwnerStatus, deliveryHealth } from "./ownership.ts";
 
 /** Pings MySQL with a bound; red with the error on failure or timeout. */

@@ -4,9 +4,10 @@
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { events } from "../db/schema.ts";
+import { type Executor, inTransaction, type Tx } from "../db/sql.ts";
 import { rfc3339 } from "../time.ts";
 import { closeInTx, openInTx, projectIfEnabled, updateInTx } from "./store.ts";
-import { type DbOrTx, inTransaction, type LegacyProjection, type Tx } from "./types.ts";
+import type { LegacyProjection } from "./types.ts";
 import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";
 
 export interface RecoveryInput {
@@ -32,7 +33,7 @@ export interface RecoveryResult {
  * the blog's oldest open http event. With no open event, returns null and only projects
  * site_status 1 (if enabled).
  */
-export function closeRecoveredEvent(db: DbOrTx, input: RecoveryInput): Promise<RecoveryResult | null> {
+export function closeRecoveredEvent(db: Executor, input: RecoveryInput): Promise<RecoveryResult | null> {
   return inTransaction(db, async (tx) => {
     const ev = await lockKnownOrOldestHttpEvent(tx, input.blogId, input.knownEventId ?? 0);
     if (!ev) {
@@ -111,7 +112,7 @@ export interface TlsExpiryResult {
  * `severity_escalation` / `severity_deescalation`. Never touches site_status.
  */
 export function reconcileTlsExpiryEvent(
-  db: DbOrTx,
+  db: Executor,
   input: { blogId: number; expiresAt: Date; now: Date; source?: string },
 ): Promise<TlsExpiryResult> {
   const days = tlsDaysUntil(input.expiresAt, input.now);

@@ -6,6 +6,7 @@
  * two v2 monitors reporting overlapping pinned ranges check the same sites twice (red). Pure.
  */
 
+import { goQuote } from "../go-format.ts";
 import {
   byMinThenHost,
   firstCoverageProblem,
@@ -14,7 +15,6 @@ import {
   rangeProblem,
   summarizeHostRow,
 } from "../rollout/coverage.ts";
-import { goQuote } from "../rollout/format.ts";
 import { ageMs, isActive, isStale } from "./processes.ts";
 import type { BucketCoverage, CoverageHost, FleetProcess, OwnershipMode } from "./types.ts";
 

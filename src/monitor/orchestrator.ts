@@ -13,6 +13,7 @@ import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { errorText } from "../error-text.ts";
 import { openEventsForBlogs } from "../events/index.ts";
 import type { Logger } from "../log.ts";
 import { BucketMetric, DriftMetric, RoundMetric, WpcomMetric } from "../metrics/names.ts";
@@ -27,7 +28,6 @@ import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
 import { checkRequestFor, dateOnly, loadSites, type Site } from "./sites.ts";
-import { errorText } from "./sql.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 

@@ -3,8 +3,8 @@
  * 0..BUCKET_TOTAL-1 exactly once (reference §2.11, §2.13). Pure functions.
  */
 import type { BucketRange } from "../config/validate.ts";
+import { goQuote } from "../go-format.ts";
 import { formatGoSeconds, rfc3339Nano } from "../time.ts";
-import { goQuote } from "./format.ts";
 import { GateError } from "./report.ts";
 
 export interface HostRange {
