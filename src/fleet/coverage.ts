@@ -14,7 +14,7 @@ import {
   type HostRow,
   rangeProblem,
   summarizeHostRow,
-} from "../rollout/coverage.ts";
+} from "../monitor/coverage.ts";
 import { ageMs, isActive, isStale } from "./processes.ts";
 import type { BucketCoverage, CoverageHost, FleetProcess, OwnershipMode } from "./types.ts";
 
