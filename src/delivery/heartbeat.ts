@@ -1,12 +1,5 @@
-/**
- * The deliverer's `jetmon_process_health` row (reference §1.5): `<host>:deliverer`, running or
- * idle, MySQL and StatsD health, and the ownership it runs under. Amber when workers run with
- * no owner set, and when the current config (after a SIGHUP) would decide ownership
- * differently from the decision the workers were started under: a restart is due.
- */
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { errorText } from "../error-text.ts";
+import { pingMysql } from "../db/ping.ts";
 import type { DependencyHealth, SnapshotInput } from "../fleethealth/snapshot.ts";
 import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
@@ -17,29 +10,7 @@ import { delivererOwnerStatus, deliveryHealth } from "./ownership.ts";
 /** Pings MySQL with a bound; red with the error on failure or timeout. */
 export async function mysqlHealth(db: Db | null, now: Clock, timeoutMs = 2000): Promise<DependencyHealth> {
   const checked_at = rfc3339Nano(now());
-  if (!db)
-    return { name: "mysql", status: "red", last_error: "database pool is not initialized", checked_at };
-  const start = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      db.execute(sql`SELECT 1`),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs}ms`)), timeoutMs);
-      }),
-    ]);
-    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - start), checked_at };
-  } catch (err) {
-    return {
-      name: "mysql",
-      status: "red",
-      latency_ms: Math.round(performance.now() - start),
-      last_error: errorText(err),
-      checked_at,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  return { ...(await pingMysql(db, timeoutMs, `ping timed out after ${timeoutMs}ms`)), checked_at };
 }
 
 export function statsdHealth(ready: boolean, now: Clock): DependencyHealth {
