@@ -5,7 +5,7 @@ import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { type Clock, rfc3339Nano } from "../time.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
-import { delivererOwnerStatus, deliveryHealth } from "./ownership.ts";
+import { deliveryHealth } from "./ownership.ts";
 
 /** Pings MySQL with a bound; red with the error on failure or timeout. */
 export async function mysqlHealth(db: Db | null, now: Clock, timeoutMs = 2000): Promise<DependencyHealth> {
@@ -32,9 +32,14 @@ export interface DelivererSnapshotInput {
 }
 
 export function delivererSnapshot(s: DelivererSnapshotInput): SnapshotInput {
-  let health = deliveryHealth(rollupHealthStatus(s.deps), s.workersEnabled, s.ownerRaw);
-  if (health === "green" && delivererOwnerStatus(s.ownerRaw, s.host).enabled !== s.workersEnabled)
-    health = "amber";
+  const state = s.workersEnabled ? "running" : "idle";
+  const health = deliveryHealth({
+    rollup: rollupHealthStatus(s.deps),
+    workersEnabled: s.workersEnabled,
+    ownerRaw: s.ownerRaw,
+    host: s.host,
+    state,
+  });
   const mem = processMemory();
   return {
     process_id: `${s.host}:deliverer`,
@@ -44,7 +49,7 @@ export function delivererSnapshot(s: DelivererSnapshotInput): SnapshotInput {
     version: VERSION,
     build_date: BUILD_DATE,
     go_version: RUNTIME_VERSION,
-    state: s.workersEnabled ? "running" : "idle",
+    state,
     health_status: health,
     started_at: new Date(s.startedAt),
     updated_at: new Date(s.now),

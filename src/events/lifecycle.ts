@@ -33,6 +33,11 @@ export interface RecoveryResult {
  * the blog's oldest open http event. With no open event, returns null and only projects
  * site_status 1 (if enabled).
  */
+/** §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
+export function recoveryReason(state: string): ResolutionReason {
+  return state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
+}
+
 export function closeRecoveredEvent(db: Executor, input: RecoveryInput): Promise<RecoveryResult | null> {
   return inTransaction(db, async (tx) => {
     const ev = await lockKnownOrOldestHttpEvent(tx, input.blogId, input.knownEventId ?? 0);
@@ -40,7 +45,7 @@ export function closeRecoveredEvent(db: Executor, input: RecoveryInput): Promise
       await projectIfEnabled(tx, input.project, input.blogId, LegacyStatus.Running);
       return null;
     }
-    const reason = ev.state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
+    const reason = recoveryReason(ev.state);
     const closed = await closeInTx(tx, ev.id, { reason, source: input.source }, input.project);
     return { eventId: ev.id, reason, state: ev.state, transitionId: closed.transitionId };
   });

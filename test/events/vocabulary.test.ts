@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { dbTime } from "../../src/db/sql.ts";
+import { recoveryReason } from "../../src/events/lifecycle.ts";
 import { legacyStatusFor } from "../../src/events/projection.ts";
 import {
   AuditEventType,
@@ -92,4 +93,9 @@ test.each([
 
 test("dbTime truncates to whole seconds", () => {
   expect(dbTime(new Date("2024-01-01T00:00:00.999Z")).toISOString()).toBe("2024-01-01T00:00:00.000Z");
+});
+
+test("recoveryReason", () => {
+  expect(recoveryReason("Down")).toBe("verifier_cleared");
+  expect(recoveryReason("Seems Down")).toBe("probe_cleared");
 });
