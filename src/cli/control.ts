@@ -8,7 +8,8 @@ import {
   processCommandLine,
 } from "../monitor/pidfile.ts";
 import { readReloadOutcome, reloadOutcomePath } from "../monitor/reload-outcome.ts";
-import { type CliContext, type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import type { CliContext, Command } from "./context.ts";
 
 /**
  * `status`, `drain` and `reload`: talk to the running monitor through its pid file and

@@ -6,7 +6,6 @@
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { createDb } from "../db/client.ts";
 import { openCommandPool, type Pool } from "../db/pool.ts";
-import { errorText } from "../delivery/db-util.ts";
 import { delivererOwnerStatus } from "../delivery/ownership.ts";
 import type { QueueSummary } from "../delivery/queue-counts.ts";
 import {
@@ -17,6 +16,7 @@ import {
   renderText,
   summarizeQueue,
 } from "../delivery/queue-report.ts";
+import { errorText } from "../error-text.ts";
 import { hostIdentity } from "../host-identity.ts";
 import { type FlagDef, FlagError, HelpRequested, parseFlags } from "../rollout/flags.ts";
 import type { Command } from "./context.ts";

@@ -30,7 +30,6 @@ import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
-import { buildHostState } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
 import { reloadOutcomePath, reportReload } from "../monitor/reload-outcome.ts";
@@ -38,6 +37,7 @@ import { VerifierSet } from "../monitor/verifiers.ts";
 import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
 import type { CliContext, Command } from "./context.ts";
+import { buildHostState } from "./host-state.ts";
 
 /** Where signals come from; `process` in production, an EventEmitter in tests. */
 export interface SignalSource {

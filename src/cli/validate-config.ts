@@ -19,7 +19,8 @@ import {
   type ValidateLine,
 } from "../delivery/validate-checks.ts";
 import { hostIdentity } from "../host-identity.ts";
-import { type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import type { Command } from "./context.ts";
 
 export interface ValidateFlags extends DeliveryRequirements {
   /** `--host`, trimmed, when given. */

@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { open, rm, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
 import { DIR_KEYS, type DirName, ensureDir } from "../config/dirs.ts";
 import type { Db } from "../db/client.ts";
+import { pingMysql } from "../db/ping.ts";
 import { errorText } from "../error-text.ts";
 import {
   type DependencyHealth,
@@ -17,6 +17,7 @@ import {
   normaliseDependency,
 } from "../fleethealth/snapshot.ts";
 import { rfc3339Nano } from "../time.ts";
+import { withTimeout } from "../timeout.ts";
 
 export interface WpcomStatus {
   circuit_open: boolean;
@@ -72,38 +73,7 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-/** Resolves with the work's value or rejects `timed out after <n>ms`. */
-async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 type Entry = Omit<DependencyHealth, "checked_at">;
-
-async function probeMysql(db: Db | null, ms: number): Promise<Entry> {
-  if (!db) return { name: "mysql", status: "red", last_error: "database pool is not initialized" };
-  const started = performance.now();
-  try {
-    await bounded(ms, db.execute(sql`SELECT 1`));
-    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - started) };
-  } catch (err) {
-    return {
-      name: "mysql",
-      status: "red",
-      latency_ms: Math.round(performance.now() - started),
-      last_error: errorText(err),
-    };
-  }
-}
 
 function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
   if (!get) return { name: "wpcom", status: "red", last_error: "wpcom client is not initialized" };
@@ -147,7 +117,7 @@ async function probeDisk(
   const key = DIR_KEYS[which];
   if (dir === "") return { name, status: DISABLED, last_error: `${key} is "" (not watched)` };
   try {
-    return await bounded(
+    return await withTimeout(
       ms,
       (async (): Promise<Entry> => {
         // Red only for a folder that cannot be made or written; a missing one is created.
@@ -231,7 +201,7 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
         ]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
-    probeMysql(deps.db, ms),
+    pingMysql(deps.db, ms),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
     probeDisk("logs", deps.dirs.logs, ms, fsStats),

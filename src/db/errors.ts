@@ -26,3 +26,42 @@ export function isRetryableLockError(err: unknown): boolean {
   const n = mysqlErrno(err);
   return n === ER_LOCK_DEADLOCK || n === ER_LOCK_WAIT_TIMEOUT;
 }
+
+/**
+ * Errors that mean "MySQL is not reachable right now" rather than "this statement is wrong":
+ * the monitor pauses and keeps results for these, and drops (loudly) on anything else.
+ */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_CON_COUNT_ERROR",
+  "ER_SERVER_SHUTDOWN",
+  "ER_QUERY_INTERRUPTED",
+  "ERR_SOCKET_CLOSED",
+  "POOL_CLOSED",
+]);
+
+export function isConnectionError(err: unknown): boolean {
+  for (
+    let e = err as { code?: string; cause?: unknown; message?: string } | undefined, i = 0;
+    e && i < 4;
+    i++
+  ) {
+    if (e.code && CONNECTION_CODES.has(e.code)) return true;
+    if (
+      typeof e.message === "string" &&
+      /connection (lost|closed|refused)|closed state|Can't add new command/i.test(e.message)
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { isRetryableLockError } from "../db/errors.ts";
+import { isConnectionError, isRetryableLockError } from "../db/errors.ts";
+import { retryOnConflict, run } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { errorText, isConnectionError, retryOnConflict, run } from "./sql.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {
