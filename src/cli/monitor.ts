@@ -36,6 +36,7 @@ import { reloadOutcomePath, reportReload } from "../monitor/reload-outcome.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
 import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
+import { bindProblem } from "./bind-check.ts";
 import type { CliContext, Command } from "./context.ts";
 import { buildHostState } from "./host-state.ts";
 
@@ -114,6 +115,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     log.warn("no verifiers configured: down confirmations rely on local checks only");
   }
 
+  const unbindable = bindProblem("DASHBOARD_PORT", cfg.DASHBOARD_BIND_ADDR, cfg.DASHBOARD_PORT);
+  if (unbindable) {
+    ctx.err(`dashboard: ${unbindable}`);
+    return 1;
+  }
   const pool = createPool(dbSettingsFromConfig(cfg));
   const cleanup: (() => Promise<void>)[] = [() => pool.end().catch(() => {})];
   const finish = async (code: number) => {
@@ -250,7 +256,10 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       const running = dashboard;
       cleanup.push(() => running.stop());
     } catch (err) {
-      log.error({ err: errorText(err) }, "dashboard not started");
+      // Lost the port since the start-up check: stop rather than run without a dashboard.
+      ctx.err(errorText(err));
+      await orchestrator.drain(Date.now() + 5000).catch(() => {});
+      return finish(1);
     }
   }
   const publisher = new LifecyclePublisher({
