@@ -18,11 +18,11 @@ import {
 } from "../delivery/queue-report.ts";
 import { errorText } from "../error-text.ts";
 import { hostIdentity } from "../host-identity.ts";
-import { type FlagDef, FlagError, HelpRequested, parseFlags } from "../rollout/flags.ts";
+import { type FlagDef, FlagError, flagDefaults, HelpRequested, parseFlags } from "../rollout/flags.ts";
 import type { Command } from "./context.ts";
 
 export const DELIVERY_CHECK_USAGE =
-  "usage: jetmon-deliverer delivery-check [--host=<host>] [--since=15m] [--max-pending=N] [--max-due=N] " +
+  "usage: jetmon2 delivery-check [--host=<host>] [--since=15m] [--max-pending=N] [--max-due=N] " +
   "[--max-abandoned=N] [--max-failed=N] [--require-recent-delivery] [--require-recent-webhook-delivery] " +
   "[--require-recent-alert-delivery] [--output=text|json]";
 
@@ -54,6 +54,11 @@ export interface DeliveryCheckOptions {
   since: string;
   output: "text" | "json";
   limits: ReportLimits;
+}
+
+/** What `delivery-check --help` prints: the usage line and every flag with its default. */
+export function deliveryCheckHelp(): string {
+  return [DELIVERY_CHECK_USAGE, "", ...flagDefaults(FLAGS)].join("\n");
 }
 
 /** Parses the flags; throws FlagError with the message printed after `FAIL `. */

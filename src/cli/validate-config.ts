@@ -60,7 +60,7 @@ export interface ValidateConfigDeps {
   probeTimeoutMs?: number;
 }
 
-const USAGE =
+export const VALIDATE_CONFIG_USAGE =
   "usage: jetmon2 validate-config [--config=PATH] [--host=<host>] [--require-owner-match] " +
   "[--require-email-delivery] [--require-api-disabled]";
 
@@ -223,7 +223,7 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
   return async (ctx) => {
     const flags = parseFlags(ctx.args);
     if (flags === "help") {
-      ctx.out(USAGE);
+      ctx.out(VALIDATE_CONFIG_USAGE);
       return 0;
     }
     let loaded: LoadedConfig | undefined;

@@ -2,7 +2,8 @@ import { describe, expect, it } from "bun:test";
 import { bindProblem } from "../../src/cli/bind-check.ts";
 
 describe("bindProblem", () => {
-  it("port 0 is off: never a problem", () => expect(bindProblem("DASHBOARD_PORT", "127.0.0.1", 0)).toBeNull());
+  it("port 0 is off: never a problem", () =>
+    expect(bindProblem("DASHBOARD_PORT", "127.0.0.1", 0)).toBeNull());
 
   it("a free port is fine and left free", () => {
     const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
