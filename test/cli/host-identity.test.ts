@@ -13,3 +13,15 @@ describe("hostIdentity", () => {
     it(name, () => expect(hostIdentity(env, () => os)).toBe(want));
   }
 });
+
+describe("log lines", () => {
+  it("carry hostname (the host identity) and version", async () => {
+    const { VERSION } = await import("../../src/version.ts");
+    const script = `import { log } from ${JSON.stringify(`${import.meta.dir}/../../src/log.ts`)}; log.info("hello");`;
+    const p = Bun.spawnSync([process.execPath, "-e", script], {
+      env: { ...process.env, JETMON_HOSTNAME: "mon-7" },
+    });
+    const line = JSON.parse(p.stdout.toString().trim());
+    expect(line).toMatchObject({ level: "info", msg: "hello", hostname: "mon-7", version: VERSION });
+  });
+});
