@@ -92,8 +92,9 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     return 1;
   }
   const cfg = store.current;
-  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
+  // Re-exec (to raise the fetch cap) first, so the warnings are logged once, by the final process.
   if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
+  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
 
   const hostname = opts.hostname || hostIdentity(ctx.env);
   const pinned = pinnedBucketRange(cfg);
