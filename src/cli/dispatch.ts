@@ -8,10 +8,11 @@ export async function resolveCommand(
   argv: string[],
   io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
 ): Promise<{ command: Command; ctx: CliContext; name: string; entry: CommandEntry } | { help: true }> {
-  const { path, argv: rest } = resolveConfigPath(argv, io.env);
+  const { path, argv: rest, fromFlag } = resolveConfigPath(argv, io.env);
   const ctx = (args: string[]): CliContext => ({
     args,
     configPath: path,
+    configFromFlag: fromFlag,
     env: io.env,
     out: io.out,
     err: io.err,

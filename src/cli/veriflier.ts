@@ -1,5 +1,6 @@
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
+import { dashboardListenHost } from "../dashboard/bind.ts";
 import { hostIdentity } from "../host-identity.ts";
 import { type Logger, log } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
@@ -40,7 +41,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   const logger = opts.logger ?? log;
   let config: ReturnType<typeof loadVeriflierConfig>;
   try {
-    config = loadVeriflierConfig(ctx.env);
+    config = loadVeriflierConfig(ctx.env, undefined, ctx.configFromFlag ? ctx.configPath : undefined);
   } catch (err) {
     if (err instanceof VeriflierConfigError) {
       ctx.err(`veriflier: ${err.message}`);
@@ -70,7 +71,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
     server = createVeriflierServer({
       token: config.authToken,
       port: config.port,
-      hostname: opts.hostname,
+      hostname: opts.hostname ?? (config.bindAddr ? dashboardListenHost(config.bindAddr) : undefined),
       checkConcurrency: config.checkConcurrency,
       checkSite: opts.checkSite,
       reportedHost: opts.reportedHost ?? hostIdentity(ctx.env),

@@ -35,7 +35,10 @@ describe("resolveConfigPath", () => {
   ];
   for (const [name, argv, env, path, rest] of cases) {
     test(name, () => {
-      expect(resolveConfigPath(argv, env)).toEqual({ path, argv: rest });
+      const flagged = argv
+        .slice(0, argv.indexOf("--") >= 0 ? argv.indexOf("--") : argv.length)
+        .some((a) => /^--?config(=|$)/.test(a));
+      expect(resolveConfigPath(argv, env)).toEqual({ path, argv: rest, fromFlag: flagged });
     });
   }
 
