@@ -1,6 +1,13 @@
-/** An error's message, or the thrown value as text: for logs and operator-facing error lines. */
+/**
+ * An error's message, or the thrown value as text: for logs and operator-facing error lines.
+ * drizzle wraps driver errors as `Failed query: <sql>`; then the server's own message (the
+ * cause) is what says what went wrong.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  if (err.message.startsWith("Failed query") && cause !== undefined && cause !== err) return errorText(cause);
+  return err.message;
 }
 
 /** Go's wording for the OS errors an operator sees (`no such file or directory`, `connection refused`, ...). */

@@ -93,7 +93,7 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;
     try {
-      pool = createPool(dbSettingsFromConfig(config));
+      pool = createPool(dbSettingsFromConfig(config), { queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
       try {
         await connectWithRetry(pool, deps.dbAttempts ?? 10, {
           sleep: deps.sleep,

@@ -110,7 +110,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     log.warn("no verifiers configured: down confirmations rely on local checks only");
   }
 
-  const pool = createPool(dbSettingsFromConfig(cfg));
+  const pool = createPool(dbSettingsFromConfig(cfg), { queryTimeoutMs: cfg.DB_QUERY_TIMEOUT_MS });
   const cleanup: (() => Promise<void>)[] = [() => pool.end().catch(() => {})];
   const finish = async (code: number) => {
     for (const f of cleanup.reverse()) await f().catch(() => {});
@@ -174,6 +174,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     wpcom,
     verifiers: () => verifiers.current(store.current.VERIFIERS),
     timings: opts.timings,
+    dataDir: cfg.DATA_DIR,
   });
   const orchestrator = orch;
   try {
@@ -258,6 +259,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       if (phase === "heartbeat") {
         health = await probeDependencies({
           db,
+          writeProblem: () => orchestrator.figures().writeProblem,
           wpcom: () => {
             const w = wpcom.state();
             return { circuit_open: w.circuitOpen, queue_depth: w.queueDepth };

@@ -38,6 +38,11 @@ export interface FsStats {
 export interface ProbeDeps {
   /** null when the pool is not up. */
   db: Db | null;
+  /**
+   * Why the monitor's result writes fail right now (the server's message), null while they
+   * succeed: a server that answers `SELECT 1` but refuses writes is still red.
+   */
+  writeProblem?: () => string | null;
   /** Circuit and queue of the WPCOM client; null when there is no client. */
   wpcom: (() => WpcomStatus) | null;
   /** null when StatsD is not initialised. */
@@ -83,12 +88,30 @@ async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
 
 type Entry = Omit<DependencyHealth, "checked_at">;
 
-async function probeMysql(db: Db | null, ms: number): Promise<Entry> {
+async function probeMysql(
+  db: Db | null,
+  ms: number,
+  writeProblem: ProbeDeps["writeProblem"],
+): Promise<Entry> {
   if (!db) return { name: "mysql", status: "red", last_error: "database pool is not initialized" };
   const started = performance.now();
   try {
-    await bounded(ms, db.execute(sql`SELECT 1`));
-    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - started) };
+    const [rows] = (await bounded(ms, db.execute(sql`SELECT @@read_only AS ro`))) as unknown as [
+      { ro: unknown }[],
+    ];
+    const latency_ms = Math.round(performance.now() - started);
+    if (Number(rows[0]?.ro) === 1) {
+      return {
+        name: "mysql",
+        status: "red",
+        latency_ms,
+        last_error: "server is read-only (read_only=ON), writes refused",
+      };
+    }
+    const problem = writeProblem?.() ?? null;
+    if (problem)
+      return { name: "mysql", status: "red", latency_ms, last_error: `writes refused: ${problem}` };
+    return { name: "mysql", status: "green", latency_ms };
   } catch (err) {
     return {
       name: "mysql",
@@ -207,7 +230,7 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
       ? [Promise.resolve({ name: "verifliers", status: "amber", last_error: "no verifliers configured" })]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
-    probeMysql(deps.db, ms),
+    probeMysql(deps.db, ms, deps.writeProblem),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
     probeDisk("disk:logs", deps.dirs.logs, ms, fsStats),
