@@ -309,6 +309,8 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     void (async () => {
       let clean = true;
       await publisher.shutdown({
+        // Retried until just before the hard stop when MySQL is away (issue 15).
+        deadline: Date.now() + drainMs - 500,
         beforeStopped: async () => {
           // Delivery stops claiming at once; both finish what is in flight before `stopped`.
           const [drained] = await Promise.all([

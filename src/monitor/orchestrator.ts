@@ -243,7 +243,9 @@ export class Orchestrator {
       this.o.log.error({ in_flight: this.inflight }, "drain deadline reached with checks in flight");
     const written = await this.writer.stop(deadline);
     if (!written) this.spoolJournal();
-    await this.ownerCall("release", () => this.owner.release());
+    // MySQL away now: retried until the deadline; past it peers release the row themselves once
+    // this process's `stopped` is written (buckets.ts).
+    await this.ownerCall("release", () => this.owner.release(), deadline);
     this.state = "stopped";
     this.o.log.info(
       { total_checked: this.totalChecked, written: this.writer.totals.written },
@@ -675,11 +677,17 @@ export class Orchestrator {
     this.timers.push(t);
   }
 
-  private async ownerCall(what: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.o.log.error({ err: errorText(err) }, `bucket ${what} failed`);
+  private async ownerCall(what: string, fn: () => Promise<void>, retryUntil = 0): Promise<void> {
+    for (;;) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        this.o.log.error({ err: errorText(err) }, `bucket ${what} failed`);
+        const left = retryUntil - this.now();
+        if (left <= 0) return;
+        await Bun.sleep(Math.min(250, left));
+      }
     }
   }
 
