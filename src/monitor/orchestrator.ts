@@ -28,7 +28,7 @@ import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { checkRequestFor, dateOnly, loadSites, type Site } from "./sites.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
 import { errorText } from "./sql.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
@@ -136,6 +136,7 @@ export class Orchestrator {
   private wakeAt = Number.POSITIVE_INFINITY;
   private pumping = false;
   private holdPaused = false;
+  private readonly reportedDuplicates = new Set<string>();
   private pumpAgain = false;
   private state: MonitorFigures["state"] = "starting";
   private handling = 0;
@@ -588,8 +589,9 @@ export class Orchestrator {
       if (!own) return;
       const started = this.now();
       try {
-        const sites = await loadSites(this.o.db, own.range);
-        const { added, removed } = this.schedule.sync(sites, this.now(), this.sweep.id);
+        const loaded = onePerBlog(await loadSites(this.o.db, own.range));
+        this.reportDuplicates(loaded.duplicates);
+        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
         }
@@ -623,6 +625,19 @@ export class Orchestrator {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  /** Logs each duplicated blog once per process (the set is re-read every refresh). */
+  private reportDuplicates(dups: DuplicateBlog[]): void {
+    for (const d of dups) {
+      const key = `${d.blogId}:${d.keptSiteId}:${d.ignoredSiteIds.join(",")}`;
+      if (this.reportedDuplicates.has(key)) continue;
+      this.reportedDuplicates.add(key);
+      this.o.log.warn(
+        { blog_id: d.blogId, site_id: d.keptSiteId, ignored_site_ids: d.ignoredSiteIds },
+        "duplicate active site rows for one blog, the lowest site id is checked",
+      );
+    }
   }
 
   private async prune(): Promise<void> {
