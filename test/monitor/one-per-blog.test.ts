@@ -1,6 +1,6 @@
 /** One site per blog_id: the lowest site id wins, the rest are reported (issue 15). */
 import { expect, test } from "bun:test";
-import { onePerBlog, type Site } from "../../src/monitor/sites.ts";
+import { type DuplicateBlog, onePerBlog, type Site } from "../../src/monitor/sites.ts";
 
 const site = (siteId: number, blogId: number): Site =>
   ({ siteId, blogId, url: `http://s${siteId}` }) as unknown as Site;
@@ -20,7 +20,7 @@ test.each([
     [{ blogId: 20, keptSiteId: 1, ignoredSiteIds: [4] }],
   ],
   ["empty", [], [], []],
-] as Array<[string, Site[], number[], unknown[]]>)("%s", (_name, input, kept, dups) => {
+] as Array<[string, Site[], number[], DuplicateBlog[]]>)("%s", (_name, input, kept, dups) => {
   const r = onePerBlog(input);
   expect(r.sites.map((s) => s.siteId).sort((a, b) => a - b)).toEqual(kept);
   expect(r.duplicates).toEqual(dups);
