@@ -301,7 +301,12 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ host: hostname }, "received shutdown signal, draining");
-    const drainMs = opts.drainTimeoutMs ?? 30_000;
+    // JETMON_DRAIN_TIMEOUT_MS lets the fault suite scale the 30 s drain (docs/operations.md).
+    const fromEnv = Number(ctx.env.JETMON_DRAIN_TIMEOUT_MS);
+    const drainMs = opts.drainTimeoutMs ?? (fromEnv >= 2000 ? fromEnv : 30_000);
+    // Both deadlines count from the signal, not from when their step begins.
+    const signalledAt = Date.now();
+    const drainDeadline = signalledAt + drainMs - 1000;
     const hardStop = setTimeout(() => {
       log.error({ drain_timeout_ms: drainMs }, "shutdown timeout exceeded, forcing exit");
       resolveExit(1);
@@ -310,11 +315,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       let clean = true;
       await publisher.shutdown({
         // Retried until just before the hard stop when MySQL is away (issue 15).
-        deadline: Date.now() + drainMs - 500,
+        deadline: signalledAt + drainMs - 500,
         beforeStopped: async () => {
           // Delivery stops claiming at once; both finish what is in flight before `stopped`.
           const [drained] = await Promise.all([
-            orchestrator.drain(Date.now() + drainMs - 1000),
+            orchestrator.drain(drainDeadline),
             deliveryRuntime?.stop(),
           ]);
           clean = drained;
