@@ -1,13 +1,14 @@
 /**
- * An error's message, or the thrown value as text: for logs and operator-facing error lines.
- * drizzle wraps driver errors as `Failed query: <sql>`; then the server's own message (the
- * cause) is what says what went wrong.
+ * An error's message (its name when the message is empty), or the thrown value as text: for
+ * logs, stored `last_response` text and operator-facing error lines. drizzle wraps driver
+ * errors as "Failed query: <sql>"; for those the cause says what went wrong.
  */
 export function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  if (err.message.startsWith("Failed query") && cause !== undefined && cause !== err) return errorText(cause);
-  return err.message;
+  const e = err as { message?: unknown; name?: unknown; cause?: { message?: unknown } } | null | undefined;
+  const own =
+    err instanceof Error ? err.message || err.name : typeof e?.message === "string" ? e.message : String(err);
+  const cause = e?.cause?.message;
+  return typeof cause === "string" && cause !== "" && own.startsWith("Failed query") ? cause : own;
 }
 
 /** Go's wording for the OS errors an operator sees (`no such file or directory`, `connection refused`, ...). */

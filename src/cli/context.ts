@@ -14,6 +14,3 @@ export interface CliContext {
 
 /** A command returns its exit code. */
 export type Command = (ctx: CliContext) => Promise<number>;
-
-/** Usage error: main prints the message and usage to stderr and exits 2. */
-export class UsageError extends Error {}

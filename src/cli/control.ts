@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load.ts";
 import { inspectPidFile, type PidFileStatus, pidFilePath, processAlive } from "../monitor/pidfile.ts";
-import { type CliContext, type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import type { CliContext, Command } from "./context.ts";
 
 /**
  * `status`, `drain` and `reload`: talk to the running monitor through its pid file and

@@ -15,7 +15,6 @@ import { ConfigStore } from "../config/store.ts";
 import { emailTransportLabel } from "../config/validate.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
-import { type Clock, errorText } from "../delivery/db-util.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { delivererSnapshot, mysqlHealth, statsdHealth } from "../delivery/heartbeat.ts";
@@ -26,9 +25,11 @@ import {
   type DeliveryRuntimeOptions,
   startDeliveryRuntime,
 } from "../delivery/runtime.ts";
+import { errorText } from "../error-text.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
+import type { Clock } from "../time.ts";
 import { USER_AGENT } from "../version.ts";
 import type { Command } from "./context.ts";
 

@@ -7,7 +7,6 @@ import { hostname as osHostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { createDb } from "../db/client.ts";
 import { openCommandPool, type Pool } from "../db/pool.ts";
-import { errorText } from "../delivery/db-util.ts";
 import { delivererOwnerStatus } from "../delivery/ownership.ts";
 import type { QueueSummary } from "../delivery/queue-counts.ts";
 import {
@@ -18,6 +17,7 @@ import {
   renderText,
   summarizeQueue,
 } from "../delivery/queue-report.ts";
+import { errorText } from "../error-text.ts";
 import { type FlagDef, FlagError, HelpRequested, parseFlags } from "../rollout/flags.ts";
 import type { Command } from "./context.ts";
 

@@ -1,6 +1,7 @@
-import { resolveConfigPath } from "../config/resolve.ts";
+import { UsageError } from "../usage-error.ts";
 import { MODES, SUBCOMMANDS, usage } from "./commands.ts";
-import { type CliContext, type Command, UsageError } from "./context.ts";
+import { resolveConfigPath } from "./config-path.ts";
+import type { CliContext, Command } from "./context.ts";
 
 /** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */
 export async function resolveCommand(

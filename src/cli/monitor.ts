@@ -29,13 +29,13 @@ import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
-import { buildHostState } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
 import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
 import type { CliContext, Command } from "./context.ts";
+import { buildHostState } from "./host-state.ts";
 
 /** Where signals come from; `process` in production, an EventEmitter in tests. */
 export interface SignalSource {
@@ -318,10 +318,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
         deadline: signalledAt + drainMs - 500,
         beforeStopped: async () => {
           // Delivery stops claiming at once; both finish what is in flight before `stopped`.
-          const [drained] = await Promise.all([
-            orchestrator.drain(drainDeadline),
-            deliveryRuntime?.stop(),
-          ]);
+          const [drained] = await Promise.all([orchestrator.drain(drainDeadline), deliveryRuntime?.stop()]);
           clean = drained;
         },
       });

@@ -5,6 +5,7 @@
  */
 
 import { errorText } from "../error-text.ts";
+import { goQuote } from "../go-format.ts";
 import { activityCheck } from "../rollout/activity-check.ts";
 import {
   GATE_NAMES,
@@ -18,7 +19,6 @@ import {
 } from "../rollout/commands.ts";
 import { cutoverCheck } from "../rollout/cutover-check.ts";
 import { dynamicCheck } from "../rollout/dynamic-check.ts";
-import { goQuote } from "../rollout/format.ts";
 import { createGateContext, type GateContext, type RolloutDeps } from "../rollout/gate-context.ts";
 import { hostPreflight } from "../rollout/host-preflight.ts";
 import { pinnedSafetyCheck } from "../rollout/pinned-check.ts";

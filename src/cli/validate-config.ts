@@ -18,7 +18,8 @@ import {
   deliveryRequirementLines,
   type ValidateLine,
 } from "../delivery/validate-checks.ts";
-import { type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import type { Command } from "./context.ts";
 
 export interface ValidateFlags extends DeliveryRequirements {
   /** `--host`, trimmed, when given. */

@@ -7,12 +7,12 @@ import { Elysia, sse } from "elysia";
 import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
+import { htmlResponse, jsonResponse, textResponse } from "../web/http.ts";
+import { withSharedStyle } from "../web/page-style.ts";
 import { dashboardListenHost, formatHostPort } from "./bind.ts";
 import { commandStateFields, type RolloutCommands } from "./commands.ts";
-import { htmlResponse, jsonResponse, textResponse } from "./http.ts";
 import type { DashboardHub, HubClient } from "./hub.ts";
 import pageHtml from "./page.html" with { type: "text" };
-import { withSharedStyle } from "./page-style.ts";
 import { completeHostState, type HostHealth, type HostState } from "./state.ts";
 import { summarizeHost } from "./summary.ts";
 

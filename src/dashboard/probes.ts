@@ -6,11 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { open, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { pingMysql } from "../db/ping.ts";
 import { errorText } from "../error-text.ts";
 import { type DependencyHealth, type HealthStatus, normaliseDependency } from "../fleethealth/snapshot.ts";
 import { rfc3339Nano } from "../time.ts";
+import { withTimeout } from "../timeout.ts";
 
 export interface WpcomStatus {
   circuit_open: boolean;
@@ -40,7 +41,7 @@ export interface ProbeDeps {
   db: Db | null;
   /**
    * Why the monitor's result writes fail right now (the server's message), null while they
-   * succeed: a server that answers `SELECT 1` but refuses writes is still red.
+   * succeed: a server that answers reads but refuses writes is still red.
    */
   writeProblem?: () => string | null;
   /** Circuit and queue of the WPCOM client; null when there is no client. */
@@ -71,56 +72,7 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-/** Resolves with the work's value or rejects `timed out after <n>ms`. */
-async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 type Entry = Omit<DependencyHealth, "checked_at">;
-
-async function probeMysql(
-  db: Db | null,
-  ms: number,
-  writeProblem: ProbeDeps["writeProblem"],
-): Promise<Entry> {
-  if (!db) return { name: "mysql", status: "red", last_error: "database pool is not initialized" };
-  const started = performance.now();
-  try {
-    const [rows] = (await bounded(ms, db.execute(sql`SELECT @@read_only AS ro`))) as unknown as [
-      { ro: unknown }[],
-    ];
-    const latency_ms = Math.round(performance.now() - started);
-    if (Number(rows[0]?.ro) === 1) {
-      return {
-        name: "mysql",
-        status: "red",
-        latency_ms,
-        last_error: "server is read-only (read_only=ON), writes refused",
-      };
-    }
-    const problem = writeProblem?.() ?? null;
-    if (problem)
-      return { name: "mysql", status: "red", latency_ms, last_error: `writes refused: ${problem}` };
-    return { name: "mysql", status: "green", latency_ms };
-  } catch (err) {
-    return {
-      name: "mysql",
-      status: "red",
-      latency_ms: Math.round(performance.now() - started),
-      last_error: errorText(err),
-    };
-  }
-}
 
 function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
   if (!get) return { name: "wpcom", status: "red", last_error: "wpcom client is not initialized" };
@@ -161,7 +113,7 @@ async function probeDisk(
   fsStats: (dir: string) => Promise<FsStats>,
 ): Promise<Entry> {
   try {
-    return await bounded(
+    return await withTimeout(
       ms,
       (async (): Promise<Entry> => {
         const st = await stat(dir);
@@ -230,7 +182,7 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
       ? [Promise.resolve({ name: "verifliers", status: "amber", last_error: "no verifliers configured" })]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
-    probeMysql(deps.db, ms, deps.writeProblem),
+    pingMysql(deps.db, ms, undefined, deps.writeProblem),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
     probeDisk("disk:logs", deps.dirs.logs, ms, fsStats),

@@ -6,9 +6,10 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import nodemailer from "nodemailer";
+import { errorText } from "../error-text.ts";
+import { goQuote } from "../go-format.ts";
 import type { Logger } from "../log.ts";
-import { goQuote } from "../rollout/format.ts";
-import { type Clock, errorText } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 import { type EmailMessage, mimeMessage } from "./email-message.ts";
 import { type FetchFn, fetchErrorText, NO_REDIRECTS, readBodyPrefix, redirectText } from "./http-post.ts";
 

@@ -2,7 +2,7 @@
  * The JSON POST the alert transports share (reference §4.6): read at most 4096 response bytes,
  * trim, keep 2048. Only a 2xx is success.
  */
-import { errorText } from "./db-util.ts";
+import { errorText } from "../error-text.ts";
 import type { SendResult } from "./notification.ts";
 import { truncateBytes } from "./queue.ts";
 

@@ -5,7 +5,9 @@
  * (DESIGN.md defect 11).
  */
 import { sql } from "drizzle-orm";
-import { type Clock, type Executor, errorText, queryRows } from "./db-util.ts";
+import { type Executor, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
+import type { Clock } from "../time.ts";
 import { httpUrlProblem } from "./destination.ts";
 import { type FetchFn, fetchErrorText, NO_REDIRECTS, readBodyPrefix, redirectText } from "./http-post.ts";
 import type { ClaimedDelivery, Outcome } from "./queue.ts";
@@ -23,7 +25,7 @@ export interface WebhookAttemptDeps {
 export async function attemptWebhook(deps: WebhookAttemptDeps, d: ClaimedDelivery): Promise<Outcome> {
   let hook: { url: string; active: number; secret: string } | undefined;
   try {
-    [hook] = await queryRows<{ url: string; active: number; secret: string }>(
+    [hook] = await selectRows<{ url: string; active: number; secret: string }>(
       deps.db,
       sql`SELECT url, active, secret FROM jetmon_webhooks WHERE id = ${d.subscriberId}`,
     );

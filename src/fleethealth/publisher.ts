@@ -7,17 +7,18 @@
  * - Every write goes through one queue, so writes never overlap and run in the order asked.
  * - A heartbeat that has not started when shutdown begins becomes a no-op.
  * - Each write runs in its own transaction and is bounded by `writeTimeoutMs`. When the bound
- *   passes, the write is abandoned: its statement is killed (`KILL QUERY`), and a write that
+ *   passes, the write is abandoned: its statement is killed (db/sql.ts killableTransaction), and a write that
  *   finishes anyway is rolled back instead of committed. The queue moves on only once that
  *   transaction has settled (or a second bound has passed), so an abandoned heartbeat cannot
  *   commit behind the `stopping` row.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { type Executor, killableTransaction } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { type SnapshotInput, processId as toProcessId, validateSnapshot } from "./snapshot.ts";
-import { type Executor, markStopped, upsertSnapshot } from "./store.ts";
+import { markStopped, upsertSnapshot } from "./store.ts";
 
 /** Why `build` is called: a periodic beat (refresh figures) or the final `stopping` row. */
 export type BuildPhase = "heartbeat" | "stopping";
@@ -48,16 +49,6 @@ export interface ShutdownOptions {
 /** Pause between retries of a lifecycle write that failed. */
 const RETRY_PAUSE_MS = 250;
 
-class AbandonedWrite extends Error {}
-
-function delay(ms: number): { promise: Promise<"timeout">; cancel: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
 /**
  * Runs `work` in a transaction bounded by `timeoutMs`. Resolves when committed; rejects with
  * the error, or with `timed out after <n>ms` once the abandoned transaction has settled
@@ -68,40 +59,13 @@ export async function boundedWrite(
   timeoutMs: number,
   work: (tx: Executor) => Promise<void>,
 ): Promise<void> {
-  let abandoned = false;
-  let connectionId: number | null = null;
-  const run = db.transaction(async (tx) => {
-    const [rows] = (await tx.execute(sql`SELECT CONNECTION_ID() AS id`)) as unknown as [{ id: number }[]];
-    connectionId = Number(rows[0]?.id);
-    if (abandoned) throw new AbandonedWrite();
-    await work(tx);
-    // Never commit a write the caller has already given up on.
-    if (abandoned) throw new AbandonedWrite();
-  });
-  const outcome = run.then(
-    () => ({ ok: true as const }),
-    (err: unknown) => ({ ok: false as const, err }),
-  );
-  const first = delay(timeoutMs);
-  const result = await Promise.race([outcome, first.promise]);
-  first.cancel();
-  if (result !== "timeout") {
-    if (result.ok) return;
-    throw result.err;
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+  try {
+    await killableTransaction(db, ac.signal, work, timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
-  abandoned = true;
-  if (connectionId !== null && Number.isSafeInteger(connectionId)) {
-    const killBound = delay(timeoutMs);
-    await Promise.race([
-      db.execute(sql.raw(`KILL QUERY ${connectionId}`)).catch(() => {}),
-      killBound.promise,
-    ]);
-    killBound.cancel();
-  }
-  const settleBound = delay(timeoutMs);
-  await Promise.race([outcome, settleBound.promise]);
-  settleBound.cancel();
-  throw new Error(`timed out after ${timeoutMs}ms`);
 }
 
 export class LifecyclePublisher {

@@ -2,8 +2,9 @@ import { sql } from "drizzle-orm";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { isRetryableLockError } from "../db/errors.ts";
+import { run, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { errorText, run, selectRows } from "./sql.ts";
 import { assignBucketRanges, formatRanges, isEmptyRange, uncoveredRanges } from "./waterfill.ts";
 
 export interface OwnershipConfig {

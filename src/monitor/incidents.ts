@@ -12,6 +12,8 @@ import { isFailedResult } from "../check/errors.ts";
 import { statusType } from "../check/status-type.ts";
 import type { CheckResult } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
+import { dbTime, retryOnConflict } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import {
   type AuditEntry,
   AuditEventType,
@@ -42,7 +44,6 @@ import type { Notifier, Verifier, VerifierReply, VerifierRequest } from "./ports
 import { type FailedCheck, type RetryEntry, RetryQueue } from "./retry-queue.ts";
 import { cooldownMinutes, cooldownSuppressed, escalationVerdict, inMaintenance, quorum } from "./rules.ts";
 import { checkRequestFor, type Site } from "./sites.ts";
-import { retryOnConflict } from "./sql.ts";
 
 export interface IncidentConfig {
   NUM_OF_CHECKS: number;
@@ -118,10 +119,10 @@ export class Incidents {
     this.lastAlert.set(n.blog_id, at);
     try {
       await this.d.db.execute(
-        sql`UPDATE jetpack_monitor_sites SET last_alert_sent_at = ${new Date(Math.floor(at / 1000) * 1000)} WHERE blog_id = ${n.blog_id}`,
+        sql`UPDATE jetpack_monitor_sites SET last_alert_sent_at = ${dbTime(at)} WHERE blog_id = ${n.blog_id}`,
       );
     } catch (err) {
-      this.d.log.error({ blog_id: n.blog_id, err: text(err) }, "last_alert_sent_at not written");
+      this.d.log.error({ blog_id: n.blog_id, err: errorText(err) }, "last_alert_sent_at not written");
     }
   }
 
@@ -172,7 +173,7 @@ export class Incidents {
         open = { eventId: r.eventId, state: r.state };
         this.http.set(site.blogId, open);
       } catch (err) {
-        log.error({ blog_id: site.blogId, err: text(err) }, "open seems-down event failed");
+        log.error({ blog_id: site.blogId, err: errorText(err) }, "open seems-down event failed");
         return { retrySoon: true };
       }
       if (entry.failCount === 1) {
@@ -251,7 +252,10 @@ export class Incidents {
           metrics.timing(VerifierMetric.hostRpcDuration(v.address), performance.now() - started);
           metrics.increment(VerifierMetric.rpcError);
           metrics.increment(VerifierMetric.hostRpcError(v.address));
-          log.warn({ blog_id: site.blogId, verifier: v.address, err: text(err) }, "verifier check failed");
+          log.warn(
+            { blog_id: site.blogId, verifier: v.address, err: errorText(err) },
+            "verifier check failed",
+          );
           return;
         }
         metrics.timing(VerifierMetric.rpcDuration, performance.now() - started);
@@ -391,7 +395,7 @@ export class Incidents {
         rttMs: last.rttMs,
       });
     } catch (err) {
-      log.error({ blog_id: site.blogId, err: text(err) }, "false positive row not written");
+      log.error({ blog_id: site.blogId, err: errorText(err) }, "false positive row not written");
     }
     try {
       await retryOnConflict(() =>
@@ -446,7 +450,7 @@ export class Incidents {
       closed = r ? { state: r.state, eventId: r.eventId } : null;
     } catch (err) {
       log.error(
-        { blog_id: site.blogId, event_id: open.eventId, err: text(err) },
+        { blog_id: site.blogId, event_id: open.eventId, err: errorText(err) },
         "close recovered event failed",
       );
       if (entry) this.retries.restore(entry);
@@ -478,7 +482,7 @@ export class Incidents {
       );
       site.siteStatus = 1;
     } catch (err) {
-      this.d.log.error({ blog_id: site.blogId, err: text(err) }, "legacy status repair failed");
+      this.d.log.error({ blog_id: site.blogId, err: errorText(err) }, "legacy status repair failed");
     }
   }
 
@@ -594,7 +598,7 @@ export class Incidents {
         );
       }
     } catch (err) {
-      this.d.log.error({ blog_id: site.blogId, err: text(err) }, "tls expiry event failed");
+      this.d.log.error({ blog_id: site.blogId, err: errorText(err) }, "tls expiry event failed");
     }
   }
 
@@ -612,10 +616,10 @@ export class Incidents {
     if (err instanceof EventClosedError || err instanceof EventNotFoundError) {
       this.http.delete(blogId);
       this.retries.clear(blogId);
-      this.d.log.warn({ blog_id: blogId, err: text(err) }, `${msg}: event no longer open`);
+      this.d.log.warn({ blog_id: blogId, err: errorText(err) }, `${msg}: event no longer open`);
       return true;
     }
-    this.d.log.error({ blog_id: blogId, err: text(err) }, msg);
+    this.d.log.error({ blog_id: blogId, err: errorText(err) }, msg);
     return false;
   }
 
@@ -623,7 +627,7 @@ export class Incidents {
     try {
       await writeAudit(this.d.db, entries);
     } catch (err) {
-      this.d.log.error({ err: text(err) }, "audit row not written");
+      this.d.log.error({ err: errorText(err) }, "audit row not written");
     }
   }
 }
@@ -636,9 +640,4 @@ function failedCheck(res: CheckResult, cls: string): FailedCheck {
     statusType: cls,
     timestamp: res.checkedAt,
   };
-}
-
-function text(err: unknown): string {
-  const e = err as { message?: string; cause?: { message?: string } };
-  return e?.cause?.message ?? e?.message ?? String(err);
 }

@@ -14,12 +14,13 @@ import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { LATEST_MIGRATION_ID } from "../db/migrations.ts";
+import { errorText } from "../error-text.ts";
+import { countProjectionDrift } from "../events/drift.ts";
 import { openEventsForBlogs } from "../events/index.ts";
 import type { Logger } from "../log.ts";
 import { BucketMetric, DriftMetric, RoundMetric, WpcomMetric } from "../metrics/names.ts";
 import { writeStatsFiles } from "../metrics/stats-files.ts";
 import type { Metrics } from "../metrics/statsd.ts";
-import { createRolloutStore } from "../rollout/store.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
 import { Incidents } from "./incidents.ts";
@@ -29,7 +30,6 @@ import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
 import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
-import { errorText } from "./sql.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -656,7 +656,7 @@ export class Orchestrator {
     const own = this.ownership;
     if (!cfg.LEGACY_STATUS_PROJECTION_ENABLE || !own || own.range.max < own.range.min) return;
     try {
-      const n = await createRolloutStore(this.o.db).countProjectionDrift(own.range.min, own.range.max);
+      const n = await countProjectionDrift(this.o.db, own.range.min, own.range.max);
       this.o.metrics.gauge(DriftMetric.count, n);
       if (n > 0) {
         this.o.metrics.increment(DriftMetric.detected);

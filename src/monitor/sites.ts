@@ -3,8 +3,8 @@ import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { selectRows } from "../db/sql.ts";
 import { timeoutForSite } from "./rules.ts";
-import { selectRows } from "./sql.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
 export interface Site {

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { classifyWriteError, isRetryableLockError, isUnreachableError, mysqlErrno } from "../db/errors.ts";
+import { retryOnConflict, run, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { errorText, retryOnConflict, run, selectRows } from "./sql.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {

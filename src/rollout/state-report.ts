@@ -7,16 +7,16 @@
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
 import { errorText } from "../error-text.ts";
 import { ZERO_TIME } from "../fleethealth/snapshot.ts";
-import { rfc3339, rfc3339Nano } from "../time.ts";
-import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
+import { goQuote } from "../go-format.ts";
 import {
   type CoverageOverlap,
   type HostRowSummary,
   mapCoverage,
   summarizeHostRow,
-  validateDynamicCoverage,
-} from "./coverage.ts";
-import { goQuote } from "./format.ts";
+} from "../monitor/coverage.ts";
+import { rfc3339, rfc3339Nano } from "../time.ts";
+import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
+import { validateDynamicCoverage } from "./coverage.ts";
 import { query } from "./gate-context.ts";
 import { formatRange, fullRange, resolveCutoff } from "./ranges.ts";
 import type { RolloutStore } from "./store.ts";

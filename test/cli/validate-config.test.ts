@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CliContext, UsageError } from "../../src/cli/context.ts";
+import type { CliContext } from "../../src/cli/context.ts";
 import { type Check, makeValidateConfigCommand } from "../../src/cli/validate-config.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createPool, type DbSettings } from "../../src/db/pool.ts";
 import { embeddedOwnerStatus } from "../../src/delivery/ownership.ts";
+import { UsageError } from "../../src/usage-error.ts";
 import { createDatabase, dropDatabase, useTestDatabase } from "../support/db.ts";
 
 const t = useTestDatabase();

@@ -21,7 +21,7 @@ import {
   type ProjectionDrift,
 } from "../../src/fleet/types.ts";
 import type { Snapshot } from "../../src/fleethealth/snapshot.ts";
-import type { HostRow } from "../../src/rollout/coverage.ts";
+import type { HostRow } from "../../src/monitor/coverage.ts";
 import { ago, fleet, GRACE_SEC, NOW, RETAIN_SEC, row } from "./support.ts";
 
 const host = (hostId: string, min: number, max: number, ageSec = 5, status = "active"): HostRow => ({

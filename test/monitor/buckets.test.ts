@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { run, selectRows } from "../../src/db/sql.ts";
 import { silentLogger } from "../../src/log.ts";
 import { BucketOwner, type OwnershipConfig, ownershipLabel } from "../../src/monitor/buckets.ts";
-import { run, selectRows } from "../../src/monitor/sql.ts";
 import { formatRanges } from "../../src/monitor/waterfill.ts";
 import { useTestDatabase } from "../support/db.ts";
 

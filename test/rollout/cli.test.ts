@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../../src/cli/context.ts";
 import { run as dispatch } from "../../src/cli/dispatch.ts";
+import { UsageError } from "../../src/usage-error.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { rolloutConfig, runner, seedHost } from "./harness.ts";
 

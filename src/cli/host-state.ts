@@ -7,8 +7,8 @@ import type { Config } from "../config/schema.ts";
 import type { HostState } from "../dashboard/state.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 import type { ProcessMemory } from "../metrics/memory.ts";
+import type { MonitorFigures } from "../monitor/orchestrator.ts";
 import { rfc3339Nano } from "../time.ts";
-import type { MonitorFigures } from "./orchestrator.ts";
 
 export interface HostStateInput {
   figures: MonitorFigures;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UsageError } from "../../src/cli/context.ts";
-import { resolveConfigPath } from "../../src/config/resolve.ts";
+import { resolveConfigPath } from "../../src/cli/config-path.ts";
+import { UsageError } from "../../src/usage-error.ts";
 
 describe("resolveConfigPath", () => {
   const cases: Array<[string, string[], Record<string, string>, string, string[]]> = [

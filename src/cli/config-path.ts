@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/context.ts";
+import { UsageError } from "../usage-error.ts";
 
 type Env = Record<string, string | undefined>;
 
