@@ -299,4 +299,93 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     for (const b of ours) perBlog.set(Number(b?.blog_id), (perBlog.get(Number(b?.blog_id)) ?? 0) + 1);
     expect([...perBlog.values()].every((v) => v === 1)).toBe(true);
   }, 60_000);
+
+  test("8-9. a deliverer across a MySQL outage sends each delivery once; a webhook 307 elsewhere is a failed attempt", async () => {
+    const s = await scenario(0);
+    const good: string[] = [];
+    let stolen = 0;
+    const receiver = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        good.push(req.headers.get("X-Jetmon-Delivery") ?? "");
+        return new Response("ok");
+      },
+    });
+    const elsewhere = Bun.serve({
+      hostname: "127.0.0.2",
+      port: 0,
+      fetch() {
+        stolen++;
+        return new Response("ok");
+      },
+    });
+    const redirecting = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response(null, { status: 307, headers: { location: `http://127.0.0.2:${elsewhere.port}/x` } }),
+    });
+    const transition = (blog: number) =>
+      db.query(
+        s.name,
+        "INSERT INTO jetmon_event_transitions (event_id, blog_id, severity_after, state_after, reason, source, changed_at) VALUES (?, ?, 4, 'Down', 'opened', 'local', CURRENT_TIMESTAMP(3) - INTERVAL 3 SECOND)",
+        [blog, blog],
+      );
+    const webhook = (url: string) =>
+      db.query(
+        s.name,
+        "INSERT INTO jetmon_webhooks (url, active, events, site_filter, state_filter, secret, secret_preview, created_by) VALUES (?, 1, NULL, '{}', '{}', 'whsec_faultsuiteTESTSECRET', 'CRET', 'faults')",
+        [url],
+      );
+    try {
+      await webhook(`http://127.0.0.1:${receiver.port}/hook`);
+      await webhook(`http://127.0.0.1:${redirecting.port}/hook`);
+      for (const b of [1, 2, 3]) await transition(b);
+      await Bun.write(
+        join(s.cwd, "config.json"),
+        JSON.stringify({ ...(await Bun.file(join(s.cwd, "config.json")).json()), DELIVERY_REPLAY_FROM: 0 }),
+      );
+      const dlv = new Jetmon(["--mode=deliverer", "--config", join(s.cwd, "config.json")], {
+        cwd: s.cwd,
+        env: { ...s.env, JETMON_HOSTNAME: `${s.name}-dlv` },
+      });
+      await waitUntil("three deliveries", () => good.length >= 3, 20_000);
+      await db.kill();
+      try {
+        await Bun.sleep(2500);
+      } finally {
+        await db.start();
+      }
+      for (const b of [4, 5]) await transition(b);
+      await waitUntil("five deliveries", () => good.length >= 5, 30_000);
+      await Bun.sleep(1500); // a duplicate would arrive by now
+      dlv.signal("SIGTERM");
+      expect(await dlv.exited).toBe(0);
+      expect(good.length).toBe(5);
+      expect(new Set(good).size).toBe(5);
+      expect(stolen).toBe(0);
+      const rows = await db.query<{
+        url: string;
+        status: string;
+        last_status_code: number;
+        last_response: string;
+      }>(
+        s.name,
+        "SELECT w.url, d.status, d.last_status_code, d.last_response FROM jetmon_webhook_deliveries d JOIN jetmon_webhooks w ON w.id = d.webhook_id ORDER BY d.id",
+      );
+      const redirected = rows.filter((r) => r.url.includes(String(redirecting.port)));
+      expect(redirected).toHaveLength(5);
+      for (const r of redirected) {
+        expect(r.status).toBe("pending");
+        expect(Number(r.last_status_code)).toBe(307);
+        expect(r.last_response).toStartWith("redirect not followed (status 307");
+      }
+      expect(rows.filter((r) => r.status === "delivered")).toHaveLength(5);
+    } finally {
+      receiver.stop(true);
+      elsewhere.stop(true);
+      redirecting.stop(true);
+    }
+  }, 90_000);
 });
