@@ -119,16 +119,22 @@ async function scenario(count: number, config: Record<string, unknown> = {}): Pr
   };
 }
 
+/** Starts a monitor on `s` and waits until `rows` results are in MySQL; `base` counts requests before. */
+async function checking(s: Scenario, rows: number): Promise<{ base: number; mon: Jetmon }> {
+  const base = sites.total();
+  const mon = s.start();
+  await mon.waitMsg("monitor running");
+  await waitUntil("history rows", async () => (await s.history()) >= rows);
+  return { base, mon };
+}
+
 /** Requests the fixture answered since `base`. */
 const answeredSince = (base: number) => sites.total() - base;
 
 describe("fault suite: the compiled monitor against a private mariadbd", () => {
   test("1. SIGKILL mysqld mid-round, down a while: checks pause, nothing is lost, recovery by itself", async () => {
     const s = await scenario(20);
-    const base = sites.total();
-    const mon = s.start();
-    await mon.waitMsg("monitor running");
-    await waitUntil("history rows", async () => (await s.history()) >= 20);
+    const { base, mon } = await checking(s, 20);
     await db.kill();
     try {
       await mon.waitMsg("mysql unreachable, checks paused");
@@ -149,10 +155,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
 
   test("2. SIGSTOP mysqld: hung queries time out, checks pause, SIGCONT recovers, nothing doubled", async () => {
     const s = await scenario(20);
-    const base = sites.total();
-    const mon = s.start();
-    await mon.waitMsg("monitor running");
-    await waitUntil("history rows", async () => (await s.history()) >= 20);
+    const { base, mon } = await checking(s, 20);
     db.signal("SIGSTOP");
     try {
       const line = await mon.waitMsg("mysql unreachable, checks paused", 10_000);
@@ -173,10 +176,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
 
   test("3. read_only: writes refused are held, dispatch pauses at HELD_RESULTS_MAX, all written after", async () => {
     const s = await scenario(40, { HELD_RESULTS_MAX: 100 });
-    const base = sites.total();
-    const mon = s.start();
-    await mon.waitMsg("monitor running");
-    await waitUntil("history rows", async () => (await s.history()) >= 40);
+    const { base, mon } = await checking(s, 40);
     await db.setReadOnly(true);
     try {
       const refused = await mon.waitMsg("mysql refuses writes, results held");
@@ -212,10 +212,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
 
   test("5. SIGTERM while MySQL is down spools the journal; the next start replays it before checking", async () => {
     const s = await scenario(20);
-    const base = sites.total();
-    const mon = s.start();
-    await mon.waitMsg("monitor running");
-    await waitUntil("history rows", async () => (await s.history()) >= 20);
+    const { base, mon } = await checking(s, 20);
     await db.kill();
     const journal = join(s.cwd, "data", "held-results.journal");
     let spooled: Record<string, unknown>;
@@ -251,10 +248,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
 
   test("6. SIGTERM during a busy round, and a double SIGTERM: one drain, every result written", async () => {
     const s = await scenario(60);
-    const base = sites.total();
-    const mon = s.start();
-    await mon.waitMsg("monitor running");
-    await waitUntil("history rows", async () => (await s.history()) >= 60);
+    const { base, mon } = await checking(s, 60);
     mon.signal("SIGTERM");
     mon.signal("SIGTERM");
     expect(await mon.exited).toBe(0);
