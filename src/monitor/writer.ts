@@ -66,6 +66,8 @@ export class ResultWriter {
   /** How many records at the head may already be in MySQL (an attempt ended without an answer). */
   private uncertainRows = 0;
   private written = 0;
+  /** Records taken off the buffer by the write under way. */
+  private writingRows = 0;
   private dropped = 0;
   private readonly batchSize: number;
   private readonly now: () => number;
@@ -94,14 +96,15 @@ export class ResultWriter {
     return out;
   }
 
+  /** Results not yet written: buffered, or in the write under way. */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.writingRows;
   }
 
   /** At the hold's bound: the scheduler stops dispatching until writes succeed. */
   get full(): boolean {
     const max = this.o.maxHeld?.() ?? Number.POSITIVE_INFINITY;
-    return this.buffer.length >= max;
+    return this.pending >= max;
   }
 
   get healthy(): boolean {
@@ -153,7 +156,15 @@ export class ResultWriter {
     try {
       while (this.buffer.length > 0 && !this.fatalError) {
         const batch = this.buffer.splice(0, this.batchSize);
-        if (!(await this.writeSplitting(batch))) return;
+        // Still held while the write is under way: `full` must not open for that moment.
+        this.writingRows = batch.length;
+        let ok: boolean;
+        try {
+          ok = await this.writeSplitting(batch);
+        } finally {
+          this.writingRows = 0;
+        }
+        if (!ok) return;
         wrote = true;
         this.markHealthy();
       }

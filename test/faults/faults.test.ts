@@ -5,7 +5,7 @@
  * The waits are scaled (query timeout 800 ms, checks every second, outages of seconds), the
  * counts are not.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import {
   DB_USER,
   ensureBinary,
   Jetmon,
+  killLeftovers,
   PrivateMariadb,
   startSites,
   startWpcom,
@@ -33,7 +34,10 @@ beforeAll(async () => {
   await db.install();
 }, 120_000);
 
+afterEach(killLeftovers);
+
 afterAll(async () => {
+  await killLeftovers();
   await db.destroy();
   sites.stop();
   wpcom.stop();
@@ -66,7 +70,7 @@ async function scenario(count: number, config: Record<string, unknown> = {}): Pr
   }
   const values = Array.from(
     { length: count },
-    (_, i) => `(${1000 + i}, ${i % 10}, '${sites.url(1000 + i)}', 1, 1, 1)`,
+    (_, i) => `(${1000 + i}, ${i % 10}, '${sites.url(name, 1000 + i)}', 1, 1, 1)`,
   ).join(",");
   if (count > 0)
     await db.query(
@@ -121,15 +125,15 @@ async function scenario(count: number, config: Record<string, unknown> = {}): Pr
 
 /** Starts a monitor on `s` and waits until `rows` results are in MySQL; `base` counts requests before. */
 async function checking(s: Scenario, rows: number): Promise<{ base: number; mon: Jetmon }> {
-  const base = sites.total();
+  const base = sites.answered(s.name);
   const mon = s.start();
   await mon.waitMsg("monitor running");
   await waitUntil("history rows", async () => (await s.history()) >= rows);
   return { base, mon };
 }
 
-/** Requests the fixture answered since `base`. */
-const answeredSince = (base: number) => sites.total() - base;
+/** Requests the fixture answered for `s` since `base`. */
+const answeredSince = (s: Scenario, base: number) => sites.answered(s.name) - base;
 
 describe("fault suite: the compiled monitor against a private mariadbd", () => {
   test("1. SIGKILL mysqld mid-round, down a while: checks pause, nothing is lost, recovery by itself", async () => {
@@ -139,9 +143,9 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     try {
       await mon.waitMsg("mysql unreachable, checks paused");
       await Bun.sleep(500); // in-flight checks settle
-      const paused = sites.total();
+      const paused = sites.answered(s.name);
       await Bun.sleep(2500);
-      expect(sites.total()).toBe(paused);
+      expect(sites.answered(s.name)).toBe(paused);
     } finally {
       await db.start();
     }
@@ -149,7 +153,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     await Bun.sleep(1000);
     mon.signal("SIGTERM");
     expect(await mon.exited).toBe(0);
-    expect(await s.history()).toBe(answeredSince(base));
+    expect(await s.history()).toBe(answeredSince(s, base));
     expect(mon.count("mysql unreachable, checks paused")).toBe(1);
   }, 60_000);
 
@@ -161,9 +165,9 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       const line = await mon.waitMsg("mysql unreachable, checks paused", 10_000);
       expect(String(line.err)).toMatch(/timeout|ETIMEDOUT/i);
       await Bun.sleep(500);
-      const paused = sites.total();
+      const paused = sites.answered(s.name);
       await Bun.sleep(3000);
-      expect(sites.total()).toBe(paused);
+      expect(sites.answered(s.name)).toBe(paused);
     } finally {
       db.signal("SIGCONT");
     }
@@ -171,7 +175,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     await Bun.sleep(1000);
     mon.signal("SIGTERM");
     expect(await mon.exited).toBe(0);
-    expect(await s.history()).toBe(answeredSince(base));
+    expect(await s.history()).toBe(answeredSince(s, base));
   }, 60_000);
 
   test("3. read_only: writes refused are held, dispatch pauses at HELD_RESULTS_MAX, all written after", async () => {
@@ -183,9 +187,9 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       expect(refused.errno).toBe(1290);
       await mon.waitMsg("held results at HELD_RESULTS_MAX, dispatch paused", 15_000);
       await Bun.sleep(300);
-      const paused = sites.total();
+      const paused = sites.answered(s.name);
       await Bun.sleep(1500);
-      expect(sites.total()).toBe(paused);
+      expect(sites.answered(s.name)).toBe(paused);
     } finally {
       await db.setReadOnly(false);
     }
@@ -195,7 +199,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     mon.signal("SIGTERM");
     expect(await mon.exited).toBe(0);
     expect(mon.count("check result refused by mysql, row dropped")).toBe(0);
-    expect(await s.history()).toBe(answeredSince(base));
+    expect(await s.history()).toBe(answeredSince(s, base));
   }, 60_000);
 
   test("4. a wrong password and a missing database fail at once with the server's message", async () => {
@@ -230,13 +234,14 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     const again = s.start();
     const replayed = await again.waitMsg("held-results journal replayed");
     expect(replayed.results).toBe(spooled.results);
+    await again.waitMsg("monitor running");
     const msgs = again.msgs();
     expect(msgs.indexOf("held-results journal replayed")).toBeLessThan(msgs.indexOf("monitor running"));
     expect(existsSync(journal)).toBe(false);
     await Bun.sleep(1000);
     again.signal("SIGTERM");
     expect(await again.exited).toBe(0);
-    expect(await s.history()).toBe(answeredSince(base));
+    expect(await s.history()).toBe(answeredSince(s, base));
     // The first run's `stopped` row, retried, or written by the second start before `running`.
     const [row] = await db.query<{ state: string }>(
       s.name,
@@ -254,7 +259,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(await mon.exited).toBe(0);
     expect(mon.count("received shutdown signal, draining")).toBe(1);
     expect(mon.count("shutdown complete")).toBe(1);
-    expect(await s.history()).toBe(answeredSince(base));
+    expect(await s.history()).toBe(answeredSince(s, base));
   }, 30_000);
 
   test("7. SIGKILL the monitor with open events and restart: no duplicate event, no duplicate WPCOM send", async () => {

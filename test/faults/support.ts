@@ -145,20 +145,25 @@ export class PrivateMariadb {
   }
 }
 
-/** Answers 200 to every GET and counts the requests per path. */
-export function startSites(): { url: (n: number) => string; total: () => number; stop: () => void } {
-  let total = 0;
+/** Answers 200 to every GET and counts the requests per scenario (the path's first segment). */
+export function startSites(): {
+  url: (scenario: string, n: number) => string;
+  answered: (scenario: string) => number;
+  stop: () => void;
+} {
+  const counts = new Map<string, number>();
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch() {
-      total++;
+    fetch(req) {
+      const key = new URL(req.url).pathname.split("/")[1] ?? "";
+      counts.set(key, (counts.get(key) ?? 0) + 1);
       return new Response("ok");
     },
   });
   return {
-    url: (n) => `http://127.0.0.1:${server.port}/site-${n}`,
-    total: () => total,
+    url: (scenario, n) => `http://127.0.0.1:${server.port}/${scenario}/site-${n}`,
+    answered: (scenario) => counts.get(scenario) ?? 0,
     stop: () => server.stop(true),
   };
 }
@@ -181,6 +186,16 @@ export interface LogLine {
   msg: string;
   level: number;
   [k: string]: unknown;
+}
+
+const running = new Set<Jetmon>();
+
+/** SIGKILLs every child a failed scenario left behind, so it cannot disturb the next one. */
+export async function killLeftovers(): Promise<void> {
+  for (const j of running) {
+    j.proc.kill("SIGKILL");
+    await j.exited;
+  }
 }
 
 /** One jetmon2 child: its JSON log lines as they arrive, its exit code. */
@@ -224,7 +239,11 @@ export class Jetmon {
     const err = read(this.proc.stderr as ReadableStream<Uint8Array>, (l) => {
       this.stderrText += `${l}\n`;
     });
-    this.exited = Promise.all([this.proc.exited, out, err]).then(([code]) => code);
+    running.add(this);
+    this.exited = Promise.all([this.proc.exited, out, err]).then(([code]) => {
+      running.delete(this);
+      return code;
+    });
   }
 
   get stderr(): string {

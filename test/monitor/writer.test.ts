@@ -150,6 +150,19 @@ describe("ResultWriter", () => {
     expect(w.pending).toBe(0);
   });
 
+  test("results in the write under way still count as held (the hold cannot open mid-write)", async () => {
+    await clearTables(t.db);
+    const w = new ResultWriter({ db: t.db, log: silentLogger, maxHeld: () => 2 });
+    w.add(rec(1, 1, new Date()));
+    w.add(rec(2, 2, new Date()));
+    const writing = w.flush();
+    expect(w.pending).toBe(2);
+    expect(w.full).toBe(true);
+    await writing;
+    expect(w.pending).toBe(0);
+    expect(w.full).toBe(false);
+  });
+
   test("stop() flushes what is left", async () => {
     await clearTables(t.db);
     const w = new ResultWriter({ db: t.db, log: silentLogger });
