@@ -16,6 +16,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import { systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import { type SnapshotInput, processId as toProcessId, validateSnapshot } from "./snapshot.ts";
 import { type Executor, markStopped, upsertSnapshot } from "./store.ts";
 
@@ -32,6 +33,8 @@ export interface LifecyclePublisherOptions {
   build: (phase: BuildPhase) => SnapshotInput | Promise<SnapshotInput>;
   log: Logger;
   now?: () => number;
+  /** The heartbeat interval runs on these (default the system timers); `now` defaults to theirs. */
+  timers?: TimerSource;
 }
 
 export interface ShutdownOptions {
@@ -102,8 +105,9 @@ export class LifecyclePublisher {
   private readonly build: LifecyclePublisherOptions["build"];
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly timers: TimerSource;
   private queue: Promise<unknown> = Promise.resolve();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerHandle | undefined;
   private beatPending = false;
   private shuttingDown = false;
   private shutdownDone: Promise<void> | undefined;
@@ -122,7 +126,9 @@ export class LifecyclePublisher {
     this.writeTimeoutMs = writeTimeoutMs;
     this.build = opts.build;
     this.log = opts.log;
-    this.now = opts.now ?? Date.now;
+    const timers = opts.timers ?? systemTimers;
+    this.timers = timers;
+    this.now = opts.now ?? (() => timers.now());
   }
 
   /** Beats now and then every interval. A beat still queued when the next is due is not doubled. */
@@ -135,7 +141,7 @@ export class LifecyclePublisher {
         this.beatPending = false;
       });
     };
-    this.timer = setInterval(tick, this.intervalMs);
+    this.timer = this.timers.setInterval(tick, this.intervalMs);
     tick();
   }
 
@@ -171,7 +177,7 @@ export class LifecyclePublisher {
   shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.shutdownDone) return this.shutdownDone;
     this.shuttingDown = true;
-    clearInterval(this.timer);
+    this.timers.clearInterval(this.timer);
     this.timer = undefined;
     this.shutdownDone = (async () => {
       const id = await this.enqueue(() => this.writeStopping());
