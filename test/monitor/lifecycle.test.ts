@@ -142,7 +142,7 @@ describe("incident lifecycle", () => {
       );
 
       // A persisting outage sends nothing more.
-      await Bun.sleep(2500);
+      await h.sleep(2500);
       expect(notificationsFor(11)).toHaveLength(1);
       expect(notificationsFor(12)).toHaveLength(0);
       expect(notificationsFor(13)).toHaveLength(0);
@@ -168,7 +168,7 @@ describe("incident lifecycle", () => {
       expect(alert!.at).not.toBeNull();
       expect(h.orch.figures().retryQueueSize).toBeLessThanOrEqual(1);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 40_000);
 
@@ -193,7 +193,7 @@ describe("incident lifecycle", () => {
       expect(await siteStatusOf(t.db, 21)).toBe(1);
       await waitFor("recovery sent", () => notificationsFor(21).some((n) => n.status_id === 1));
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -209,7 +209,7 @@ describe("incident lifecycle", () => {
       expect(n.checks).toHaveLength(1);
       expect(h.metrics.count("detection.verifier.no_clients.count")).toBe(1);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -243,7 +243,7 @@ describe("incident lifecycle", () => {
       );
       expect(notificationsFor(41)).toHaveLength(0);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -264,7 +264,7 @@ describe("incident lifecycle", () => {
       expect(await siteStatusOf(t.db, 51)).toBe(1);
       await waitFor("recovery sent", () => notificationsFor(51).some((n) => n.status_id === 1));
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 });
