@@ -22,7 +22,7 @@ import { createRolloutStore } from "../rollout/store.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
-import { Incidents } from "./incidents.ts";
+import { Incidents } from "./incidents/lifecycle.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";

@@ -4,7 +4,7 @@ import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { timeoutForSite } from "./rules.ts";
-import { selectRows } from "./sql.ts";
+import { type Executor, run, selectRows } from "./sql.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
 export interface Site {
@@ -70,6 +70,15 @@ export async function loadSites(db: Db, range: BucketRange): Promise<Site[]> {
         WHERE monitor_active = 1 AND bucket_no BETWEEN ${range.min} AND ${range.max}`,
   );
   return rows.map(toSite);
+}
+
+/** Records when WPCOM accepted an alert for the blog (the cooldown reads it), in whole seconds. */
+export async function recordAlertSent(db: Executor, blogId: number, at: number): Promise<void> {
+  const whole = new Date(Math.floor(at / 1000) * 1000);
+  await run(
+    db,
+    sql`UPDATE jetpack_monitor_sites SET last_alert_sent_at = ${whole} WHERE blog_id = ${blogId}`,
+  );
 }
 
 function toSite(r: SiteRow): Site {
