@@ -141,8 +141,13 @@ describe("incident lifecycle", () => {
         (await auditTypes(t.db, 14)).includes("alert_suppressed"),
       );
 
-      // A persisting outage sends nothing more.
-      await h.sleep(2500);
+      // A persisting outage sends nothing more (each step: test/monitor/incidents/lifecycle.test.ts):
+      // wait for two more failed checks of every site rather than for a span of time.
+      const failures = h.metrics.count("detection.failure.server.count");
+      await waitFor(
+        "two more rounds of failures",
+        () => h.metrics.count("detection.failure.server.count") >= failures + 8,
+      );
       expect(notificationsFor(11)).toHaveLength(1);
       expect(notificationsFor(12)).toHaveLength(0);
       expect(notificationsFor(13)).toHaveLength(0);
