@@ -25,7 +25,7 @@ export interface ProcessSignals {
 }
 
 /**
- * Listens on `signals`: SIGHUP calls `onReload` (until shutdown begins), the first SIGINT or
+ * Listens on `signals`: SIGHUP calls `onReload` when given (until shutdown begins), the first SIGINT or
  * SIGTERM resolves `stopped`, and every later one is logged and ignored, so a second signal
  * cannot kill a shutdown half-way.
  */
@@ -42,17 +42,19 @@ export function watchSignals(
   const onHup = () => opts.onReload?.();
   const ignore = (sig: NodeJS.Signals) =>
     opts.log.warn({ signal: sig }, "shutdown in progress; signal ignored");
-  const absorbed: NodeJS.Signals[] = [...STOP_SIGNALS, "SIGHUP"];
+  // Without a reload, SIGHUP keeps its default meaning for the process.
+  const hup: NodeJS.Signals[] = opts.onReload ? ["SIGHUP"] : [];
+  const absorbed: NodeJS.Signals[] = [...STOP_SIGNALS, ...hup];
   const stop = (reason: string) => {
     if (stopping || disposed) return;
     stopping = true;
-    signals.off("SIGHUP", onHup);
+    for (const s of hup) signals.off(s, onHup);
     for (const s of STOP_SIGNALS) signals.off(s, onStop);
     for (const s of absorbed) signals.on(s, ignore);
     resolve(reason);
   };
   const onStop = (sig: NodeJS.Signals) => stop(sig);
-  signals.on("SIGHUP", onHup);
+  for (const s of hup) signals.on(s, onHup);
   for (const s of STOP_SIGNALS) signals.on(s, onStop);
   return {
     stopped,
@@ -63,7 +65,7 @@ export function watchSignals(
       if (stopping) {
         for (const s of absorbed) signals.off(s, ignore);
       } else {
-        signals.off("SIGHUP", onHup);
+        for (const s of hup) signals.off(s, onHup);
         for (const s of STOP_SIGNALS) signals.off(s, onStop);
       }
     },
