@@ -17,8 +17,8 @@ import { DashboardHub } from "../dashboard/hub.ts";
 import { probeDependencies } from "../dashboard/probes.ts";
 import type { HostHealth, HostState } from "../dashboard/state.ts";
 import { createDb } from "../db/client.ts";
-import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
-import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { connectWithRetry, createPool } from "../db/pool.ts";
+import { schemaVerdict } from "../db/schema-state.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
@@ -125,11 +125,12 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     ctx.err(`db connect: ${errorText(err)}`);
     return finish(1);
   }
-  const schemaProblem = await checkSchema(pool);
-  if (schemaProblem) {
-    ctx.err(schemaProblem);
+  const schema = await schemaVerdict(pool);
+  if (schema.refuse) {
+    ctx.err(schema.refuse);
     return finish(1);
   }
+  if (schema.warning) log.warn({ pending_migrations: schema.pending }, schema.warning);
 
   const pidPath = pidFilePath(ctx.env);
   const existing = inspectPidFile(pidPath);
@@ -336,21 +337,4 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   opts.onReady?.({ orchestrator, dashboard, hostname, shutdown: onStop });
   const code = await exited;
   return finish(code);
-}
-
-/** Refuses a database whose migrations do not match this binary, naming what to do. */
-async function checkSchema(pool: Pool): Promise<string | null> {
-  try {
-    const unknown = await unknownMigrations(pool);
-    if (unknown.length > 0) {
-      return `database records migrations ${unknown.join(", ")} which this jetmon2 does not know; upgrade jetmon2`;
-    }
-    const pending = await pendingMigrations(pool);
-    if (pending.length > 0) {
-      return `database has pending migrations ${pending.join(", ")}; run \`jetmon2 migrate\` first`;
-    }
-    return null;
-  } catch (err) {
-    return `check migrations: ${errorText(err)}`;
-  }
 }

@@ -189,9 +189,9 @@ describe("validate-config against the real database", () => {
     const pool = createPool(settings);
     try {
       await migrate(pool, { print: () => {} });
-      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id IN (27, 28)");
+      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id IN (10001, 10002)");
       const r = await run(configFile({}), { env: dbEnv(settings) });
-      expect(r.out).toContain("WARN 2 pending migrations: 27, 28; run jetmon2 migrate");
+      expect(r.out).toContain("WARN 2 pending migrations: 10001, 10002; run jetmon2 migrate");
       expect(r.code).toBe(0);
     } finally {
       await pool.end();
@@ -204,12 +204,18 @@ describe("validate-config against the real database", () => {
     const pool = createPool(settings);
     try {
       await migrate(pool, { print: () => {} });
-      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (999)");
+      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (10999)");
       const r = await run(configFile({}), { env: dbEnv(settings) });
       expect(r.out).toContain(
-        "FAIL database records migrations this binary does not know: 999; upgrade jetmon2",
+        "FAIL database records migrations this binary does not know: 10999; upgrade jetmon2",
       );
       expect(r.code).toBe(1);
+      // Ids of Go's later branches (27 up to 10000) are Go's, not a newer jetmon2's.
+      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id = 10999");
+      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (31), (32)");
+      const go = await run(configFile({}), { env: dbEnv(settings) });
+      expect(go.out).toContain("PASS migrations current");
+      expect(go.code).toBe(0);
     } finally {
       await pool.end();
       await dropDatabase(settings.database);
