@@ -1,9 +1,9 @@
-import { USER_AGENT } from "../version.ts";
+import { CHECK_USER_AGENT } from "../version.ts";
 import { classifyError, errorFacts } from "./classify.ts";
 import { Deadline, type DeadlineQueue } from "./deadline.ts";
 import { CheckError, isFailure } from "./errors.ts";
 import { fetchHop, type Hop, type HopOptions, legacyTlsHop } from "./hop.ts";
-import { scanForKeyword } from "./keyword.ts";
+import { scanBody } from "./keyword.ts";
 import { isDeprecatedTls, probeTls, type TlsInfo, type TlsInfoCache } from "./tls-probe.ts";
 import type { CheckRequest, CheckResult } from "./types.ts";
 
@@ -13,7 +13,7 @@ export const MAX_REDIRECTS = 10;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export interface CheckOptions {
-  /** Defaults to src/version.ts USER_AGENT (`jetmon2/<version> ...`). */
+  /** Defaults to Go's `jetmon/2.0 (Jetpack Site Uptime Monitor by WordPress.com)`. */
   userAgent?: string;
   fetch?: typeof fetch;
   /** Wall clock for `checkedAt` and certificate expiry comparisons (ms since epoch). */
@@ -99,7 +99,7 @@ async function runCheck(
     );
   }
   const headers = requestHeaders(
-    opts.userAgent ?? USER_AGENT,
+    opts.userAgent ?? CHECK_USER_AGENT,
     req.customHeaders,
     opts.reuseConnections === true,
   );
@@ -171,12 +171,23 @@ async function runCheck(
         }
         if (isDeprecatedTls(result.tlsVersion)) result.errorCode = CheckError.TLSDeprecated;
       }
-      if (req.keyword) {
-        const scan = await scanForKeyword(hop.body ?? emptyBody(), req.keyword);
-        if (!scan.found) {
-          if (deadline.timedOut) return fail(result, CheckError.Timeout, "timeout reading body", true);
-          return fail(result, CheckError.Keyword, "keyword not found", true);
+      // A failing status is the verdict already; otherwise the body must arrive whole (to the
+      // 1 MiB cap) and pass the content rules.
+      if (result.httpCode >= 1 && result.httpCode <= 399) {
+        const scan = await scanBody(hop.body ?? emptyBody(), {
+          required: req.keyword,
+          forbidden: req.forbidden ?? [],
+          readToEnd: true,
+        });
+        if (scan.forbiddenMatch !== null) {
+          result.forbiddenMatch = scan.forbiddenMatch;
+          return fail(result, CheckError.Keyword, "forbidden keyword found", true);
         }
+        if (scan.readError !== undefined) {
+          const c = classifyError(errorFacts(scan.readError, deadline.timedOut, "body"));
+          return fail(result, c.code, c.detail, true);
+        }
+        if (!scan.requiredFound) return fail(result, CheckError.Keyword, "keyword not found", true);
       }
     } finally {
       hop.discard();

@@ -3,7 +3,7 @@ import { checkSite } from "../../src/check/check.ts";
 import { CheckError, isFailedResult } from "../../src/check/errors.ts";
 import { TlsInfoCache } from "../../src/check/tls-probe.ts";
 import type { CheckRequest } from "../../src/check/types.ts";
-import { USER_AGENT } from "../../src/version.ts";
+import { CHECK_USER_AGENT, USER_AGENT } from "../../src/version.ts";
 import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
 
 let sites: SiteFixture;
@@ -77,11 +77,44 @@ describe("timeouts and connection failures", () => {
     expect(r).toMatchObject({ httpCode: 0, errorCode: CheckError.Timeout, success: false });
   });
 
-  test("a body that stalls during the keyword read is Timeout, keeping the status", async () => {
+  test("a body that stalls past the timeout after the headers is TruncatedBody, keeping the status", async () => {
     const r = await check(
       req(sites.url(site({ kind: "stall", body: "partial" })), { timeoutSeconds: 0.3, keyword: "jetpack" }),
     );
-    expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.Timeout, success: false });
+    expect(r).toMatchObject({
+      httpCode: 200,
+      errorCode: CheckError.TruncatedBody,
+      errorDetail: "body stalled past the timeout",
+      success: false,
+    });
+    // Without a keyword too: the body is always read to its end (up to 1 MiB).
+    const plain = await check(
+      req(sites.url(site({ kind: "stall", body: "partial" })), { timeoutSeconds: 0.3 }),
+    );
+    expect(plain).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+  });
+
+  test("Content-Length short by N bytes, then close: TruncatedBody, even with the keyword already read", async () => {
+    const body = `<html>${"x".repeat(100)} jetpack`;
+    for (const short of [1, 900]) {
+      const r = await check(req(sites.url(site({ kind: "short", body, short })), { keyword: "jetpack" }));
+      expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+      expect(r.errorDetail).toBe("ECONNRESET");
+    }
+  });
+
+  test("a chunked body that ends without its last chunk is TruncatedBody", async () => {
+    const r = await check(req(sites.url(site({ kind: "chunked-cut", body: "a".repeat(100) }))));
+    expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+  });
+
+  test("a complete body passes; a failing status is not read for truncation", async () => {
+    expect(await check(req(sites.url(site({ kind: "ok", body: "all of it" }))))).toMatchObject({
+      success: true,
+      errorCode: CheckError.None,
+    });
+    const r = await check(req(sites.url(site({ kind: "status", status: 500 }))));
+    expect(r).toMatchObject({ httpCode: 500, errorCode: CheckError.None, success: false });
   });
 
   test("connection reset is Connect", async () => {
@@ -180,7 +213,39 @@ describe("keyword", () => {
     expect(sites.bytesSent(missing)).toBeLessThan(size / 4);
   });
 
-  test("no keyword: the body is not read", async () => {
+  test("forbidden content fails with Keyword and names the rule; list order decides which", async () => {
+    const body = "<p>welcome</p><script src=//evil.example/x.js></script> HACKED BY x";
+    const one = await check(req(sites.url(site({ kind: "ok", body })), { forbidden: ["HACKED BY"] }));
+    expect(one).toMatchObject({
+      httpCode: 200,
+      errorCode: CheckError.Keyword,
+      errorDetail: "forbidden keyword found",
+      forbiddenMatch: "HACKED BY",
+      success: false,
+    });
+    const list = await check(
+      req(sites.url(site({ kind: "ok", body })), {
+        forbidden: ["casino", "evil.example", "HACKED BY"],
+        keyword: "welcome",
+      }),
+    );
+    expect(list).toMatchObject({ errorCode: CheckError.Keyword, forbiddenMatch: "evil.example" });
+    const clean = await check(
+      req(sites.url(site({ kind: "ok", body: "<p>fine</p>" })), { forbidden: ["casino", ""] }),
+    );
+    expect(clean).toMatchObject({ success: true, errorCode: CheckError.None });
+    expect(clean.forbiddenMatch).toBeUndefined();
+    // Case-sensitive like check_keyword, and found across chunk boundaries.
+    const MiB = 1024 * 1024;
+    const spanning = site({ kind: "body", size: 200_000, keyword: "ransom note", at: 65_530, chunk: 65_536 });
+    expect(
+      (await check(req(sites.url(spanning), { forbidden: ["RANSOM", "ransom note"] }))).forbiddenMatch,
+    ).toBe("ransom note");
+    const late = site({ kind: "body", size: 2 * MiB, keyword: "casino", at: MiB + 10 });
+    expect((await check(req(sites.url(late), { forbidden: ["casino"] }))).success).toBe(true);
+  });
+
+  test("no keyword: the body is read only to the 1 MiB cap", async () => {
     const size = 256 * 1024 * 1024;
     const name = site({ kind: "body", size });
     expect((await check(req(sites.url(name)))).success).toBe(true);
@@ -245,13 +310,16 @@ describe("redirects", () => {
 });
 
 describe("headers", () => {
-  test("the user agent names jetmon2 and its version; custom headers reach the server", async () => {
+  test("the user agent is Go's, which site firewalls allowlist; custom headers reach the server", async () => {
     const name = site({ kind: "ok" });
     await check(req(sites.url(name), { customHeaders: { "X-Custom-Test": "hello" } }));
     const h = sites.lastHeaders(name);
-    expect(h["user-agent"]).toBe(USER_AGENT);
-    expect(h["user-agent"]).toMatch(/^jetmon2\/\d/);
+    expect(h["user-agent"]).toBe("jetmon/2.0 (Jetpack Site Uptime Monitor by WordPress.com)");
+    expect(h["user-agent"]).toBe(CHECK_USER_AGENT);
     expect(h["x-custom-test"]).toBe("hello");
+    // The project's own string is opt-in.
+    await check(req(sites.url(name)), { userAgent: USER_AGENT });
+    expect(sites.lastHeaders(name)["user-agent"]).toMatch(/^jetmon2\/\d/);
   });
 
   test("custom headers override the user agent; a custom Host is ignored", async () => {
