@@ -2,7 +2,7 @@ import { CHECK_USER_AGENT } from "../version.ts";
 import { classifyError, errorFacts } from "./classify.ts";
 import { Deadline, type DeadlineQueue } from "./deadline.ts";
 import { CheckError, isFailure } from "./errors.ts";
-import { fetchHop, type Hop, type HopOptions, legacyTlsHop } from "./hop.ts";
+import { fetchHop, type Hop, type HopOptions, legacyTlsHop, type PeerCertificate } from "./hop.ts";
 import { scanBody } from "./keyword.ts";
 import { isDeprecatedTls, probeTls, type TlsInfo, type TlsInfoCache } from "./tls-probe.ts";
 import type { CheckRequest, CheckResult } from "./types.ts";
@@ -105,11 +105,17 @@ async function runCheck(
   );
   if (!headers) return fail(result, CheckError.Connect, "ERR_INVALID_HEADER");
   const fetchFn = opts.fetch ?? fetch;
+  // The certificate the check's own handshake saw: the source of its expiry, and the test of
+  // whether the cached TLS facts still describe the site (a replaced certificate).
+  let peer: PeerCertificate | null = null;
   const hopOpts: HopOptions = {
     headers,
     signal: deadline.signal,
     ca: opts.ca,
     keepalive: opts.reuseConnections === true,
+    onPeerCertificate: (cert) => {
+      peer = cert;
+    },
   };
   let redirects = 0;
   let legacyTls: TlsInfo | null = null;
@@ -118,6 +124,7 @@ async function runCheck(
     const hopStarted = performance.now();
     let hop: Hop;
     legacyTls = null;
+    peer = null;
     try {
       hop = await fetchHop(fetchFn, target, hopOpts);
     } catch (err) {
@@ -165,7 +172,7 @@ async function runCheck(
     try {
       if (isHttps(target)) {
         if (legacyTls) applyTlsFacts(result, legacyTls, true);
-        else await addTlsFacts(result, new URL(target), deadline, opts, false);
+        else await addTlsFacts(result, new URL(target), deadline, opts, false, peer);
         if (result.sslExpiry && result.sslExpiry.getTime() <= now()) {
           return fail(result, CheckError.TLSExpired, "certificate expired", true);
         }
@@ -237,8 +244,12 @@ async function deprecatedTls(url: URL, deadline: Deadline, ca: CheckOptions["ca"
 }
 
 /**
- * Fills sslExpiry/tlsVersion (and, when a probe ran, the DNS/TCP/TLS phases) from the cache or
- * one extra handshake. A failed probe leaves them unknown; it never fails the check.
+ * Fills sslExpiry/tlsVersion/tlsCipher (and, when a probe ran, the DNS/TCP/TLS phases). The
+ * expiry comes from the certificate the check's own handshake saw (`peer`) whenever there is
+ * one; the cache supplies the protocol and cipher only while its fingerprint is that same
+ * certificate. A replaced certificate (another fingerprint) or no entry means one extra
+ * handshake, whose facts replace the entry. A failed probe leaves the protocol unknown; it never
+ * fails the check.
  */
 async function addTlsFacts(
   result: CheckResult,
@@ -246,25 +257,34 @@ async function addTlsFacts(
   deadline: Deadline,
   opts: CheckOptions,
   certExpired: boolean,
+  peer: PeerCertificate | null = null,
 ): Promise<void> {
   const target = endpoint(url);
   const origin = `${target.host}:${target.port}`;
   const cached = certExpired ? opts.tlsCache?.peek(origin) : opts.tlsCache?.get(origin);
-  if (cached) return applyTlsFacts(result, cached, false);
+  const sameCert = cached && (!peer?.fingerprint || cached.fingerprint === peer.fingerprint);
+  if (cached && sameCert) {
+    applyTlsFacts(result, cached, false);
+    if (peer?.validTo) result.sslExpiry = peer.validTo;
+    return;
+  }
+  if (peer) result.sslExpiry = peer.validTo;
   const remaining = deadline.remaining();
   if (remaining < 20) return;
   try {
     const info = await probeTls({ ...target, timeoutMs: remaining, ca: opts.ca });
     opts.tlsCache?.set(origin, info);
     applyTlsFacts(result, info, true);
+    if (peer?.validTo) result.sslExpiry = peer.validTo;
   } catch {
-    // Unknown expiry is better than a false failure.
+    // Unknown protocol is better than a false failure.
   }
 }
 
 function applyTlsFacts(result: CheckResult, info: TlsInfo, measuredNow: boolean): void {
   result.sslExpiry = info.validTo;
   if (info.protocol) result.tlsVersion = info.protocol;
+  if (info.cipher) result.tlsCipher = info.cipher;
   if (measuredNow) {
     result.dnsMs = info.dnsMs;
     result.tcpMs = info.tcpMs;

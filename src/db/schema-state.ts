@@ -5,7 +5,9 @@
  * start-up. Missing indexes of this project's own migrations only cost speed: warn and run.
  * Missing optional columns are read around (OptionalColumns) and reported, never fatal.
  */
+import { sql } from "drizzle-orm";
 import { errorText } from "../error-text.ts";
+import type { Db } from "./client.ts";
 import { goPending, pendingMigrations, unknownMigrations } from "./migrate.ts";
 import type { Pool } from "./pool.ts";
 
@@ -70,11 +72,11 @@ const COLUMN_NAMES: ReadonlyArray<[keyof OptionalColumns, string, string]> = [
 ];
 
 /** Which optional columns the database has. */
-export async function probeOptionalColumns(pool: Pick<Pool, "query">): Promise<OptionalColumns> {
-  const [rows] = await pool.query(
-    "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('jetpack_monitor_sites', 'jetmon_check_history') AND COLUMN_NAME IN ('forbidden_keyword', 'forbidden_keywords', 'request_method')",
-  );
-  const present = new Set((rows as Array<{ t: string; c: string }>).map((r) => `${r.t}.${r.c}`));
+export async function probeOptionalColumns(db: Db): Promise<OptionalColumns> {
+  const [rows] = (await db.execute(
+    sql`SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('jetpack_monitor_sites', 'jetmon_check_history') AND COLUMN_NAME IN ('forbidden_keyword', 'forbidden_keywords', 'request_method')`,
+  )) as unknown as [Array<{ t: string; c: string }>, unknown];
+  const present = new Set(rows.map((r) => `${r.t}.${r.c}`));
   const out = { ...ALL_OPTIONAL_COLUMNS };
   for (const [key, table, column] of COLUMN_NAMES) out[key] = present.has(`${table}.${column}`);
   return out;

@@ -43,6 +43,7 @@ import { type FailedCheck, type RetryEntry, RetryQueue } from "./retry-queue.ts"
 import { cooldownMinutes, cooldownSuppressed, escalationVerdict, inMaintenance, quorum } from "./rules.ts";
 import { checkRequestFor, type Site } from "./sites.ts";
 import { retryOnConflict } from "./sql.ts";
+import { TlsDeprecatedAdvisory } from "./tls-deprecated.ts";
 
 export interface IncidentConfig {
   NUM_OF_CHECKS: number;
@@ -83,13 +84,17 @@ export class Incidents {
   /** Last TLS tier acted on per blog: 0 none, else the event severity. */
   private readonly tls = new Map<number, number>();
   private readonly lastAlert = new Map<number, number>();
+  private readonly tlsDeprecated: TlsDeprecatedAdvisory;
 
-  constructor(private readonly d: IncidentDeps) {}
+  constructor(private readonly d: IncidentDeps) {
+    this.tlsDeprecated = new TlsDeprecatedAdvisory(d);
+  }
 
   /** Seeds memory from open events (cold start, or sites new to this host). */
   seed(
     events: readonly { blogId: number; id: number; checkType: string; severity: number; state: string }[],
   ): void {
+    this.tlsDeprecated.seed(events);
     for (const e of events) {
       if (e.checkType === CheckType.Http && !this.http.has(e.blogId)) {
         this.http.set(e.blogId, { eventId: e.id, state: e.state });
@@ -105,6 +110,7 @@ export class Incidents {
     this.tls.delete(blogId);
     this.retries.clear(blogId);
     this.lastAlert.delete(blogId);
+    this.tlsDeprecated.forget(blogId);
   }
 
   /**
@@ -127,6 +133,7 @@ export class Incidents {
 
   async handle(site: Site, res: CheckResult): Promise<Outcome> {
     if (res.sslExpiry) await this.tlsExpiry(site, res.sslExpiry);
+    await this.tlsDeprecated.observe(site.blogId, res);
     if (!isFailedResult(res)) {
       await this.recover(site, res);
       return { retrySoon: false };
@@ -164,6 +171,8 @@ export class Incidents {
                 error_code: res.errorCode,
                 rtt_ms: res.rttMs,
                 url: site.url,
+                ...(res.errorDetail ? { error_detail: res.errorDetail } : {}),
+                ...(res.forbiddenMatch ? { forbidden_keyword: res.forbiddenMatch } : {}),
               },
             },
             { project: this.projection(cfg) },

@@ -13,6 +13,12 @@ import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import {
+  ALL_OPTIONAL_COLUMNS,
+  missingColumns,
+  type OptionalColumns,
+  probeOptionalColumns,
+} from "../db/schema-state.ts";
 import { openEventsForBlogs } from "../events/index.ts";
 import type { Logger } from "../log.ts";
 import { BucketMetric, DriftMetric, RoundMetric, WpcomMetric } from "../metrics/names.ts";
@@ -108,6 +114,8 @@ export interface MonitorFigures {
   pendingWrites: number;
   wpcomCircuitOpen: boolean;
   wpcomQueueDepth: number;
+  /** Optional columns the database lacks (`table.column`); checks run without them. */
+  missingColumns: string[];
   state: "starting" | "running" | "draining" | "stopped";
 }
 
@@ -137,6 +145,8 @@ export class Orchestrator {
   private refreshing: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
   private intervalKey = "";
+  private columns: OptionalColumns = ALL_OPTIONAL_COLUMNS;
+  private missingKey = "";
   private readonly siteInterval = (site: Site): number => intervalMs(site.checkIntervalMin, this.o.config());
 
   constructor(private readonly o: OrchestratorOptions) {
@@ -156,6 +166,7 @@ export class Orchestrator {
       db: o.db,
       log: o.log,
       now: this.now,
+      requestMethodColumn: () => this.columns.requestMethod,
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
@@ -259,6 +270,7 @@ export class Orchestrator {
       pendingWrites: this.writer.pending,
       wpcomCircuitOpen: wp.circuitOpen,
       wpcomQueueDepth: wp.queueDepth,
+      missingColumns: missingColumns(this.columns),
       state: this.state,
     };
   }
@@ -360,6 +372,7 @@ export class Orchestrator {
       tcpMs: res.tcpMs,
       tlsMs: res.tlsMs,
       ttfbMs: res.ttfbMs,
+      requestMethod: "GET",
     };
     const expiry = res.sslExpiry ? dateOnly(res.sslExpiry) : null;
     if (expiry && expiry !== site.sslExpiryDate) {
@@ -494,7 +507,8 @@ export class Orchestrator {
       if (!own) return;
       const started = this.now();
       try {
-        const sites = await loadSites(this.o.db, own.range);
+        await this.probeColumns();
+        const sites = await loadSites(this.o.db, own.range, this.columns);
         const { added, removed } = this.schedule.sync(sites, this.now(), this.sweep.id);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
@@ -529,6 +543,31 @@ export class Orchestrator {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  /**
+   * Which optional columns exist (a Go-migrated database may lack them). A change is logged
+   * once; a failed probe keeps what was known.
+   */
+  private async probeColumns(): Promise<void> {
+    try {
+      this.columns = await probeOptionalColumns(this.o.db);
+    } catch (err) {
+      this.o.log.warn({ err: errorText(err) }, "optional column probe failed, keeping the previous answer");
+      return;
+    }
+    const missing = missingColumns(this.columns);
+    const key = missing.join(",");
+    if (key === this.missingKey) return;
+    this.missingKey = key;
+    if (missing.length > 0) {
+      this.o.log.warn(
+        { missing_columns: missing },
+        "database lacks optional columns; forbidden-content rules or request_method are skipped until `jetmon2 migrate` runs",
+      );
+    } else {
+      this.o.log.info("optional columns present");
+    }
   }
 
   private async prune(): Promise<void> {

@@ -19,6 +19,8 @@ export interface CheckRecord {
   ttfbMs: number;
   /** Set only when the certificate's expiry date differs from what the site row holds. */
   sslExpiryDate?: string;
+  /** The HTTP method of the check (jetmon_check_history.request_method); GET when absent. */
+  requestMethod?: string;
 }
 
 export interface WriterOptions {
@@ -31,6 +33,8 @@ export interface WriterOptions {
   onHealthChange?: (healthy: boolean) => void;
   /** Called once per dropped (unwritable, non-connection error) record count. */
   onDropped?: (count: number) => void;
+  /** Whether jetmon_check_history has request_method (a Go-migrated database may not); default yes. */
+  requestMethodColumn?: () => boolean;
 }
 
 /**
@@ -107,7 +111,8 @@ export class ResultWriter {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize);
       try {
-        await retryOnConflict(() => writeBatch(this.o.db, batch), 3);
+        const withMethod = this.o.requestMethodColumn?.() ?? true;
+        await retryOnConflict(() => writeBatch(this.o.db, batch, withMethod), 3);
         this.written += batch.length;
         this.markHealthy();
       } catch (err) {
@@ -170,8 +175,9 @@ function int(v: number): string {
 
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const METHOD_RE = /^[A-Z]{1,16}$/;
 
-async function writeBatch(db: Db, batch: CheckRecord[]): Promise<void> {
+async function writeBatch(db: Db, batch: CheckRecord[], withMethod: boolean): Promise<void> {
   // Every value below is an integer or a date string checked against a strict pattern, so the
   // statement text is built directly: thousands of placeholders cost more than they protect.
   const values: string[] = [];
@@ -180,8 +186,9 @@ async function writeBatch(db: Db, batch: CheckRecord[]): Promise<void> {
   for (const r of batch) {
     const at = sqlDateTime(r.checkedAt);
     if (!DATETIME_RE.test(at)) continue;
+    const method = withMethod ? `,'${METHOD_RE.test(r.requestMethod ?? "") ? r.requestMethod : "GET"}'` : "";
     values.push(
-      `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}')`,
+      `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}'${method})`,
     );
     const prev = latest.get(r.siteId);
     if (prev === undefined || prev < at) latest.set(r.siteId, at);
@@ -202,7 +209,7 @@ async function writeBatch(db: Db, batch: CheckRecord[]): Promise<void> {
     await run(
       tx,
       sql.raw(
-        "INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at) VALUES " +
+        `INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at${withMethod ? ", request_method" : ""}) VALUES ` +
           values.join(","),
       ),
     );

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { checkSite } from "../../src/check/check.ts";
 import { CheckError, isFailedResult } from "../../src/check/errors.ts";
 import { TlsInfoCache } from "../../src/check/tls-probe.ts";
 import type { CheckRequest } from "../../src/check/types.ts";
 import { CHECK_USER_AGENT, USER_AGENT } from "../../src/version.ts";
 import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
+
+const VALID_FINGERPRINT = new X509Certificate(
+  readFileSync(join(import.meta.dir, "../support/certs/valid.pem")),
+).fingerprint256;
 
 let sites: SiteFixture;
 beforeAll(async () => {
@@ -344,6 +351,49 @@ describe("HTTPS", () => {
     expect([second.dnsMs, second.tcpMs, second.tlsMs]).toEqual([0, 0, 0]);
   });
 
+  test("a replaced certificate is never judged on the cached one: another fingerprint means a new probe", async () => {
+    const cache = new TlsInfoCache();
+    const url = sites.url(site({ kind: "ok" }, { tls: "valid" }));
+    const origin = new URL(url).host;
+    // What the cache would hold from the site's previous certificate.
+    const stale = {
+      validTo: new Date("2026-12-07T00:00:00Z"),
+      protocol: "TLSv1.2",
+      cipher: "OLD",
+      fingerprint: "00:OLD",
+      authorized: true,
+      dnsMs: 0,
+      tcpMs: 0,
+      tlsMs: 0,
+    };
+    cache.set(origin, stale);
+    const r = await check(req(url), { tlsCache: cache });
+    expect(r.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
+    expect(r.tlsVersion).toBe("TLSv1.3");
+    expect(r.tlsCipher).not.toBe("OLD");
+    expect(cache.peek(origin)?.fingerprint).toBe(VALID_FINGERPRINT);
+  });
+
+  test("the same certificate: the expiry is the check's own handshake's, the cache only adds protocol", async () => {
+    const cache = new TlsInfoCache();
+    const url = sites.url(site({ kind: "ok" }, { tls: "valid" }));
+    const origin = new URL(url).host;
+    cache.set(origin, {
+      validTo: new Date("2030-01-01T00:00:00Z"),
+      protocol: "TLSv1.3",
+      cipher: "TLS_AES_256_GCM_SHA384",
+      fingerprint: VALID_FINGERPRINT,
+      authorized: true,
+      dnsMs: 0,
+      tcpMs: 0,
+      tlsMs: 0,
+    });
+    const r = await check(req(url), { tlsCache: cache });
+    expect(r.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
+    expect(r.tlsCipher).toBe("TLS_AES_256_GCM_SHA384"); // no probe ran
+    expect([r.dnsMs, r.tcpMs, r.tlsMs]).toEqual([0, 0, 0]);
+  });
+
   test("an expired certificate is TLSExpired, with its expiry", async () => {
     const r = await check(req(sites.url(site({ kind: "ok" }, { tls: "expired" }))));
     expect(r).toMatchObject({ httpCode: 0, errorCode: CheckError.TLSExpired, success: false });
@@ -375,6 +425,7 @@ describe("HTTPS", () => {
       success: true,
       tlsVersion: "TLSv1.1",
     });
+    expect(r.tlsCipher).toMatch(/^[A-Z0-9-]+$/);
     expect(isFailedResult(r)).toBe(false);
   });
 
