@@ -30,6 +30,12 @@ export interface CheckOptions {
    * transport. The benchmark turns it on to separate pool overhead from connection cost.
    */
   reuseConnections?: boolean;
+  /**
+   * Read the certificate from the check's own handshake (default true). Off, the cache alone
+   * answers for up to its TTL: the old, stale-prone behaviour, kept so the benchmark can
+   * measure what the hook costs.
+   */
+  peerCertificate?: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -113,9 +119,13 @@ async function runCheck(
     signal: deadline.signal,
     ca: opts.ca,
     keepalive: opts.reuseConnections === true,
-    onPeerCertificate: (cert) => {
-      peer = cert;
-    },
+    ...(opts.peerCertificate === false
+      ? {}
+      : {
+          onPeerCertificate: (cert: PeerCertificate) => {
+            peer = cert;
+          },
+        }),
   };
   let redirects = 0;
   let legacyTls: TlsInfo | null = null;
