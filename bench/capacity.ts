@@ -199,7 +199,7 @@ async function runStep(n: number): Promise<StepResult> {
   const children: { kill: (sig?: number | NodeJS.Signals) => void }[] = [];
   const monitorLog: string[] = [];
   try {
-    // Migration 29 indexes blog_id, which the legacy projection updates by.
+    // Migration 10003 indexes blog_id, which the legacy projection updates by.
     await migrate(pool, { print: () => {} });
 
     // Fixture sites, in their own process.

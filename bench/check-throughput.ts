@@ -3,6 +3,11 @@
  * concurrency, same fixture sites, one run.
  *
  *   bun bench/check-throughput.ts [--n=20000] [--c=500] [--addresses=20] [--segment=2000] [--warmup=2000]
+ *                                 [--tls] [--modes=pool,pool-nocert]
+ *
+ * --tls serves every site over HTTPS (one origin, the test CA), so the TLS cache hits on every
+ * check but the first; mode pool-nocert is the pool with the certificate hook off (the cache
+ * alone answers), which prices reading the certificate from each check's own handshake.
  *
  * The site fixture (N sites over `addresses` loopback addresses) runs in its own process. Modes:
  *   bare-close    fetch(url) + read the body, keepalive:false + Connection: close: a new
@@ -28,8 +33,11 @@ import { CheckPool } from "../src/check/pool.ts";
 import { silentLogger } from "../src/log.ts";
 import { startSiteFixture } from "../test/support/sites.ts";
 
-const MODES = ["bare-close", "pool", "bare", "pool-ka"] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ["bare-close", "pool", "bare", "pool-ka", "pool-nocert"] as const;
+const MODES = ALL_MODES.filter((m) => m !== "pool-nocert");
+type Mode = (typeof ALL_MODES)[number];
+const TLS = process.argv.includes("--tls");
+const CA = TLS ? readFileSync(join(import.meta.dir, "../test/support/certs/ca.pem"), "utf8") : undefined;
 
 interface ModeFigures {
   mode: Mode;
@@ -58,7 +66,11 @@ async function runFixture(): Promise<void> {
   const fixture = await startSiteFixture({ addresses: Number(flag("addresses", "20")) });
   const urls: string[] = [];
   for (let i = 0; i < sites; i++) {
-    fixture.set(`s${i}`, { kind: "ok", body: "<html><body>jetpack site</body></html>" });
+    fixture.set(
+      `s${i}`,
+      { kind: "ok", body: "<html><body>jetpack site</body></html>" },
+      TLS ? { tls: "valid" } : {},
+    );
     urls.push(fixture.url(`s${i}`));
   }
   writeFileSync(flag("out", ""), urls.join("\n"));
@@ -75,23 +87,30 @@ async function runClient(): Promise<void> {
   const warmup = Number(flag("warmup", "2000"));
   const urls = readFileSync(flag("urls", ""), "utf8").split("\n");
   const pools = {
-    pool: new CheckPool({ size: c, queueLimit: c, logger: silentLogger }),
+    pool: new CheckPool({ size: c, queueLimit: c, logger: silentLogger, checkOptions: { ca: CA } }),
     "pool-ka": new CheckPool({
       size: c,
       queueLimit: c,
       logger: silentLogger,
-      checkOptions: { reuseConnections: true },
+      checkOptions: { reuseConnections: true, ca: CA },
+    }),
+    "pool-nocert": new CheckPool({
+      size: c,
+      queueLimit: c,
+      logger: silentLogger,
+      checkOptions: { peerCertificate: false, ca: CA },
     }),
   };
 
   const one = async (mode: Mode, i: number): Promise<boolean> => {
     const url = urls[i % urls.length]!;
-    if (mode === "pool" || mode === "pool-ka") {
+    if (mode === "pool" || mode === "pool-ka" || mode === "pool-nocert") {
       const r = await pools[mode].submit({ blogId: i, url, timeoutSeconds: 10, redirectPolicy: "follow" });
       return r?.success === true;
     }
-    const init: RequestInit =
+    const init: RequestInit & { tls?: { ca: string } } =
       mode === "bare-close" ? { keepalive: false, headers: { connection: "close" } } : {};
+    if (CA) init.tls = { ca: CA };
     try {
       const res = await fetch(url, init);
       await res.arrayBuffer();
@@ -177,6 +196,7 @@ async function runMain(): Promise<void> {
       `--sites=${n}`,
       `--addresses=${addresses}`,
       `--out=${urlsFile}`,
+      ...(TLS ? ["--tls"] : []),
     ],
     { stdout: "pipe", stderr: "inherit" },
   );
@@ -197,6 +217,7 @@ async function runMain(): Promise<void> {
         `--segment=${segment}`,
         `--warmup=${warmup}`,
         `--urls=${urlsFile}`,
+        ...(TLS ? ["--tls"] : []),
       ],
       { env, stdout: "pipe", stderr: "inherit" },
     );
@@ -210,9 +231,10 @@ async function runMain(): Promise<void> {
 
   const load0 = loadavg()[0];
   await settleTimeWait(2_000);
-  const interleaved = await client(MODES);
+  const modes = flag("modes", MODES.join(",")).split(",") as Mode[];
+  const interleaved = await client(modes);
   const rss = new Map<Mode, number>();
-  for (const mode of MODES) {
+  for (const mode of modes) {
     await settleTimeWait(2_000);
     const [alone] = await client([mode]);
     rss.set(mode, alone!.peakRssMb);
@@ -224,11 +246,11 @@ async function runMain(): Promise<void> {
   const by = new Map(interleaved.map((f) => [f.mode, f]));
   const perSecond = (m: Mode) => by.get(m)!.checks / by.get(m)!.seconds;
   console.log(
-    `N=${n} C=${c} addresses=${addresses} segment=${segment} (Bun ${Bun.version}, ` +
+    `N=${n} C=${c} addresses=${addresses} segment=${segment}${TLS ? " tls" : ""} (Bun ${Bun.version}, ` +
       `${navigator.hardwareConcurrency} cores, load average ${load0.toFixed(2)} before / ${loadavg()[0].toFixed(2)} after)`,
   );
   console.log("mode        checks/s   p50 ms  p95 ms  CPU s  CPU/check µs  peak RSS MB (alone)  failures");
-  for (const mode of MODES) {
+  for (const mode of modes) {
     const f = by.get(mode)!;
     console.log(
       [
@@ -243,6 +265,14 @@ async function runMain(): Promise<void> {
       ].join(" "),
     );
   }
+  if (modes.includes("pool-nocert") && modes.includes("pool")) {
+    const cpu = (m: Mode) => (by.get(m)!.cpuSeconds / by.get(m)!.checks) * 1e6;
+    console.log(
+      `\ncertificate hook: pool / pool-nocert checks/s ${(perSecond("pool") / perSecond("pool-nocert")).toFixed(2)}, ` +
+        `CPU/check ${(cpu("pool") - cpu("pool-nocert")).toFixed(0)} µs more`,
+    );
+  }
+  if (!MODES.every((m) => modes.includes(m))) return;
   const ratio = (a: Mode, b: Mode) => (perSecond(a) / perSecond(b)).toFixed(2);
   console.log(
     `\npool / bare-close checks/s: ${ratio("pool", "bare-close")}   pool-ka / bare: ${ratio("pool-ka", "bare")}` +

@@ -15,5 +15,11 @@ export function versionLine(): string {
   return `jetmon2 ${VERSION} (commit ${COMMIT}, built ${BUILD_DATE}, ${RUNTIME_VERSION})`;
 }
 
-/** What identifies this build to checked sites. */
+/** What identifies this build to webhook receivers. */
 export const USER_AGENT = `jetmon2/${VERSION} (+https://github.com/Automattic/jetmon)`;
+
+/**
+ * What every check sends (Go jetmon2's exact string): site firewalls allowlist it, so it is the
+ * default for checks and verifier checks alike (docs/compatibility.md).
+ */
+export const CHECK_USER_AGENT = "jetmon/2.0 (Jetpack Site Uptime Monitor by WordPress.com)";

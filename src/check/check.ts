@@ -1,9 +1,9 @@
-import { USER_AGENT } from "../version.ts";
+import { CHECK_USER_AGENT } from "../version.ts";
 import { classifyError, errorFacts } from "./classify.ts";
 import { Deadline, type DeadlineQueue } from "./deadline.ts";
 import { CheckError, isFailure } from "./errors.ts";
-import { fetchHop, type Hop, type HopOptions, legacyTlsHop } from "./hop.ts";
-import { scanForKeyword } from "./keyword.ts";
+import { fetchHop, type Hop, type HopOptions, legacyTlsHop, type PeerCertificate } from "./hop.ts";
+import { scanBody } from "./keyword.ts";
 import { isDeprecatedTls, probeTls, type TlsInfo, type TlsInfoCache } from "./tls-probe.ts";
 import type { CheckRequest, CheckResult } from "./types.ts";
 
@@ -13,7 +13,7 @@ export const MAX_REDIRECTS = 10;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export interface CheckOptions {
-  /** Defaults to src/version.ts USER_AGENT (`jetmon2/<version> ...`). */
+  /** Defaults to Go's `jetmon/2.0 (Jetpack Site Uptime Monitor by WordPress.com)`. */
   userAgent?: string;
   fetch?: typeof fetch;
   /** Wall clock for `checkedAt` and certificate expiry comparisons (ms since epoch). */
@@ -30,6 +30,12 @@ export interface CheckOptions {
    * transport. The benchmark turns it on to separate pool overhead from connection cost.
    */
   reuseConnections?: boolean;
+  /**
+   * Read the certificate from the check's own handshake (default true). Off, the cache alone
+   * answers for up to its TTL: the old, stale-prone behaviour, kept so the benchmark can
+   * measure what the hook costs.
+   */
+  peerCertificate?: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -99,17 +105,27 @@ async function runCheck(
     );
   }
   const headers = requestHeaders(
-    opts.userAgent ?? USER_AGENT,
+    opts.userAgent ?? CHECK_USER_AGENT,
     req.customHeaders,
     opts.reuseConnections === true,
   );
   if (!headers) return fail(result, CheckError.Connect, "ERR_INVALID_HEADER");
   const fetchFn = opts.fetch ?? fetch;
+  // The certificate the check's own handshake saw: the source of its expiry, and the test of
+  // whether the cached TLS facts still describe the site (a replaced certificate).
+  let peer: PeerCertificate | null = null;
   const hopOpts: HopOptions = {
     headers,
     signal: deadline.signal,
     ca: opts.ca,
     keepalive: opts.reuseConnections === true,
+    ...(opts.peerCertificate === false
+      ? {}
+      : {
+          onPeerCertificate: (cert: PeerCertificate) => {
+            peer = cert;
+          },
+        }),
   };
   let redirects = 0;
   let legacyTls: TlsInfo | null = null;
@@ -118,6 +134,7 @@ async function runCheck(
     const hopStarted = performance.now();
     let hop: Hop;
     legacyTls = null;
+    peer = null;
     try {
       hop = await fetchHop(fetchFn, target, hopOpts);
     } catch (err) {
@@ -165,18 +182,29 @@ async function runCheck(
     try {
       if (isHttps(target)) {
         if (legacyTls) applyTlsFacts(result, legacyTls, true);
-        else await addTlsFacts(result, new URL(target), deadline, opts, false);
+        else await addTlsFacts(result, new URL(target), deadline, opts, false, peer);
         if (result.sslExpiry && result.sslExpiry.getTime() <= now()) {
           return fail(result, CheckError.TLSExpired, "certificate expired", true);
         }
         if (isDeprecatedTls(result.tlsVersion)) result.errorCode = CheckError.TLSDeprecated;
       }
-      if (req.keyword) {
-        const scan = await scanForKeyword(hop.body ?? emptyBody(), req.keyword);
-        if (!scan.found) {
-          if (deadline.timedOut) return fail(result, CheckError.Timeout, "timeout reading body", true);
-          return fail(result, CheckError.Keyword, "keyword not found", true);
+      // A failing status is the verdict already; otherwise the body must arrive whole (to the
+      // 1 MiB cap) and pass the content rules.
+      if (result.httpCode >= 1 && result.httpCode <= 399) {
+        const scan = await scanBody(hop.body ?? emptyBody(), {
+          required: req.keyword,
+          forbidden: req.forbidden ?? [],
+          readToEnd: true,
+        });
+        if (scan.forbiddenMatch !== null) {
+          result.forbiddenMatch = scan.forbiddenMatch;
+          return fail(result, CheckError.Keyword, "forbidden keyword found", true);
         }
+        if (scan.readError !== undefined) {
+          const c = classifyError(errorFacts(scan.readError, deadline.timedOut, "body"));
+          return fail(result, c.code, c.detail, true);
+        }
+        if (!scan.requiredFound) return fail(result, CheckError.Keyword, "keyword not found", true);
       }
     } finally {
       hop.discard();
@@ -226,8 +254,12 @@ async function deprecatedTls(url: URL, deadline: Deadline, ca: CheckOptions["ca"
 }
 
 /**
- * Fills sslExpiry/tlsVersion (and, when a probe ran, the DNS/TCP/TLS phases) from the cache or
- * one extra handshake. A failed probe leaves them unknown; it never fails the check.
+ * Fills sslExpiry/tlsVersion/tlsCipher (and, when a probe ran, the DNS/TCP/TLS phases). The
+ * expiry comes from the certificate the check's own handshake saw (`peer`) whenever there is
+ * one; the cache supplies the protocol and cipher only while its fingerprint is that same
+ * certificate. A replaced certificate (another fingerprint) or no entry means one extra
+ * handshake, whose facts replace the entry. A failed probe leaves the protocol unknown; it never
+ * fails the check.
  */
 async function addTlsFacts(
   result: CheckResult,
@@ -235,25 +267,34 @@ async function addTlsFacts(
   deadline: Deadline,
   opts: CheckOptions,
   certExpired: boolean,
+  peer: PeerCertificate | null = null,
 ): Promise<void> {
   const target = endpoint(url);
   const origin = `${target.host}:${target.port}`;
   const cached = certExpired ? opts.tlsCache?.peek(origin) : opts.tlsCache?.get(origin);
-  if (cached) return applyTlsFacts(result, cached, false);
+  const sameCert = cached && (!peer?.fingerprint || cached.fingerprint === peer.fingerprint);
+  if (cached && sameCert) {
+    applyTlsFacts(result, cached, false);
+    if (peer?.validTo) result.sslExpiry = peer.validTo;
+    return;
+  }
+  if (peer) result.sslExpiry = peer.validTo;
   const remaining = deadline.remaining();
   if (remaining < 20) return;
   try {
     const info = await probeTls({ ...target, timeoutMs: remaining, ca: opts.ca });
     opts.tlsCache?.set(origin, info);
     applyTlsFacts(result, info, true);
+    if (peer?.validTo) result.sslExpiry = peer.validTo;
   } catch {
-    // Unknown expiry is better than a false failure.
+    // Unknown protocol is better than a false failure.
   }
 }
 
 function applyTlsFacts(result: CheckResult, info: TlsInfo, measuredNow: boolean): void {
   result.sslExpiry = info.validTo;
   if (info.protocol) result.tlsVersion = info.protocol;
+  if (info.cipher) result.tlsCipher = info.cipher;
   if (measuredNow) {
     result.dnsMs = info.dnsMs;
     result.tcpMs = info.tcpMs;

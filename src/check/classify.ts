@@ -62,6 +62,11 @@ const TLS_CODE_PREFIXES = ["ERR_TLS_", "ERR_SSL_", "SSL_", "CERT_", "X509_"];
 export interface ErrorFacts {
   /** Our own deadline fired (checked first, like Go's context error). */
   timedOut?: boolean;
+  /**
+   * Where the error happened. "body": the status line and headers had arrived, so whatever
+   * broke (reset, close, our deadline) cut the body short: TruncatedBody, never Timeout.
+   */
+  phase?: "request" | "body";
   name?: unknown;
   code?: unknown;
 }
@@ -76,6 +81,12 @@ export interface Classified {
 export function classifyError(facts: ErrorFacts): Classified {
   const code = typeof facts.code === "string" ? facts.code : "";
   const name = typeof facts.name === "string" ? facts.name : "";
+  if (facts.phase === "body") {
+    return {
+      code: CheckError.TruncatedBody,
+      detail: facts.timedOut ? "body stalled past the timeout" : code || name || "body cut short",
+    };
+  }
   if (facts.timedOut) return { code: CheckError.Timeout, detail: code || name || "timeout" };
   if (name === "TimeoutError") return { code: CheckError.Timeout, detail: name };
   if (code) {
@@ -87,12 +98,13 @@ export function classifyError(facts: ErrorFacts): Classified {
 }
 
 /** Pulls the structured facts out of a thrown value (and its `cause`, when it has no code). */
-export function errorFacts(err: unknown, timedOut = false): ErrorFacts {
-  if (typeof err !== "object" || err === null) return { timedOut };
+export function errorFacts(err: unknown, timedOut = false, phase?: ErrorFacts["phase"]): ErrorFacts {
+  const where = phase ? { timedOut, phase } : { timedOut };
+  if (typeof err !== "object" || err === null) return where;
   const e = err as { name?: unknown; code?: unknown; cause?: unknown };
   if (typeof e.code !== "string" && typeof e.cause === "object" && e.cause !== null) {
     const c = e.cause as { name?: unknown; code?: unknown };
-    if (typeof c.code === "string") return { timedOut, name: c.name, code: c.code };
+    if (typeof c.code === "string") return { ...where, name: c.name, code: c.code };
   }
-  return { timedOut, name: e.name, code: e.code };
+  return { ...where, name: e.name, code: e.code };
 }

@@ -12,6 +12,11 @@ export enum CheckError {
   TLSExpired = 6,
   /** Advisory: the server negotiated TLS 1.1 or older. Not a failure by itself. */
   TLSDeprecated = 7,
+  /**
+   * The headers arrived but the body did not: fewer bytes than Content-Length, a chunked body
+   * without its last chunk, or a body that stalled past the timeout. Go's later checker uses 8.
+   */
+  TruncatedBody = 8,
 }
 
 /** True when an error code means the site is failing (anything but None and TLSDeprecated). */

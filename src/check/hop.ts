@@ -1,6 +1,13 @@
 import * as https from "node:https";
 import * as tls from "node:tls";
 
+/** The leaf certificate this hop's own handshake was shown. */
+export interface PeerCertificate {
+  validTo: Date | null;
+  /** SHA-256 fingerprint, e.g. "79:78:F0:...". */
+  fingerprint: string | null;
+}
+
 /** Largest unread body read to the end rather than cancelled. */
 const DRAIN_LIMIT = 64 * 1024;
 
@@ -23,6 +30,21 @@ export interface HopOptions {
   ca?: string | string[];
   /** Allow connection reuse (fetch only). */
   keepalive?: boolean;
+  /**
+   * Told the leaf certificate of each TLS handshake the hop makes, after the chain verified and
+   * before the hostname check (which still runs). Not called on a reused connection.
+   */
+  onPeerCertificate?: (cert: PeerCertificate) => void;
+}
+
+type CertObject = { valid_to?: string; fingerprint256?: string };
+
+export function peerCertificate(cert: CertObject | undefined): PeerCertificate {
+  const validTo = cert?.valid_to ? new Date(cert.valid_to) : null;
+  return {
+    validTo: validTo && !Number.isNaN(validTo.getTime()) ? validTo : null,
+    fingerprint: cert?.fingerprint256 || null,
+  };
 }
 
 /**
@@ -30,14 +52,32 @@ export interface HopOptions {
  * `keepalive`, no connection is kept for reuse.
  */
 export async function fetchHop(fetchFn: typeof fetch, url: string, opts: HopOptions): Promise<Hop> {
-  const init: RequestInit & { tls?: { ca: string | string[] } } = {
+  const init: RequestInit & {
+    tls?: {
+      ca?: string | string[];
+      checkServerIdentity?: (host: string, cert: tls.PeerCertificate) => Error | undefined;
+    };
+  } = {
     method: "GET",
     headers: opts.headers,
     redirect: "manual",
     signal: opts.signal,
     keepalive: opts.keepalive === true,
   };
-  if (opts.ca) init.tls = { ca: opts.ca };
+  if (opts.ca || opts.onPeerCertificate) {
+    const seen = opts.onPeerCertificate;
+    init.tls = {
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(seen
+        ? {
+            checkServerIdentity: (host, cert) => {
+              seen(peerCertificate(cert));
+              return tls.checkServerIdentity(host, cert);
+            },
+          }
+        : {}),
+    };
+  }
   const res = await fetchFn(url, init);
   // res.body builds a JS stream; only the keyword check needs one, so it is made on demand.
   let stream: ReadableStream<Uint8Array> | null | undefined;

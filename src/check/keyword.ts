@@ -1,4 +1,4 @@
-/** The body bytes searched for a keyword (Go reads at most 1 MiB). */
+/** The body bytes searched for a keyword (Go reads at most 1 MiB), and read to detect truncation. */
 export const KEYWORD_BODY_CAP = 1024 * 1024;
 
 export interface KeywordScan {
@@ -11,35 +11,94 @@ export interface KeywordScan {
 
 /**
  * Searches a byte stream for `keyword` (case-sensitive, UTF-8 bytes), stopping as soon as it
- * is found or `cap` bytes have been read. A match may span chunk boundaries: the last
- * `keyword.length - 1` bytes of what was read are kept and searched together with the next
- * chunk. The caller cancels the stream afterwards.
+ * is found or `cap` bytes have been read. The caller cancels the stream afterwards.
  */
 export async function scanForKeyword(
   body: AsyncIterable<Uint8Array>,
   keyword: string,
   cap = KEYWORD_BODY_CAP,
 ): Promise<KeywordScan> {
-  const needle = Buffer.from(keyword, "utf8");
-  if (needle.length === 0) return { found: true, bytesRead: 0 };
+  const scan = await scanBody(body, { required: keyword, forbidden: [], cap, readToEnd: false });
+  const out: KeywordScan = { found: scan.requiredFound, bytesRead: scan.bytesRead };
+  if (scan.readError !== undefined) out.readError = scan.readError;
+  return out;
+}
+
+export interface BodyRules {
+  /** Must appear (check_keyword); null/"" = no rule. */
+  required?: string | null;
+  /** Must not appear (forbidden_keyword, forbidden_keywords); empty strings are ignored. */
+  forbidden: readonly string[];
+  cap?: number;
+  /**
+   * Keep reading after every rule is decided, to the end of the body or the cap, so a body
+   * cut short is seen (TruncatedBody). Off: stop as soon as nothing more can change.
+   */
+  readToEnd: boolean;
+}
+
+export interface BodyScan {
+  /** True when there was no required keyword, or it was found. */
+  requiredFound: boolean;
+  /** The first forbidden rule (in list order) found in the body, else null. */
+  forbiddenMatch: string | null;
+  bytesRead: number;
+  /** The body ended (its last byte arrived) within the cap. */
+  ended: boolean;
+  /** The read failed (reset, close before the end, abort) after `bytesRead` bytes. */
+  readError?: unknown;
+}
+
+/**
+ * Reads a byte stream once, testing each rule as a case-sensitive substring of the UTF-8 bytes.
+ * A match may span chunk boundaries: the last `longest - 1` bytes read are kept and searched
+ * together with the next chunk.
+ */
+export async function scanBody(body: AsyncIterable<Uint8Array>, rules: BodyRules): Promise<BodyScan> {
+  const cap = rules.cap ?? KEYWORD_BODY_CAP;
+  const required = rules.required ? Buffer.from(rules.required, "utf8") : null;
+  const forbidden = rules.forbidden
+    .filter((f) => f.length > 0)
+    .map((f) => ({ rule: f, bytes: Buffer.from(f, "utf8") }));
+  const longest = Math.max(required?.length ?? 0, ...forbidden.map((f) => f.bytes.length), 1);
+  const out: BodyScan = {
+    requiredFound: required === null,
+    forbiddenMatch: null,
+    bytesRead: 0,
+    ended: false,
+  };
+  const decided = () => out.requiredFound && (out.forbiddenMatch !== null || forbidden.length === 0);
+  if (decided() && !rules.readToEnd) return out;
   let carry: Buffer = Buffer.alloc(0);
-  let bytesRead = 0;
   try {
     for await (const chunk of body) {
-      const room = cap - bytesRead;
+      const room = cap - out.bytesRead;
       const part = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
-      bytesRead += part.byteLength;
-      const window =
-        carry.length === 0
-          ? Buffer.from(part.buffer, part.byteOffset, part.byteLength)
-          : Buffer.concat([carry, part]);
-      if (window.indexOf(needle) !== -1) return { found: true, bytesRead };
-      if (bytesRead >= cap) return { found: false, bytesRead };
-      const keep = Math.min(needle.length - 1, window.length);
-      carry = Buffer.from(window.subarray(window.length - keep));
+      out.bytesRead += part.byteLength;
+      if (!decided()) {
+        const window =
+          carry.length === 0
+            ? Buffer.from(part.buffer, part.byteOffset, part.byteLength)
+            : Buffer.concat([carry, part]);
+        if (required && !out.requiredFound && window.indexOf(required) !== -1) out.requiredFound = true;
+        if (out.forbiddenMatch === null) {
+          for (const f of forbidden) {
+            if (window.indexOf(f.bytes) !== -1) {
+              out.forbiddenMatch = f.rule;
+              break;
+            }
+          }
+        }
+        const keep = Math.min(longest - 1, window.length);
+        carry = Buffer.from(window.subarray(window.length - keep));
+      }
+      if (decided() && !rules.readToEnd) return out;
+      if (out.bytesRead >= cap) return out;
     }
   } catch (err) {
-    return { found: false, bytesRead, readError: err };
+    out.readError = err;
+    return out;
   }
-  return { found: false, bytesRead };
+  out.ended = true;
+  return out;
 }

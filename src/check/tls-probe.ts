@@ -7,6 +7,10 @@ export interface TlsInfo {
   validTo: Date | null;
   /** Negotiated protocol, e.g. "TLSv1.3". */
   protocol: string | null;
+  /** Negotiated cipher (OpenSSL name), e.g. "ECDHE-RSA-AES128-SHA". */
+  cipher: string | null;
+  /** SHA-256 fingerprint of the leaf certificate; tells one certificate from its replacement. */
+  fingerprint: string | null;
   /** Whether the chain verified against the trust store (and `ca`). */
   authorized: boolean;
   /** Phase durations of this handshake's connection, ms (0 when the phase did not happen). */
@@ -71,6 +75,8 @@ export function probeTls(opts: ProbeOptions): Promise<TlsInfo> {
       finish(null, {
         validTo: validTo && !Number.isNaN(validTo.getTime()) ? validTo : null,
         protocol: socket.getProtocol() ?? null,
+        cipher: socket.getCipher()?.name ?? null,
+        fingerprint: cert?.fingerprint256 || null,
         authorized: socket.authorized,
         dnsMs: tLookup ? Math.round(tLookup - t0) : 0,
         tcpMs: tConnect ? Math.round(tConnect - (tLookup || t0)) : 0,

@@ -10,6 +10,8 @@ export interface CheckRequest {
   timeoutSeconds: number;
   /** Case-sensitive substring that must appear in the first 1 MiB of the body; null/"" = none. */
   keyword?: string | null;
+  /** Case-sensitive substrings that must not appear in the first 1 MiB (forbidden_keyword(s)). */
+  forbidden?: readonly string[];
   customHeaders?: Record<string, string>;
   redirectPolicy: RedirectPolicy;
 }
@@ -34,6 +36,10 @@ export interface CheckResult {
   sslExpiry: Date | null;
   /** Negotiated TLS protocol, e.g. "TLSv1.3", when known. */
   tlsVersion?: string;
+  /** Negotiated cipher (OpenSSL name), when a handshake of ours saw it. */
+  tlsCipher?: string;
+  /** The forbidden rule the body matched (errorCode Keyword). */
+  forbiddenMatch?: string;
   /** Redirects followed (policy follow/alert). */
   redirects?: number;
   /** When the check started. */

@@ -42,6 +42,7 @@ export function buildHostState(i: HostStateInput): HostState {
     uncovered_buckets: f.uncoveredBucketCount ?? 0,
     uncovered_bucket_ranges: f.uncoveredBuckets ?? "",
     legacy_status_projection_enabled: c.LEGACY_STATUS_PROJECTION_ENABLE,
+    schema_missing_columns: f.missingColumns,
     delivery_workers_enabled: i.deliveryWorkersEnabled,
     // The startup rule applied to the current config (reference §4.2).
     delivery_config_eligible: embeddedOwnerStatus(c.API_PORT, c.DELIVERY_OWNER_HOST, i.hostname).enabled,

@@ -15,8 +15,8 @@ import { createDashboardApp, type RunningDashboard, startDashboard } from "../da
 import { rolloutCommands } from "../dashboard/commands.ts";
 import { DashboardHub } from "../dashboard/hub.ts";
 import { createDb, type Db } from "../db/client.ts";
-import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
+import { schemaVerdict } from "../db/schema-state.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
@@ -256,11 +256,12 @@ async function openDatabase(
     ctx.err(`db connect: ${errorText(err)}`);
     return null;
   }
-  const schemaProblem = await checkSchema(pool);
-  if (schemaProblem) {
-    ctx.err(schemaProblem);
+  const schema = await schemaVerdict(pool);
+  if (schema.refuse) {
+    ctx.err(schema.refuse);
     return null;
   }
+  if (schema.warning) log.warn({ pending_migrations: schema.pending }, schema.warning);
   return pool;
 }
 
@@ -402,22 +403,5 @@ function startDashboardIfEnabled(p: {
     // Lost the port since the start-up check: stop rather than run without a dashboard.
     p.ctx.err(errorText(err));
     return "failed";
-  }
-}
-
-/** Refuses a database whose migrations do not match this binary, naming what to do. */
-async function checkSchema(pool: Pool): Promise<string | null> {
-  try {
-    const unknown = await unknownMigrations(pool);
-    if (unknown.length > 0) {
-      return `database records migrations ${unknown.join(", ")} which this jetmon2 does not know; upgrade jetmon2`;
-    }
-    const pending = await pendingMigrations(pool);
-    if (pending.length > 0) {
-      return `database has pending migrations ${pending.join(", ")}; run \`jetmon2 migrate\` first`;
-    }
-    return null;
-  } catch (err) {
-    return `check migrations: ${errorText(err)}`;
   }
 }

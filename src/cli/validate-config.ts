@@ -215,8 +215,8 @@ export const baseChecks: readonly Check[] = [
 
 /**
  * `jetmon2 validate-config`: runs the checks in order and prints `PASS|WARN|FAIL|INFO <text>`
- * lines, then `validate-config: N pass, N warn, N fail`. Exit 1 on any FAIL; WARN never
- * changes the exit code.
+ * lines, then `validate-config: N pass, N warn, N fail`, then Go's closing `validation passed`
+ * when nothing failed (scripts grep for it). Exit 1 on any FAIL; WARN never changes the exit code.
  */
 export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Command {
   const checks = deps.checks ?? baseChecks;
@@ -280,7 +280,9 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
       await pool?.end().catch(() => {});
     }
     ctx.out(`validate-config: ${counts.PASS} pass, ${counts.WARN} warn, ${counts.FAIL} fail`);
-    return counts.FAIL > 0 ? 1 : 0;
+    if (counts.FAIL > 0) return 1;
+    ctx.out("validation passed");
+    return 0;
   };
 }
 

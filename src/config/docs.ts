@@ -166,6 +166,7 @@ not exist is an error). File fields are lower case; each \`VERIFLIER_*\` variabl
 \`jetmon2 validate-config [--host=<host>] [--require-owner-match] [--require-email-delivery]
 [--require-api-disabled]\` loads the config, connects to MySQL (3 attempts), reports pending
 migrations, probes each verifier (\`GET /status\`, 3 s) and the SMTP server, and prints
-\`PASS\`/\`WARN\`/\`FAIL\`/\`INFO\` lines followed by \`validate-config: N pass, N warn, N fail\`. It exits 1
-when any line is FAIL; WARN lines never change the exit code.
+\`PASS\`/\`WARN\`/\`FAIL\`/\`INFO\` lines followed by \`validate-config: N pass, N warn, N fail\` and, when
+nothing failed, Go's closing \`validation passed\`. It exits 1 when any line is FAIL; WARN lines never
+change the exit code.
 `;

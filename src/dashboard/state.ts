@@ -30,6 +30,8 @@ export interface HostState {
   /** Those buckets as inclusive ranges, e.g. "500-999" or "0-9,500-999"; "" when none. */
   uncovered_bucket_ranges: string;
   legacy_status_projection_enabled: boolean;
+  /** Optional columns the database lacks (`table.column`); any is amber. */
+  schema_missing_columns: string[];
   delivery_workers_enabled: boolean;
   delivery_config_eligible: boolean;
   delivery_owner_host: string;
@@ -68,6 +70,7 @@ function zeroHostState(): HostState {
     uncovered_buckets: 0,
     uncovered_bucket_ranges: "",
     legacy_status_projection_enabled: false,
+    schema_missing_columns: [],
     delivery_workers_enabled: false,
     delivery_config_eligible: false,
     delivery_owner_host: "",

@@ -82,6 +82,13 @@ export function summarizeHost(
       const where = state.uncovered_bucket_ranges ? ` (${state.uncovered_bucket_ranges})` : "";
       redIssues.push(`buckets red: ${state.uncovered_buckets}${of} buckets have no live host${where}`);
     }
+    const missing = state.schema_missing_columns;
+    if (missing.length > 0) {
+      amber++;
+      amberIssues.push(
+        `schema amber: database lacks ${missing.join(", ")}; checks run without them — run jetmon2 migrate`,
+      );
+    }
     if (state.delivery_workers_enabled && state.delivery_owner_host === "") {
       amber++;
       amberIssues.push("delivery amber: runtime workers are enabled without DELIVERY_OWNER_HOST");

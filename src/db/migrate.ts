@@ -1,6 +1,13 @@
 import { errorText } from "../error-text.ts";
 import { ER_NO_SUCH_TABLE, mysqlErrno } from "./errors.ts";
-import { MIGRATIONS, type Migration } from "./migrations.ts";
+import {
+  GO_BASELINE_ID,
+  LEGACY_IDS,
+  type LegacyId,
+  MIGRATIONS,
+  type Migration,
+  OWN_MIGRATION_BASE,
+} from "./migrations.ts";
 import type { Pool, PoolConnection } from "./pool.ts";
 
 export interface MigrateOptions {
@@ -21,8 +28,11 @@ const LOCK_NAME = "CONCAT('jetmon2_migrate:', MD5(DATABASE()))";
  * executed and recorded. There is no transaction (DDL auto-commits): a failed migration is not
  * recorded, so the next run retries it. Returns the ids newly recorded.
  *
- * Two additions over Go: a database that records an id this binary does not know is refused
- * before anything is applied (a newer binary migrated it), and concurrent migrators are
+ * Additions over Go: a database that records an id of this project's range that this binary
+ * does not know is refused before anything is applied (a newer binary migrated it); ids of Go's
+ * later branches (27 up to OWN_MIGRATION_BASE) are left alone; this project's old ids 27-29 are
+ * handed back to Go once their new ids are recorded (each new id's guard finds the change there,
+ * so nothing runs twice and nothing is lost: LEGACY_IDS); and concurrent migrators are
  * serialised with a named lock so two hosts starting together cannot run the same ALTER twice.
  */
 export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<number[]> {
@@ -79,11 +89,34 @@ async function migrateLocked(
       throw new Error(`migration ${m.id}: ${errorText(err)}`, { cause: err });
     }
     applied.push(m.id);
+    recorded.add(m.id);
+  }
+  for (const legacy of LEGACY_IDS) {
+    if (recorded.has(legacy.from) && recorded.has(legacy.to)) await releaseLegacy(conn, legacy, print);
   }
   return applied;
 }
 
-/** Known ids not recorded in the database, ascending. All of them if the tracking table is absent. */
+/**
+ * This project's old id and its new one are both recorded (the new one ran, or its guard found
+ * the change there): delete the old row so Go's later branch, which owns that id, runs its own
+ * change, unless Go's change for that id is already there (keepWhen).
+ */
+async function releaseLegacy(conn: PoolConnection, legacy: LegacyId, print: (line: string) => void) {
+  try {
+    if (await countAboveZero(conn, legacy.keepWhen)) return;
+    await conn.query("DELETE FROM jetmon_schema_migrations WHERE id = ?", [legacy.from]);
+  } catch (err) {
+    throw new Error(`release migration ${legacy.from}: ${errorText(err)}`, { cause: err });
+  }
+  print(
+    `released migration ${legacy.from} to Go jetmon2 (this project's ${legacy.from} is now ${legacy.to})`,
+  );
+}
+
+/**
+ * Known ids not recorded in the database, ascending. All of them if the tracking table is absent.
+ */
 export async function pendingMigrations(
   pool: Pool,
   migrations: ReadonlyArray<Migration> = MIGRATIONS,
@@ -94,7 +127,12 @@ export async function pendingMigrations(
     .filter((id) => !recorded.has(id));
 }
 
-/** Ids the database records that this binary does not know, ascending. */
+/** Pending ids from Go's own range (1-26): without them the tables the monitor needs are absent. */
+export function goPending(pending: ReadonlyArray<number>): number[] {
+  return pending.filter((id) => id <= GO_BASELINE_ID);
+}
+
+/** Ids of this project's range the database records and this binary does not know, ascending. */
 export async function unknownMigrations(
   pool: Pool,
   migrations: ReadonlyArray<Migration> = MIGRATIONS,
@@ -128,9 +166,10 @@ async function takeLock(conn: PoolConnection, timeoutSeconds: number): Promise<v
   }
 }
 
+/** Go's later branches own 27 up to OWN_MIGRATION_BASE: their ids are theirs to know, not ours. */
 function unknownOf(recorded: Set<number>, migrations: ReadonlyArray<Migration>): number[] {
   const known = new Set(migrations.map((m) => m.id));
-  return [...recorded].filter((id) => !known.has(id)).sort((a, b) => a - b);
+  return [...recorded].filter((id) => id > OWN_MIGRATION_BASE && !known.has(id)).sort((a, b) => a - b);
 }
 
 function unknownMessage(unknown: number[], migrations: ReadonlyArray<Migration>): string {
@@ -158,8 +197,11 @@ export function skipGuard(sql: string): string | null {
 
 async function alreadySatisfied(conn: PoolConnection, m: Migration): Promise<boolean> {
   const guard = skipGuard(m.sql);
-  if (!guard) return false;
-  const [rows] = await conn.query(guard);
+  return guard !== null && (await countAboveZero(conn, guard));
+}
+
+async function countAboveZero(conn: PoolConnection, select: string): Promise<boolean> {
+  const [rows] = await conn.query(select);
   const first = (rows as Record<string, unknown>[])[0];
   return first !== undefined && Number(Object.values(first)[0]) > 0;
 }

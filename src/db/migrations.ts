@@ -1,7 +1,9 @@
 /**
  * Every migration, embedded in the binary as text so `jetmon2 migrate` needs no files beside it.
- * Ids 1-26 are Jetmon 2 (Go)'s, with the same effect; 27 and up are this project's.
- * Adding a file to migrations/ means adding one import and one row here (a test checks).
+ * Ids 1-26 are Jetmon 2 (Go)'s, with the same effect. Go's later branches number on from 27, so
+ * this project's own migrations live above OWN_MIGRATION_BASE, a range Go never reaches
+ * (docs/compatibility.md, "Migration ids"). Adding a file to migrations/ means adding one import
+ * and one row here (a test checks).
  */
 import m001 from "../../migrations/001_create_schema_migrations.sql" with { type: "text" };
 import m002 from "../../migrations/002_create_jetpack_monitor_sites.sql" with { type: "text" };
@@ -29,9 +31,12 @@ import m023 from "../../migrations/023_alert_deliveries_status_indexes.sql" with
 import m024 from "../../migrations/024_create_process_health.sql" with { type: "text" };
 import m025 from "../../migrations/025_process_health_status.sql" with { type: "text" };
 import m026 from "../../migrations/026_process_health_rss.sql" with { type: "text" };
-import m027 from "../../migrations/027_sites_due_index.sql" with { type: "text" };
-import m028 from "../../migrations/028_check_history_checked_at_index.sql" with { type: "text" };
-import m029 from "../../migrations/029_sites_blog_id_index.sql" with { type: "text" };
+import m10001 from "../../migrations/10001_sites_due_index.sql" with { type: "text" };
+import m10002 from "../../migrations/10002_check_history_checked_at_index.sql" with { type: "text" };
+import m10003 from "../../migrations/10003_sites_blog_id_index.sql" with { type: "text" };
+import m10004 from "../../migrations/10004_sites_forbidden_keyword.sql" with { type: "text" };
+import m10005 from "../../migrations/10005_sites_forbidden_keywords.sql" with { type: "text" };
+import m10006 from "../../migrations/10006_check_history_request_method.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -69,9 +74,43 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   { id: 24, name: "create_process_health", sql: m024 },
   { id: 25, name: "process_health_status", sql: m025 },
   { id: 26, name: "process_health_rss", sql: m026 },
-  { id: 27, name: "sites_due_index", sql: m027 },
-  { id: 28, name: "check_history_checked_at_index", sql: m028 },
-  { id: 29, name: "sites_blog_id_index", sql: m029 },
+  { id: 10001, name: "sites_due_index", sql: m10001 },
+  { id: 10002, name: "check_history_checked_at_index", sql: m10002 },
+  { id: 10003, name: "sites_blog_id_index", sql: m10003 },
+  { id: 10004, name: "sites_forbidden_keyword", sql: m10004 },
+  { id: 10005, name: "sites_forbidden_keywords", sql: m10005 },
+  { id: 10006, name: "check_history_request_method", sql: m10006 },
+];
+
+/** The last id of Go jetmon2's v2 HEAD; a database Go migrated records 1 to this. */
+export const GO_BASELINE_ID = 26;
+
+/** This project's ids are above this; everything from 27 up to it belongs to Go's later branches. */
+export const OWN_MIGRATION_BASE = 10000;
+
+/**
+ * Ids this project recorded before its migrations moved above OWN_MIGRATION_BASE. The new id
+ * `to` carries a guard, so on a database that ran `from` it is recorded without running. Once
+ * `to` is recorded, the `from` row is deleted so Go's later branch, which owns that id, runs its
+ * own change, unless `keepWhen` counts above 0: Go's change for that id is already there, or
+ * Go's id means the same change as ours (Go's 27 is the same index; re-running it would fail on
+ * the duplicate name).
+ */
+export interface LegacyId {
+  from: number;
+  to: number;
+  /** A SELECT returning a count. */
+  keepWhen: string;
+}
+
+/** Go's later 28 adds jetpack_monitor_sites.next_check_at and its 29 backfills it. */
+const GO_NEXT_CHECK_AT =
+  "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'jetpack_monitor_sites' AND column_name = 'next_check_at'";
+
+export const LEGACY_IDS: ReadonlyArray<LegacyId> = [
+  { from: 27, to: 10001, keepWhen: "SELECT 1" },
+  { from: 28, to: 10002, keepWhen: GO_NEXT_CHECK_AT },
+  { from: 29, to: 10003, keepWhen: GO_NEXT_CHECK_AT },
 ];
 
 /** The highest id this binary knows. */

@@ -37,7 +37,11 @@ export const schemaMigrations = mysqlTable("jetmon_schema_migrations", {
   appliedAt: timestamp("applied_at", { mode: "date" }).notNull().defaultNow(),
 });
 
-/** Migrations 2, 3, 8 (+ the due index of 27). The legacy v1 site table. */
+/**
+ * Migrations 2, 3, 8 (+ this project's 10001 and 10003 indexes, 10004-10005 forbidden content).
+ * The legacy v1 site table. A Go-migrated database may lack the forbidden_* columns: readers
+ * check OptionalColumns (db/schema-state.ts) before selecting them.
+ */
 export const sites = mysqlTable(
   "jetpack_monitor_sites",
   {
@@ -51,6 +55,8 @@ export const sites = mysqlTable(
     checkInterval: smallint("check_interval", { unsigned: true }).notNull().default(5),
     sslExpiryDate: date("ssl_expiry_date", { mode: "string" }),
     checkKeyword: varchar("check_keyword", { length: 500 }),
+    forbiddenKeyword: varchar("forbidden_keyword", { length: 500 }),
+    forbiddenKeywords: json("forbidden_keywords").$type<unknown>(),
     maintenanceStart: datetime("maintenance_start", { mode: "date" }),
     maintenanceEnd: datetime("maintenance_end", { mode: "date" }),
     customHeaders: json("custom_headers").$type<Record<string, string>>(),
@@ -63,7 +69,7 @@ export const sites = mysqlTable(
   (t) => [
     index("idx_bucket_active").on(t.bucketNo, t.monitorActive),
     index("idx_bucket_monitor_last_checked").on(t.bucketNo, t.monitorActive, t.lastCheckedAt),
-    // Migration 29; production's v1 table has blog_id_monitor_url instead.
+    // Migration 10003; production's v1 table has blog_id_monitor_url instead.
     index("idx_blog_id").on(t.blogId),
     index("idx_monitor_last_checked_blog_bucket").on(t.monitorActive, t.lastCheckedAt, t.blogId, t.bucketNo),
   ],
@@ -98,7 +104,7 @@ export const auditLog = mysqlTable(
   ],
 );
 
-/** Migration 6 (+ the prune index of 28). One row per check. */
+/** Migration 6 (+ the prune index of 10002, request_method of 10006). One row per check. */
 export const checkHistory = mysqlTable(
   "jetmon_check_history",
   {
@@ -112,6 +118,7 @@ export const checkHistory = mysqlTable(
     tlsMs: int("tls_ms"),
     ttfbMs: int("ttfb_ms"),
     checkedAt: timestamp("checked_at", { mode: "date" }).notNull().defaultNow(),
+    requestMethod: varchar("request_method", { length: 16 }).notNull().default("GET"),
   },
   (t) => [index("idx_blog_id_checked").on(t.blogId, t.checkedAt), index("idx_checked_at").on(t.checkedAt)],
 );

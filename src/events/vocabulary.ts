@@ -58,6 +58,8 @@ export type Reason = (typeof Reason)[keyof typeof Reason];
 export const CheckType = {
   Http: "http",
   TlsExpiry: "tls_expiry",
+  /** Advisory: the site negotiates TLS 1.0/1.1 (never downtime). */
+  TlsDeprecated: "tls_deprecated",
 } as const;
 export type CheckType = (typeof CheckType)[keyof typeof CheckType];
 

@@ -14,6 +14,12 @@ import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { LATEST_MIGRATION_ID } from "../db/migrations.ts";
+import {
+  ALL_OPTIONAL_COLUMNS,
+  missingColumns,
+  type OptionalColumns,
+  probeOptionalColumns,
+} from "../db/schema-state.ts";
 import { errorText } from "../error-text.ts";
 import { countProjectionDrift } from "../events/drift.ts";
 import { openEventsForBlogs } from "../events/index.ts";
@@ -122,6 +128,8 @@ export interface MonitorFigures {
   writeProblem: string | null;
   wpcomCircuitOpen: boolean;
   wpcomQueueDepth: number;
+  /** Optional columns the database lacks (`table.column`); checks run without them. */
+  missingColumns: string[];
   state: "starting" | "running" | "draining" | "stopped";
 }
 
@@ -154,6 +162,8 @@ export class Orchestrator {
   private refreshing: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
   private intervalKey = "";
+  private columns: OptionalColumns = ALL_OPTIONAL_COLUMNS;
+  private missingKey = "";
   private readonly siteInterval = (site: Site): number => intervalMs(site.checkIntervalMin, this.o.config());
 
   constructor(private readonly o: OrchestratorOptions) {
@@ -177,6 +187,7 @@ export class Orchestrator {
       now: this.now,
       maxHeld: () => this.o.config().HELD_RESULTS_MAX,
       timers: this.clock,
+      requestMethodColumn: () => this.columns.requestMethod,
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
@@ -288,6 +299,7 @@ export class Orchestrator {
       writeProblem: this.writer.writeProblem,
       wpcomCircuitOpen: wp.circuitOpen,
       wpcomQueueDepth: wp.queueDepth,
+      missingColumns: missingColumns(this.columns),
       state: this.state,
     };
   }
@@ -403,6 +415,7 @@ export class Orchestrator {
       tcpMs: res.tcpMs,
       tlsMs: res.tlsMs,
       ttfbMs: res.ttfbMs,
+      requestMethod: "GET",
     };
     const expiry = res.sslExpiry ? dateOnly(res.sslExpiry) : null;
     if (expiry && expiry !== site.sslExpiryDate) {
@@ -596,7 +609,8 @@ export class Orchestrator {
       if (!own) return;
       const started = this.now();
       try {
-        const loaded = onePerBlog(await loadSites(this.o.db, own.range));
+        await this.probeColumns();
+        const loaded = onePerBlog(await loadSites(this.o.db, own.range, this.columns));
         this.reportDuplicates(loaded.duplicates);
         const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
         for (const site of removed) {
@@ -644,6 +658,31 @@ export class Orchestrator {
         { blog_id: d.blogId, site_id: d.keptSiteId, ignored_site_ids: d.ignoredSiteIds },
         "duplicate active site rows for one blog, the lowest site id is checked",
       );
+    }
+  }
+
+  /**
+   * Which optional columns exist (a Go-migrated database may lack them). A change is logged
+   * once; a failed probe keeps what was known.
+   */
+  private async probeColumns(): Promise<void> {
+    try {
+      this.columns = await probeOptionalColumns(this.o.db);
+    } catch (err) {
+      this.o.log.warn({ err: errorText(err) }, "optional column probe failed, keeping the previous answer");
+      return;
+    }
+    const missing = missingColumns(this.columns);
+    const key = missing.join(",");
+    if (key === this.missingKey) return;
+    this.missingKey = key;
+    if (missing.length > 0) {
+      this.o.log.warn(
+        { missing_columns: missing },
+        "database lacks optional columns; forbidden-content rules or request_method are skipped until `jetmon2 migrate` runs",
+      );
+    } else {
+      this.o.log.info("optional columns present");
     }
   }
 

@@ -3,6 +3,7 @@ import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { ALL_OPTIONAL_COLUMNS, type OptionalColumns } from "../db/schema-state.ts";
 import { dbTime, type Executor, run, selectRows } from "../db/sql.ts";
 import { timeoutForSite } from "./rules.ts";
 
@@ -18,6 +19,8 @@ export interface Site {
   /** YYYY-MM-DD or null. */
   sslExpiryDate: string | null;
   keyword: string | null;
+  /** forbidden_keyword then forbidden_keywords, non-empty strings only; empty when none. */
+  forbidden?: readonly string[];
   maintenanceStart: Date | null;
   maintenanceEnd: Date | null;
   customHeaders: Record<string, string> | undefined;
@@ -34,6 +37,7 @@ export function checkRequestFor(site: Site, netCommsTimeout: number): CheckReque
     url: site.url,
     timeoutSeconds: timeoutForSite(site.timeoutSeconds, netCommsTimeout),
     keyword: site.keyword,
+    ...(site.forbidden && site.forbidden.length > 0 ? { forbidden: site.forbidden } : {}),
     customHeaders: site.customHeaders,
     redirectPolicy: site.redirectPolicy,
   };
@@ -49,6 +53,8 @@ interface SiteRow {
   last_checked_at: Date | string | null;
   ssl_expiry_date: Date | string | null;
   check_keyword: string | null;
+  forbidden_keyword?: string | null;
+  forbidden_keywords?: unknown;
   maintenance_start: Date | string | null;
   maintenance_end: Date | string | null;
   custom_headers: unknown;
@@ -58,14 +64,26 @@ interface SiteRow {
   last_alert_sent_at: Date | string | null;
 }
 
-/** Every active site in the range, in one query (the scheduler's working set). */
-export async function loadSites(db: Db, range: BucketRange): Promise<Site[]> {
+/**
+ * Every active site in the range, in one query (the scheduler's working set). `columns` says
+ * which optional columns exist: a Go-migrated database may lack the forbidden_* ones, and the
+ * sites are then read without them.
+ */
+export async function loadSites(
+  db: Db,
+  range: BucketRange,
+  columns: OptionalColumns = ALL_OPTIONAL_COLUMNS,
+): Promise<Site[]> {
   if (range.max < range.min) return [];
+  const optional = [
+    columns.forbiddenKeyword ? ", forbidden_keyword" : "",
+    columns.forbiddenKeywords ? ", forbidden_keywords" : "",
+  ].join("");
   const rows = await selectRows<SiteRow>(
     db,
     sql`SELECT jetpack_monitor_site_id, blog_id, bucket_no, monitor_url, site_status, check_interval,
                last_checked_at, ssl_expiry_date, check_keyword, maintenance_start, maintenance_end,
-               custom_headers, timeout_seconds, redirect_policy, alert_cooldown_minutes, last_alert_sent_at
+               custom_headers, timeout_seconds, redirect_policy, alert_cooldown_minutes, last_alert_sent_at${sql.raw(optional)}
         FROM jetpack_monitor_sites
         WHERE monitor_active = 1 AND bucket_no BETWEEN ${range.min} AND ${range.max}`,
   );
@@ -116,6 +134,33 @@ export async function recordAlertSent(db: Executor, blogId: number, at: number):
   );
 }
 
+/** Largest forbidden list a site may carry; the rest is ignored (each rule costs a scan). */
+export const MAX_FORBIDDEN_RULES = 50;
+
+/**
+ * The forbidden rules of a site: forbidden_keyword, then each string of the forbidden_keywords
+ * JSON list (a string on MariaDB, already parsed when a driver decodes it). Empty strings,
+ * non-strings, duplicates and invalid JSON are dropped: outside input never fails the load.
+ */
+export function forbiddenRules(single: string | null | undefined, list: unknown): string[] {
+  const out: string[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === "string" && v !== "" && !out.includes(v) && out.length < MAX_FORBIDDEN_RULES)
+      out.push(v);
+  };
+  add(single);
+  let parsed = list;
+  if (typeof parsed === "string") {
+    try {
+      parsed = JSON.parse(parsed);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (Array.isArray(parsed)) for (const v of parsed) add(v);
+  return out;
+}
+
 function toSite(r: SiteRow): Site {
   return {
     siteId: Number(r.jetpack_monitor_site_id),
@@ -127,6 +172,7 @@ function toSite(r: SiteRow): Site {
     lastCheckedAt: utcDate(r.last_checked_at),
     sslExpiryDate: dateOnly(r.ssl_expiry_date),
     keyword: r.check_keyword === "" ? null : r.check_keyword,
+    forbidden: forbiddenRules(r.forbidden_keyword, r.forbidden_keywords),
     maintenanceStart: utcDate(r.maintenance_start),
     maintenanceEnd: utcDate(r.maintenance_end),
     customHeaders: parseCustomHeaders(r.custom_headers),

@@ -21,6 +21,8 @@ export interface CheckRecord {
   ttfbMs: number;
   /** Set only when the certificate's expiry date differs from what the site row holds. */
   sslExpiryDate?: string;
+  /** The HTTP method of the check (jetmon_check_history.request_method); GET when absent. */
+  requestMethod?: string;
 }
 
 export interface WriterOptions {
@@ -41,6 +43,8 @@ export interface WriterOptions {
   onFatal?: (err: unknown) => void;
   /** Called after a flush pass wrote something (the hold has room again). */
   onWritten?: () => void;
+  /** Whether jetmon_check_history has request_method (a Go-migrated database may not); default yes. */
+  requestMethodColumn?: () => boolean;
 }
 
 /**
@@ -188,7 +192,8 @@ export class ResultWriter {
       const part = parts.shift() as CheckRecord[];
       try {
         const dedupe = this.uncertainRows > 0;
-        await retryOnConflict(() => writeBatch(this.o.db, part, dedupe), 3);
+        const withMethod = this.o.requestMethodColumn?.() ?? true;
+        await retryOnConflict(() => writeBatch(this.o.db, part, dedupe, withMethod), 3);
         this.uncertainRows = Math.max(0, this.uncertainRows - part.length);
         this.written += part.length;
       } catch (err) {
@@ -304,6 +309,7 @@ function int(v: number): string {
 
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const METHOD_RE = /^[A-Z]{1,16}$/;
 
 /** A history row's identity for the retry check: every column the writer sets. */
 function historyKey(blogId: unknown, http: unknown, err: unknown, rtt: unknown, at: string): string {
@@ -354,7 +360,7 @@ async function notYetWritten(
   return out;
 }
 
-async function writeBatch(db: Db, batch: CheckRecord[], dedupe = false): Promise<void> {
+async function writeBatch(db: Db, batch: CheckRecord[], dedupe: boolean, withMethod: boolean): Promise<void> {
   // Every value below is an integer or a date string checked against a strict pattern, so the
   // statement text is built directly: thousands of placeholders cost more than they protect.
   const values: string[] = [];
@@ -364,7 +370,8 @@ async function writeBatch(db: Db, batch: CheckRecord[], dedupe = false): Promise
   for (const r of batch) {
     const at = sqlDateTime(r.checkedAt);
     if (!DATETIME_RE.test(at)) continue;
-    const text = `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}')`;
+    const method = withMethod ? `,'${METHOD_RE.test(r.requestMethod ?? "") ? r.requestMethod : "GET"}'` : "";
+    const text = `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}'${method})`;
     values.push(text);
     if (dedupe) {
       keyed.push({
@@ -395,7 +402,7 @@ async function writeBatch(db: Db, batch: CheckRecord[], dedupe = false): Promise
       await run(
         tx,
         sql.raw(
-          "INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at) VALUES " +
+          `INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at${withMethod ? ", request_method" : ""}) VALUES ` +
             rows.join(","),
         ),
       );

@@ -17,6 +17,11 @@ export const WireCheckRequest = Type.Object({
   CustomHeaders: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
   RedirectPolicy: Type.String(),
   RequestID: Type.String(),
+  /**
+   * This project's addition: forbidden-content rules, sent only when the site has some (so a
+   * request without them is byte-for-byte Go's). Go verifiers ignore it (docs/compatibility.md).
+   */
+  ForbiddenKeywords: Type.Optional(Type.Array(Type.String())),
 });
 export type WireCheckRequest = Static<typeof WireCheckRequest>;
 
@@ -164,6 +169,7 @@ function expected(schema: TSchema): string {
   if (schema.type === "integer") return "an integer";
   if (schema.type === "string") return "a string";
   if (schema.type === "boolean") return "a boolean";
+  if (schema.type === "array") return "an array of strings";
   return "an object of strings";
 }
 
@@ -176,6 +182,7 @@ export function fromWireRequest(w: WireCheckRequest): CheckRequest {
     url: w.URL,
     timeoutSeconds: w.TimeoutSeconds,
     keyword: w.Keyword === "" ? null : w.Keyword,
+    ...(w.ForbiddenKeywords && w.ForbiddenKeywords.length > 0 ? { forbidden: w.ForbiddenKeywords } : {}),
     customHeaders: w.CustomHeaders ?? undefined,
     redirectPolicy: redirectPolicy(w.RedirectPolicy),
   };
@@ -190,6 +197,7 @@ export function toWireRequest(req: CheckRequest, requestId: string): WireCheckRe
     CustomHeaders: req.customHeaders && Object.keys(req.customHeaders).length > 0 ? req.customHeaders : null,
     RedirectPolicy: req.redirectPolicy,
     RequestID: requestId,
+    ...(req.forbidden && req.forbidden.length > 0 ? { ForbiddenKeywords: [...req.forbidden] } : {}),
   };
 }
 

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { checkSite } from "../../src/check/check.ts";
 import { CheckError, isFailedResult } from "../../src/check/errors.ts";
 import { TlsInfoCache } from "../../src/check/tls-probe.ts";
 import type { CheckRequest } from "../../src/check/types.ts";
-import { USER_AGENT } from "../../src/version.ts";
+import { CHECK_USER_AGENT, USER_AGENT } from "../../src/version.ts";
 import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
+
+const VALID_FINGERPRINT = new X509Certificate(
+  readFileSync(join(import.meta.dir, "../support/certs/valid.pem")),
+).fingerprint256;
 
 let sites: SiteFixture;
 beforeAll(async () => {
@@ -77,11 +84,44 @@ describe("timeouts and connection failures", () => {
     expect(r).toMatchObject({ httpCode: 0, errorCode: CheckError.Timeout, success: false });
   });
 
-  test("a body that stalls during the keyword read is Timeout, keeping the status", async () => {
+  test("a body that stalls past the timeout after the headers is TruncatedBody, keeping the status", async () => {
     const r = await check(
       req(sites.url(site({ kind: "stall", body: "partial" })), { timeoutSeconds: 0.3, keyword: "jetpack" }),
     );
-    expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.Timeout, success: false });
+    expect(r).toMatchObject({
+      httpCode: 200,
+      errorCode: CheckError.TruncatedBody,
+      errorDetail: "body stalled past the timeout",
+      success: false,
+    });
+    // Without a keyword too: the body is always read to its end (up to 1 MiB).
+    const plain = await check(
+      req(sites.url(site({ kind: "stall", body: "partial" })), { timeoutSeconds: 0.3 }),
+    );
+    expect(plain).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+  });
+
+  test("Content-Length short by N bytes, then close: TruncatedBody, even with the keyword already read", async () => {
+    const body = `<html>${"x".repeat(100)} jetpack`;
+    for (const short of [1, 900]) {
+      const r = await check(req(sites.url(site({ kind: "short", body, short })), { keyword: "jetpack" }));
+      expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+      expect(r.errorDetail).toBe("ECONNRESET");
+    }
+  });
+
+  test("a chunked body that ends without its last chunk is TruncatedBody", async () => {
+    const r = await check(req(sites.url(site({ kind: "chunked-cut", body: "a".repeat(100) }))));
+    expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.TruncatedBody, success: false });
+  });
+
+  test("a complete body passes; a failing status is not read for truncation", async () => {
+    expect(await check(req(sites.url(site({ kind: "ok", body: "all of it" }))))).toMatchObject({
+      success: true,
+      errorCode: CheckError.None,
+    });
+    const r = await check(req(sites.url(site({ kind: "status", status: 500 }))));
+    expect(r).toMatchObject({ httpCode: 500, errorCode: CheckError.None, success: false });
   });
 
   test("connection reset is Connect", async () => {
@@ -180,7 +220,39 @@ describe("keyword", () => {
     expect(sites.bytesSent(missing)).toBeLessThan(size / 4);
   });
 
-  test("no keyword: the body is not read", async () => {
+  test("forbidden content fails with Keyword and names the rule; list order decides which", async () => {
+    const body = "<p>welcome</p><script src=//evil.example/x.js></script> HACKED BY x";
+    const one = await check(req(sites.url(site({ kind: "ok", body })), { forbidden: ["HACKED BY"] }));
+    expect(one).toMatchObject({
+      httpCode: 200,
+      errorCode: CheckError.Keyword,
+      errorDetail: "forbidden keyword found",
+      forbiddenMatch: "HACKED BY",
+      success: false,
+    });
+    const list = await check(
+      req(sites.url(site({ kind: "ok", body })), {
+        forbidden: ["casino", "evil.example", "HACKED BY"],
+        keyword: "welcome",
+      }),
+    );
+    expect(list).toMatchObject({ errorCode: CheckError.Keyword, forbiddenMatch: "evil.example" });
+    const clean = await check(
+      req(sites.url(site({ kind: "ok", body: "<p>fine</p>" })), { forbidden: ["casino", ""] }),
+    );
+    expect(clean).toMatchObject({ success: true, errorCode: CheckError.None });
+    expect(clean.forbiddenMatch).toBeUndefined();
+    // Case-sensitive like check_keyword, and found across chunk boundaries.
+    const MiB = 1024 * 1024;
+    const spanning = site({ kind: "body", size: 200_000, keyword: "ransom note", at: 65_530, chunk: 65_536 });
+    expect(
+      (await check(req(sites.url(spanning), { forbidden: ["RANSOM", "ransom note"] }))).forbiddenMatch,
+    ).toBe("ransom note");
+    const late = site({ kind: "body", size: 2 * MiB, keyword: "casino", at: MiB + 10 });
+    expect((await check(req(sites.url(late), { forbidden: ["casino"] }))).success).toBe(true);
+  });
+
+  test("no keyword: the body is read only to the 1 MiB cap", async () => {
     const size = 256 * 1024 * 1024;
     const name = site({ kind: "body", size });
     expect((await check(req(sites.url(name)))).success).toBe(true);
@@ -245,13 +317,16 @@ describe("redirects", () => {
 });
 
 describe("headers", () => {
-  test("the user agent names jetmon2 and its version; custom headers reach the server", async () => {
+  test("the user agent is Go's, which site firewalls allowlist; custom headers reach the server", async () => {
     const name = site({ kind: "ok" });
     await check(req(sites.url(name), { customHeaders: { "X-Custom-Test": "hello" } }));
     const h = sites.lastHeaders(name);
-    expect(h["user-agent"]).toBe(USER_AGENT);
-    expect(h["user-agent"]).toMatch(/^jetmon2\/\d/);
+    expect(h["user-agent"]).toBe("jetmon/2.0 (Jetpack Site Uptime Monitor by WordPress.com)");
+    expect(h["user-agent"]).toBe(CHECK_USER_AGENT);
     expect(h["x-custom-test"]).toBe("hello");
+    // The project's own string is opt-in.
+    await check(req(sites.url(name)), { userAgent: USER_AGENT });
+    expect(sites.lastHeaders(name)["user-agent"]).toMatch(/^jetmon2\/\d/);
   });
 
   test("custom headers override the user agent; a custom Host is ignored", async () => {
@@ -274,6 +349,49 @@ describe("HTTPS", () => {
     const second = await check(req(url), { tlsCache: cache });
     expect(second.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
     expect([second.dnsMs, second.tcpMs, second.tlsMs]).toEqual([0, 0, 0]);
+  });
+
+  test("a replaced certificate is never judged on the cached one: another fingerprint means a new probe", async () => {
+    const cache = new TlsInfoCache();
+    const url = sites.url(site({ kind: "ok" }, { tls: "valid" }));
+    const origin = new URL(url).host;
+    // What the cache would hold from the site's previous certificate.
+    const stale = {
+      validTo: new Date("2026-12-07T00:00:00Z"),
+      protocol: "TLSv1.2",
+      cipher: "OLD",
+      fingerprint: "00:OLD",
+      authorized: true,
+      dnsMs: 0,
+      tcpMs: 0,
+      tlsMs: 0,
+    };
+    cache.set(origin, stale);
+    const r = await check(req(url), { tlsCache: cache });
+    expect(r.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
+    expect(r.tlsVersion).toBe("TLSv1.3");
+    expect(r.tlsCipher).not.toBe("OLD");
+    expect(cache.peek(origin)?.fingerprint).toBe(VALID_FINGERPRINT);
+  });
+
+  test("the same certificate: the expiry is the check's own handshake's, the cache only adds protocol", async () => {
+    const cache = new TlsInfoCache();
+    const url = sites.url(site({ kind: "ok" }, { tls: "valid" }));
+    const origin = new URL(url).host;
+    cache.set(origin, {
+      validTo: new Date("2030-01-01T00:00:00Z"),
+      protocol: "TLSv1.3",
+      cipher: "TLS_AES_256_GCM_SHA384",
+      fingerprint: VALID_FINGERPRINT,
+      authorized: true,
+      dnsMs: 0,
+      tcpMs: 0,
+      tlsMs: 0,
+    });
+    const r = await check(req(url), { tlsCache: cache });
+    expect(r.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
+    expect(r.tlsCipher).toBe("TLS_AES_256_GCM_SHA384"); // no probe ran
+    expect([r.dnsMs, r.tcpMs, r.tlsMs]).toEqual([0, 0, 0]);
   });
 
   test("an expired certificate is TLSExpired, with its expiry", async () => {
@@ -307,6 +425,7 @@ describe("HTTPS", () => {
       success: true,
       tlsVersion: "TLSv1.1",
     });
+    expect(r.tlsCipher).toMatch(/^[A-Z0-9-]+$/);
     expect(isFailedResult(r)).toBe(false);
   });
 

@@ -28,6 +28,20 @@ describe("classifyError", () => {
     ["no facts at all", {}, CheckError.Connect],
     // A message that mentions TLS must not matter: only structured fields count.
     ["message text ignored", { name: "Error", code: "ECONNREFUSED" }, CheckError.Connect],
+    // After the headers: whatever cut the body short is TruncatedBody.
+    [
+      "body reset (short Content-Length, chunked cut)",
+      { phase: "body", code: "ECONNRESET" },
+      CheckError.TruncatedBody,
+    ],
+    [
+      "body stalled past our deadline",
+      { phase: "body", timedOut: true, name: "TimeoutError" },
+      CheckError.TruncatedBody,
+    ],
+    ["body error without facts", { phase: "body" }, CheckError.TruncatedBody],
+    ["request phase keeps the old rules", { phase: "request", code: "ECONNRESET" }, CheckError.Connect],
+    ["request phase deadline is Timeout", { phase: "request", timedOut: true }, CheckError.Timeout],
   ];
   for (const [label, facts, want] of cases) {
     test(label, () => {
@@ -36,12 +50,42 @@ describe("classifyError", () => {
   }
 
   test("detail names the deciding code", () => {
+    expect(classifyError({ phase: "body", timedOut: true }).detail).toBe("body stalled past the timeout");
+    expect(classifyError({ phase: "body", code: "ECONNRESET" }).detail).toBe("ECONNRESET");
     expect(classifyError({ code: "ECONNREFUSED" }).detail).toBe("ECONNREFUSED");
     expect(classifyError({ name: "TimeoutError" }).detail).toBe("TimeoutError");
   });
 });
 
+describe("Go's numbering", () => {
+  test("every code keeps Go's number", () => {
+    expect([
+      CheckError.None,
+      CheckError.Timeout,
+      CheckError.Connect,
+      CheckError.SSL,
+      CheckError.Redirect,
+      CheckError.Keyword,
+      CheckError.TLSExpired,
+      CheckError.TLSDeprecated,
+      CheckError.TruncatedBody,
+    ]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
 describe("errorFacts", () => {
+  test("carries the phase, from the error or its cause", () => {
+    const reset = Object.assign(new TypeError("socket closed"), { code: "ECONNRESET" });
+    expect(errorFacts(reset, false, "body")).toEqual({
+      timedOut: false,
+      phase: "body",
+      name: "TypeError",
+      code: "ECONNRESET",
+    });
+    const wrapped = new Error("read", { cause: reset });
+    expect(classifyError(errorFacts(wrapped, false, "body")).code).toBe(CheckError.TruncatedBody);
+    expect(errorFacts("x", true, "body")).toEqual({ timedOut: true, phase: "body" });
+  });
   test("reads name and code", () => {
     const err = Object.assign(new TypeError("redirect tls certificate"), { code: "ECONNREFUSED" });
     expect(classifyError(errorFacts(err)).code).toBe(CheckError.Connect);
@@ -66,6 +110,7 @@ describe("isFailure", () => {
     [CheckError.Redirect, true],
     [CheckError.Keyword, true],
     [CheckError.TLSExpired, true],
+    [CheckError.TruncatedBody, true],
   ];
   for (const [code, want] of cases) test(`code ${code}`, () => expect(isFailure(code)).toBe(want));
 

@@ -5,6 +5,8 @@ import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
 const info = (validTo: string | null): TlsInfo => ({
   validTo: validTo ? new Date(validTo) : null,
   protocol: "TLSv1.3",
+  cipher: "TLS_AES_128_GCM_SHA256",
+  fingerprint: "AA:BB",
   authorized: true,
   dnsMs: 1,
   tcpMs: 1,

@@ -62,7 +62,7 @@ describe("jetmon2 migrate", () => {
     const pool = createPool(s);
     try {
       await pool.query(MIGRATIONS[0]!.sql);
-      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (1), (31)");
+      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (1), (10031)");
     } finally {
       await pool.end();
     }
@@ -70,7 +70,7 @@ describe("jetmon2 migrate", () => {
     expect(r.code).toBe(1);
     expect(r.out).toEqual([]);
     expect(r.err).toEqual([
-      `migrate: database records migration 31 which this jetmon2 does not know (latest known: ${LATEST_MIGRATION_ID}); refusing to migrate — upgrade jetmon2`,
+      `migrate: database records migration 10031 which this jetmon2 does not know (latest known: ${LATEST_MIGRATION_ID}); refusing to migrate — upgrade jetmon2`,
     ]);
   });
 

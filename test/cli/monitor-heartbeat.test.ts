@@ -26,6 +26,7 @@ const figures: MonitorFigures = {
   pendingWrites: 0,
   holdFull: false,
   writeProblem: null,
+  missingColumns: [],
   wpcomCircuitOpen: true,
   wpcomQueueDepth: 4,
   state: "running",

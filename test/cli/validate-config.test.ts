@@ -110,6 +110,7 @@ describe("validate-config against the real database", () => {
       "INFO delivery_workers=disabled api_port=disabled",
       `PASS veriflier "local" at 127.0.0.1:${verifier.port} reachable (v-test)`,
       "validate-config: 6 pass, 1 warn, 0 fail",
+      "validation passed",
     ]);
   });
 
@@ -143,7 +144,7 @@ describe("validate-config against the real database", () => {
     expect(r.out).toContain("INFO bucket_ownership=pinned range=0-9");
     const line = r.out.find((l) => l.includes('veriflier "gone"'));
     expect(line?.startsWith(`WARN veriflier "gone" at 127.0.0.1:${deadPort} unreachable: `)).toBe(true);
-    expect(r.out.at(-1)).toBe("validate-config: 5 pass, 4 warn, 0 fail");
+    expect(r.out.slice(-2)).toEqual(["validate-config: 5 pass, 4 warn, 0 fail", "validation passed"]);
   });
 
   test('LOG_DIR that cannot be made is a FAIL naming path and fix; STATS_DIR "" is off; nothing is created', async () => {
@@ -207,9 +208,9 @@ describe("validate-config against the real database", () => {
     const pool = createPool(settings);
     try {
       await migrate(pool, { print: () => {} });
-      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id IN (27, 28)");
+      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id IN (10001, 10002)");
       const r = await run(configFile({}), { env: dbEnv(settings) });
-      expect(r.out).toContain("WARN 2 pending migrations: 27, 28; run jetmon2 migrate");
+      expect(r.out).toContain("WARN 2 pending migrations: 10001, 10002; run jetmon2 migrate");
       expect(r.code).toBe(0);
     } finally {
       await pool.end();
@@ -222,12 +223,18 @@ describe("validate-config against the real database", () => {
     const pool = createPool(settings);
     try {
       await migrate(pool, { print: () => {} });
-      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (999)");
+      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (10999)");
       const r = await run(configFile({}), { env: dbEnv(settings) });
       expect(r.out).toContain(
-        "FAIL database records migrations this binary does not know: 999; upgrade jetmon2",
+        "FAIL database records migrations this binary does not know: 10999; upgrade jetmon2",
       );
       expect(r.code).toBe(1);
+      // Ids of Go's later branches (27 up to 10000) are Go's, not a newer jetmon2's.
+      await pool.query("DELETE FROM jetmon_schema_migrations WHERE id = 10999");
+      await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (31), (32)");
+      const go = await run(configFile({}), { env: dbEnv(settings) });
+      expect(go.out).toContain("PASS migrations current");
+      expect(go.code).toBe(0);
     } finally {
       await pool.end();
       await dropDatabase(settings.database);

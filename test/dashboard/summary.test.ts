@@ -144,6 +144,33 @@ describe("summarizeHost rules", () => {
       { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 1, disabled_count: 2 },
     ],
     [
+      "optional columns missing (a Go-migrated database) are amber, naming them and the fix",
+      state({
+        schema_missing_columns: [
+          "jetpack_monitor_sites.forbidden_keyword",
+          "jetmon_check_history.request_method",
+        ],
+      }),
+      [dep("mysql", "green")],
+      {
+        status: "amber",
+        message: AMBER,
+        issues: [
+          "schema amber: database lacks jetpack_monitor_sites.forbidden_keyword, jetmon_check_history.request_method; checks run without them — run jetmon2 migrate",
+        ],
+        red_count: 0,
+        amber_count: 1,
+        green_count: 1,
+        disabled_count: 0,
+      },
+    ],
+    [
+      "an empty missing-column list is not an issue",
+      state({ schema_missing_columns: [] }),
+      [dep("mysql", "green")],
+      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 1, disabled_count: 0 },
+    ],
+    [
       "uncovered buckets without total or ranges still read well",
       state({ uncovered_buckets: 3 }),
       [dep("mysql", "green")],

@@ -11,6 +11,7 @@ import { createDatabase, dropDatabase } from "../support/db.ts";
 const ALL = MIGRATIONS.map((m) => m.id);
 const GO_IDS = ALL.filter((id) => id <= 26);
 const OURS = ALL.filter((id) => id > 26);
+const goList = MIGRATIONS.filter((m) => m.id <= 26);
 
 const opened: Array<{ pool: Pool; name: string }> = [];
 afterAll(async () => {
@@ -31,6 +32,14 @@ async function freshPool(): Promise<Pool> {
 async function recorded(pool: Pool): Promise<number[]> {
   const [rows] = await pool.query("SELECT id FROM jetmon_schema_migrations ORDER BY id");
   return (rows as Array<{ id: number }>).map((r) => r.id);
+}
+
+async function columnNames(pool: Pool, table: string): Promise<string[]> {
+  const [rows] = await pool.query(
+    "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+    [table],
+  );
+  return (rows as Array<{ name: string }>).map((r) => r.name);
 }
 
 async function tables(pool: Pool): Promise<string[]> {
@@ -70,9 +79,8 @@ describe("migrate", () => {
     expect(await recorded(pool)).toEqual(ALL);
   });
 
-  test("a database Go jetmon2 migrated (ids 1-26, tables and rows present) gets only 27+", async () => {
+  test("a database Go jetmon2 migrated (ids 1-26, tables and rows present) gets only ours", async () => {
     const pool = await freshPool();
-    const goList = MIGRATIONS.filter((m) => m.id <= 26);
     expect(await migrate(pool, { migrations: goList })).toEqual(GO_IDS);
     await pool.query(
       "INSERT INTO jetpack_monitor_sites (blog_id, monitor_url, monitor_active) VALUES (7, 'https://a.example/', 1)",
@@ -88,18 +96,22 @@ describe("migrate", () => {
     expect(await indexNames(pool, "jetpack_monitor_sites")).toContain("idx_monitor_last_checked_blog_bucket");
     expect(await indexNames(pool, "jetmon_check_history")).toContain("idx_checked_at");
     expect(await indexNames(pool, "jetpack_monitor_sites")).toContain("idx_blog_id");
+    expect(await columnNames(pool, "jetpack_monitor_sites")).toEqual(
+      expect.arrayContaining(["forbidden_keyword", "forbidden_keywords"]),
+    );
+    expect(await columnNames(pool, "jetmon_check_history")).toContain("request_method");
   });
 
   test("a guarded migration is recorded without running where production's shape already satisfies it", async () => {
     const pool = await freshPool();
-    await migrate(pool, { migrations: MIGRATIONS.filter((m) => m.id <= 28) });
+    await migrate(pool, { migrations: MIGRATIONS.filter((m) => m.id !== 10003) });
     // Production's v1 table carries blog_id_monitor_url (blog_id, monitor_url).
     await pool.query(
       "ALTER TABLE jetpack_monitor_sites ADD INDEX blog_id_monitor_url (blog_id, monitor_url(191))",
     );
     const lines: string[] = [];
-    expect(await migrate(pool, { print: (l) => lines.push(l) })).toEqual([29]);
-    expect(lines).toEqual(["skipping migration 29 (already satisfied)"]);
+    expect(await migrate(pool, { print: (l) => lines.push(l) })).toEqual([10003]);
+    expect(lines).toEqual(["skipping migration 10003 (already satisfied)"]);
     const names = await indexNames(pool, "jetpack_monitor_sites");
     expect(names).toContain("blog_id_monitor_url");
     expect(names).not.toContain("idx_blog_id");
@@ -114,45 +126,116 @@ describe("migrate", () => {
     expect(skipGuard(sql)).toBe(guard);
   });
 
-  test("a database recording an unknown id is refused before anything is applied", async () => {
+  test("a database recording an unknown id of our range is refused before anything is applied", async () => {
     const pool = await freshPool();
     await pool.query(MIGRATIONS[0]!.sql);
-    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (999)");
-    expect(await unknownMigrations(pool)).toEqual([999]);
+    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (10999)");
+    expect(await unknownMigrations(pool)).toEqual([10999]);
 
     const lines: string[] = [];
     await expect(migrate(pool, { print: (l) => lines.push(l) })).rejects.toThrow(
-      `database records migration 999 which this jetmon2 does not know (latest known: ${LATEST_MIGRATION_ID}); refusing to migrate — upgrade jetmon2`,
+      `database records migration 10999 which this jetmon2 does not know (latest known: ${LATEST_MIGRATION_ID}); refusing to migrate — upgrade jetmon2`,
     );
     expect(lines).toEqual([]);
-    expect(await recorded(pool)).toEqual([999]);
+    expect(await recorded(pool)).toEqual([10999]);
     expect(await tables(pool)).toEqual(["jetmon_schema_migrations"]);
   });
 
   test("several unknown ids are all named", async () => {
     const pool = await freshPool();
     await migrate(pool);
-    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (31), (32)");
-    await expect(migrate(pool)).rejects.toThrow(/^database records migrations 31, 32 which this jetmon2/);
+    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (10031), (10032)");
+    await expect(migrate(pool)).rejects.toThrow(
+      /^database records migrations 10031, 10032 which this jetmon2/,
+    );
+  });
+
+  test("Go's later branch (27-33 recorded, its forbidden/request_method columns added) is joined, not refused", async () => {
+    const pool = await freshPool();
+    await migrate(pool, { migrations: goList });
+    // What Go's later 27, 31, 32, 33 leave behind, with Go's names and types.
+    await pool.query(
+      "ALTER TABLE jetpack_monitor_sites ADD INDEX idx_monitor_last_checked_blog_bucket (monitor_active, last_checked_at, blog_id, bucket_no), ADD COLUMN next_check_at DATETIME NULL, ADD COLUMN forbidden_keyword VARCHAR(500) NULL AFTER check_keyword, ADD COLUMN forbidden_keywords JSON NULL AFTER forbidden_keyword",
+    );
+    await pool.query(
+      "ALTER TABLE jetmon_check_history ADD COLUMN request_method VARCHAR(16) NOT NULL DEFAULT 'GET'",
+    );
+    await pool.query(
+      "INSERT INTO jetmon_schema_migrations (id) VALUES (27), (28), (29), (30), (31), (32), (33)",
+    );
+    expect(await unknownMigrations(pool)).toEqual([]);
+
+    const lines: string[] = [];
+    // Go's 27 is our due index (guard skips it); its 28-29 are Go's next_check_at and stay Go's.
+    expect(await migrate(pool, { print: (l) => lines.push(l) })).toEqual(OURS);
+    expect(lines).toEqual([
+      "skipping migration 10001 (already satisfied)",
+      "applying migration 10002",
+      "applying migration 10003",
+      "skipping migration 10004 (already satisfied)",
+      "skipping migration 10005 (already satisfied)",
+      "skipping migration 10006 (already satisfied)",
+    ]);
+    expect(await recorded(pool)).toEqual([...GO_IDS, 27, 28, 29, 30, 31, 32, 33, ...OURS]);
+  });
+
+  test("this project's old ids 27-29 are mapped to 10001-10003 without re-running, and 28-29 are handed back to Go", async () => {
+    const pool = await freshPool();
+    await migrate(pool, { migrations: goList });
+    // What the previous jetmon2 did: ran its 27-29 under those ids.
+    for (const id of [10001, 10002, 10003]) await pool.query(MIGRATIONS.find((m) => m.id === id)!.sql);
+    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (27), (28), (29)");
+    const before = await indexNames(pool, "jetpack_monitor_sites");
+    expect(await unknownMigrations(pool)).toEqual([]);
+    expect(await pendingMigrations(pool)).toEqual(OURS);
+
+    const lines: string[] = [];
+    expect(await migrate(pool, { print: (l) => lines.push(l) })).toEqual(OURS);
+    expect(lines).toEqual([
+      "skipping migration 10001 (already satisfied)",
+      "skipping migration 10002 (already satisfied)",
+      "skipping migration 10003 (already satisfied)",
+      "applying migration 10004",
+      "applying migration 10005",
+      "applying migration 10006",
+      "released migration 28 to Go jetmon2 (this project's 28 is now 10002)",
+      "released migration 29 to Go jetmon2 (this project's 29 is now 10003)",
+    ]);
+    // 27 stays (Go's 27 is the same index); 28 and 29 are free for Go's next_check_at.
+    expect(await recorded(pool)).toEqual([...GO_IDS, 27, ...OURS]);
+    expect(await indexNames(pool, "jetpack_monitor_sites")).toEqual(before);
+    expect(await indexNames(pool, "jetmon_check_history")).toContain("idx_checked_at");
+    expect(await migrate(pool)).toEqual([]);
+  });
+
+  test("Go's newest 27-28 (SELECT 1, no index) still get our index built: a recorded old id never stands in for the change", async () => {
+    const pool = await freshPool();
+    await migrate(pool, { migrations: goList });
+    await pool.query("INSERT INTO jetmon_schema_migrations (id) VALUES (27), (28)");
+    const lines: string[] = [];
+    await migrate(pool, { print: (l) => lines.push(l) });
+    expect(lines.slice(0, 2)).toEqual(["applying migration 10001", "applying migration 10002"]);
+    expect(await indexNames(pool, "jetmon_check_history")).toContain("idx_checked_at");
+    expect(await recorded(pool)).toEqual([...GO_IDS, 27, ...OURS]);
   });
 
   test("a failing migration stops the run with `migration N:`, is not recorded, and later ones do not run", async () => {
     const pool = await freshPool();
     const broken: Migration[] = [
       ...MIGRATIONS.filter((m) => m.id <= 26),
-      { id: 27, name: "broken", sql: "ALTER TABLE no_such_table ADD COLUMN x INT" },
-      MIGRATIONS.find((m) => m.id === 28)!,
+      { id: 10001, name: "broken", sql: "ALTER TABLE no_such_table ADD COLUMN x INT" },
+      MIGRATIONS.find((m) => m.id === 10002)!,
     ];
     const lines: string[] = [];
     await expect(migrate(pool, { migrations: broken, print: (l) => lines.push(l) })).rejects.toThrow(
-      /^migration 27: .*no_such_table/,
+      /^migration 10001: .*no_such_table/,
     );
-    expect(lines.at(-1)).toBe("applying migration 27");
+    expect(lines.at(-1)).toBe("applying migration 10001");
     expect(await recorded(pool)).toEqual(GO_IDS);
     expect(await pendingMigrations(pool)).toEqual(OURS);
     expect(await indexNames(pool, "jetmon_check_history")).not.toContain("idx_checked_at");
 
-    // Fixed binary: the next run retries 27 and carries on.
+    // Fixed binary: the next run retries 10001 and carries on.
     expect(await migrate(pool)).toEqual(OURS);
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LATEST_MIGRATION_ID, MIGRATIONS } from "../../src/db/migrations.ts";
+import {
+  GO_BASELINE_ID,
+  LATEST_MIGRATION_ID,
+  LEGACY_IDS,
+  MIGRATIONS,
+  OWN_MIGRATION_BASE,
+} from "../../src/db/migrations.ts";
 
 const dir = join(import.meta.dir, "../../migrations");
 const files = readdirSync(dir)
@@ -26,13 +32,33 @@ describe("embedded migrations", () => {
   });
 
   test("file names are NNN_snake_case.sql", () => {
-    for (const f of files) expect(f).toMatch(/^\d{3}_[a-z0-9_]+\.sql$/);
+    for (const f of files) expect(f).toMatch(/^\d{3,}_[a-z0-9_]+\.sql$/);
   });
 
-  test("ids run 1..N with no gaps, sorted, and 1-26 are Jetmon 2's", () => {
-    expect(MIGRATIONS.map((m) => m.id)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(LATEST_MIGRATION_ID).toBe(MIGRATIONS.length);
-    expect(LATEST_MIGRATION_ID).toBeGreaterThanOrEqual(28);
+  test("ids 1-26 are Jetmon 2's, ours run from OWN_MIGRATION_BASE + 1 with no gaps, none in Go's range 27+", () => {
+    const ids = MIGRATIONS.map((m) => m.id);
+    const go = ids.filter((id) => id <= GO_BASELINE_ID);
+    const ours = ids.filter((id) => id > GO_BASELINE_ID);
+    expect(go).toEqual(Array.from({ length: GO_BASELINE_ID }, (_, i) => i + 1));
+    expect(ours).toEqual(Array.from({ length: ours.length }, (_, i) => OWN_MIGRATION_BASE + 1 + i));
+    expect(ids).toEqual([...go, ...ours]);
+    expect(OWN_MIGRATION_BASE).toBeGreaterThanOrEqual(10000);
+    expect(LATEST_MIGRATION_ID).toBe(ids.at(-1)!);
+    expect(ours.length).toBeGreaterThanOrEqual(6);
+  });
+
+  test("every legacy id maps from Go's range onto one of our ids, each once", () => {
+    const ids = new Set(MIGRATIONS.map((m) => m.id));
+    expect(LEGACY_IDS.map((l) => [l.from, l.to])).toEqual([
+      [27, 10001],
+      [28, 10002],
+      [29, 10003],
+    ]);
+    for (const l of LEGACY_IDS) {
+      expect(ids.has(l.to)).toBe(true);
+      expect(ids.has(l.from)).toBe(false);
+      expect(l.keepWhen).toMatch(/^SELECT\b/);
+    }
   });
 
   test.each(files)("%s holds exactly one statement", (f) => {

@@ -76,6 +76,9 @@ const EXPECTED: Record<string, { columns: Col[]; indexes: Idx[] }> = {
       ["check_interval", SMALLU, NN, "5"],
       ["ssl_expiry_date", "date", NULL, null],
       ["check_keyword", "varchar(500)", NULL, null],
+      // migrations 10004, 10005 (Go's later 31, 33: same names, types and places)
+      ["forbidden_keyword", "varchar(500)", NULL, null],
+      ["forbidden_keywords", "json", NULL, null],
       ["maintenance_start", "datetime", NULL, null],
       ["maintenance_end", "datetime", NULL, null],
       ["custom_headers", "json", NULL, null],
@@ -89,9 +92,9 @@ const EXPECTED: Record<string, { columns: Col[]; indexes: Idx[] }> = {
       pk("jetpack_monitor_site_id"),
       ["idx_bucket_active", false, ["bucket_no", "monitor_active"]],
       ["idx_bucket_monitor_last_checked", false, ["bucket_no", "monitor_active", "last_checked_at"]],
-      // migration 29 (dev shape only; production's blog_id_monitor_url makes it a no-op)
+      // migration 10003 (dev shape only; production's blog_id_monitor_url makes it a no-op)
       ["idx_blog_id", false, ["blog_id"]],
-      // migration 27
+      // migration 10001
       [
         "idx_monitor_last_checked_blog_bucket",
         false,
@@ -139,11 +142,13 @@ const EXPECTED: Record<string, { columns: Col[]; indexes: Idx[] }> = {
       ["tls_ms", "int", NULL, null],
       ["ttfb_ms", "int", NULL, null],
       ["checked_at", "timestamp", NN, CT],
+      // migration 10006 (Go's later 32: same name, type and default)
+      ["request_method", "varchar(16)", NN, "GET"],
     ],
     indexes: [
       pk("id"),
       ["idx_blog_id_checked", false, ["blog_id", "checked_at"]],
-      // migration 28
+      // migration 10002
       ["idx_checked_at", false, ["checked_at"]],
     ],
   },
@@ -458,9 +463,12 @@ describe("schema after migrate on an empty database", () => {
     expect((await actualIndexes(table)).sort(byName)).toEqual([...EXPECTED[table]!.indexes].sort(byName));
   });
 
-  test("every applied id 1..29 is recorded", async () => {
+  test("every applied id is recorded: Go's 1..26, then ours 10001..10006 (none in Go's 27+)", async () => {
     const ids = await rows<{ id: number }>("SELECT id FROM jetmon_schema_migrations ORDER BY id");
-    expect(ids.map((r) => r.id)).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
+    expect(ids.map((r) => r.id)).toEqual([
+      ...Array.from({ length: 26 }, (_, i) => i + 1),
+      ...Array.from({ length: 6 }, (_, i) => 10001 + i),
+    ]);
   });
 });
 

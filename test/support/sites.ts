@@ -31,6 +31,10 @@ export type SiteBehaviour =
   | { kind: "hang" }
   /** Sends the head and part of the body, then stalls forever. */
   | { kind: "stall"; body?: string }
+  /** Declares Content-Length `body` + `short` bytes, sends `body`, then closes. */
+  | { kind: "short"; body: string; short: number }
+  /** A chunked body sent as one chunk, then the connection closes without the last (0) chunk. */
+  | { kind: "chunked-cut"; body: string }
   /** Closes the connection as soon as the request arrives. */
   | { kind: "reset" }
   /** A generated body of `size` bytes of filler with `keyword` written at byte `at`. */
@@ -173,6 +177,26 @@ export async function startSiteFixture(opts: { addresses?: number } = {}): Promi
           head(200, { "content-type": "text/plain", "content-length": body.length + 1_000_000 }) + body,
         );
         return;
+      }
+      case "short": {
+        const len = Buffer.byteLength(b.body);
+        conn.send(head(200, { "content-type": "text/html", "content-length": len + b.short }) + b.body);
+        s.bytesSent += len;
+        return later(20, () => {
+          conn.end();
+          finish(true);
+        });
+      }
+      case "chunked-cut": {
+        const len = Buffer.byteLength(b.body);
+        conn.send(
+          `${head(200, { "content-type": "text/html", "transfer-encoding": "chunked" })}${len.toString(16)}\r\n${b.body}\r\n`,
+        );
+        s.bytesSent += len;
+        return later(20, () => {
+          conn.end();
+          finish(true);
+        });
       }
       case "reset":
         conn.reset();

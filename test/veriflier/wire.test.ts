@@ -148,6 +148,18 @@ describe("mapping", () => {
     expect(w).toMatchObject({ Keyword: "", CustomHeaders: null, RedirectPolicy: "fail", RequestID: "id1" });
   });
 
+  test("forbidden rules travel as ForbiddenKeywords only when there are some", () => {
+    const base = { blogId: 5, url: "http://x", timeoutSeconds: 3, redirectPolicy: "follow" as const };
+    const w = toWireRequest({ ...base, forbidden: ["casino", "HACKED"] }, "id2");
+    expect(w.ForbiddenKeywords).toEqual(["casino", "HACKED"]);
+    expect("ForbiddenKeywords" in toWireRequest({ ...base, forbidden: [] }, "id3")).toBe(false);
+    const [back] = decodeCheckBody(JSON.stringify({ sites: [w] }));
+    expect(fromWireRequest(back!).forbidden).toEqual(["casino", "HACKED"]);
+    expect(() => decodeCheckBody('{"sites":[{"ForbiddenKeywords":"casino"}]}')).toThrow(
+      'sites[0].ForbiddenKeywords: expected an array of strings, got "casino"',
+    );
+  });
+
   test("fromWireRequest: empty keyword is none; headers null is none", () => {
     const [w] = decodeCheckBody('{"sites":[{"BlogID":5,"URL":"http://x","RedirectPolicy":"alert"}]}');
     expect(fromWireRequest(w!)).toEqual({

@@ -37,6 +37,7 @@ import type { WpcomNotification } from "../../wpcom/payload.ts";
 import type { Notifier, Verifier, VerifierReply } from "../ports.ts";
 import { type FailedCheck, type RetryEntry, RetryQueue } from "../retry-queue.ts";
 import { recordAlertSent, type Site } from "../sites.ts";
+import { TlsDeprecatedAdvisory } from "../tls-deprecated.ts";
 import { escalate } from "./escalation.ts";
 import { notify } from "./notify.ts";
 import { type FailureRun, type IncidentObserver, incidentTelemetry, type VoteFigures } from "./telemetry.ts";
@@ -83,15 +84,18 @@ export class Incidents {
   private readonly tls = new Map<number, number>();
   private readonly lastAlert = new Map<number, number>();
   private readonly observer: IncidentObserver;
+  private readonly tlsDeprecated: TlsDeprecatedAdvisory;
 
   constructor(private readonly d: IncidentDeps) {
     this.observer = d.observer ?? incidentTelemetry(d);
+    this.tlsDeprecated = new TlsDeprecatedAdvisory(d);
   }
 
   /** Seeds memory from open events (cold start, or sites new to this host). */
   seed(
     events: readonly { blogId: number; id: number; checkType: string; severity: number; state: string }[],
   ): void {
+    this.tlsDeprecated.seed(events);
     for (const e of events) {
       if (e.checkType === CheckType.Http && !this.http.has(e.blogId)) {
         this.http.set(e.blogId, { eventId: e.id, state: e.state });
@@ -107,6 +111,7 @@ export class Incidents {
     this.tls.delete(blogId);
     this.retries.clear(blogId);
     this.lastAlert.delete(blogId);
+    this.tlsDeprecated.forget(blogId);
   }
 
   /**
@@ -126,6 +131,7 @@ export class Incidents {
 
   async handle(site: Site, res: CheckResult): Promise<Outcome> {
     if (res.sslExpiry) await this.tlsExpiry(site, res.sslExpiry);
+    await this.tlsDeprecated.observe(site.blogId, res);
     if (!isFailedResult(res)) {
       await this.recover(site, res);
       return SETTLED;
@@ -184,7 +190,14 @@ export class Incidents {
           severity: Severity.SeemsDown,
           state: State.SeemsDown,
           source: this.d.hostname,
-          metadata: { http_code: res.httpCode, error_code: res.errorCode, rtt_ms: res.rttMs, url: site.url },
+          metadata: {
+            http_code: res.httpCode,
+            error_code: res.errorCode,
+            rtt_ms: res.rttMs,
+            url: site.url,
+            ...(res.errorDetail ? { error_detail: res.errorDetail } : {}),
+            ...(res.forbiddenMatch ? { forbidden_keyword: res.forbiddenMatch } : {}),
+          },
         },
         { project: this.projection(cfg) },
       ),

@@ -1,4 +1,5 @@
--- Migration 27 (jetmon2 on Bun): the due-site index on jetpack_monitor_sites.
+-- Migration 10001 (jetmon2 on Bun; recorded as 27 before 2026-12): the due-site index on
+-- jetpack_monitor_sites.
 --
 -- Serves: WHERE monitor_active = 1 AND bucket_no BETWEEN ? AND ?
 --         ORDER BY last_checked_at, blog_id LIMIT n
@@ -16,7 +17,8 @@
 -- Measured on MariaDB 10.11, 100,000 sites, buckets 0-99 of 1000, LIMIT 500: 9.6 ms with this
 -- index, 14.7 ms without it, 30 ms with (monitor_active, bucket_no, last_checked_at).
 --
--- Name and columns are the same as Go jetmon2's own (later) migration 27, so the id means the
--- same index in both.
+-- Name and columns are the same as Go jetmon2's own (later) migration 27. The guard records this
+-- id without running where that index already exists (Go's 27, or this project's old 27).
+-- skip-when: SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'jetpack_monitor_sites' AND index_name = 'idx_monitor_last_checked_blog_bucket'
 ALTER TABLE jetpack_monitor_sites
   ADD INDEX idx_monitor_last_checked_blog_bucket (monitor_active, last_checked_at, blog_id, bucket_no)
