@@ -7,7 +7,6 @@
  * write `stopped` and return 0.
  */
 
-import { hostname as osHostname } from "node:os";
 import type { ConnectionOptions } from "node:tls";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -15,7 +14,6 @@ import { ConfigStore } from "../config/store.ts";
 import { emailTransportLabel } from "../config/validate.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
-import { type Clock, errorText } from "../delivery/db-util.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { delivererSnapshot, mysqlHealth, statsdHealth } from "../delivery/heartbeat.ts";
@@ -26,9 +24,12 @@ import {
   type DeliveryRuntimeOptions,
   startDeliveryRuntime,
 } from "../delivery/runtime.ts";
+import { errorText } from "../error-text.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
+import type { Clock } from "../time.ts";
 import { USER_AGENT } from "../version.ts";
 import type { Command } from "./context.ts";
 import { type SignalSource, watchSignals } from "./process.ts";
@@ -82,12 +83,12 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
       log.warn(`WARN: email_transport=${email.label}; alert-contact emails will be logged but not delivered`);
     }
 
-    const host = (deps.hostname ?? osHostname)() || "unknown";
+    const host = hostIdentity(ctx.env, deps.hostname);
     const startedAt = now();
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;
     try {
-      pool = createPool(dbSettingsFromConfig(config));
+      pool = createPool(dbSettingsFromConfig(config), { queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
       try {
         await connectWithRetry(pool, deps.dbAttempts ?? 10, {
           sleep: deps.sleep,
@@ -124,7 +125,10 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
             now: now(),
             workersEnabled: owner.enabled,
             ownerRaw: store.current.DELIVERY_OWNER_HOST,
-            deps: [await mysqlHealth(db, now), statsdHealth(metrics !== null, now)],
+            deps: [
+              await mysqlHealth(db, now),
+              statsdHealth(config.STATSD_ADDR.trim() !== "", metrics !== null, now),
+            ],
           }),
       });
       publisher.start();
@@ -176,7 +180,8 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
       log.info(`received ${signal}, stopping`);
       // Claiming stops now; the attempts in flight finish while `stopping` is written.
       const draining = runtime?.stop() ?? Promise.resolve();
-      await publisher.shutdown({ beforeStopped: () => draining });
+      // A MySQL away at this moment gets 10 s of retries for `stopped` (issue 15).
+      await publisher.shutdown({ beforeStopped: () => draining, deadline: Date.now() + 10_000 });
       signals.dispose();
       built?.close();
       log.info("jetmon-deliverer: shutdown complete");

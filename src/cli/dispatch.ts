@@ -1,23 +1,31 @@
-import { resolveConfigPath } from "../config/resolve.ts";
-import { MODES, SUBCOMMANDS, usage } from "./commands.ts";
-import { type CliContext, type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import { type CommandEntry, MODES, SUBCOMMANDS, usage } from "./commands.ts";
+import { resolveConfigPath } from "./config-path.ts";
+import type { CliContext, Command } from "./context.ts";
 
 /** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */
 export async function resolveCommand(
   argv: string[],
   io: { env: Record<string, string | undefined>; out: (l: string) => void; err: (l: string) => void },
-): Promise<{ command: Command; ctx: CliContext; name: string } | { help: true }> {
-  const { path, argv: rest } = resolveConfigPath(argv, io.env);
+): Promise<{ command: Command; ctx: CliContext; name: string; entry: CommandEntry } | { help: true }> {
+  const { path, argv: rest, fromFlag } = resolveConfigPath(argv, io.env);
   const ctx = (args: string[]): CliContext => ({
     args,
     configPath: path,
+    configFromFlag: fromFlag,
     env: io.env,
     out: io.out,
     err: io.err,
   });
   const first = rest[0];
   if (first === "--help" || first === "-h" || first === "help") return { help: true };
-  if (first === undefined) return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor" };
+  if (first === undefined) {
+    return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor", entry: MODES.monitor! };
+  }
+  if (first === "--version" || first === "-version") {
+    const v = SUBCOMMANDS.version!;
+    return { command: await v.load(), ctx: ctx(rest.slice(1)), name: "version", entry: v };
+  }
   if (first === "--mode" || first.startsWith("--mode=") || first === "-mode" || first.startsWith("-mode=")) {
     const eq = first.indexOf("=");
     const mode = eq >= 0 ? first.slice(eq + 1) : rest[1];
@@ -25,14 +33,14 @@ export async function resolveCommand(
     if (mode === undefined || mode === "") throw new UsageError("flag needs an argument: --mode");
     const m = MODES[mode];
     if (!m) throw new UsageError(`unknown mode "${mode}" (want: ${Object.keys(MODES).join(", ")})`);
-    return { command: await m.load(), ctx: ctx(args), name: mode };
+    return { command: await m.load(), ctx: ctx(args), name: mode, entry: m };
   }
   const sub = SUBCOMMANDS[first];
   if (!sub) {
     if (first.startsWith("-")) throw new UsageError(`unknown flag "${first}"`);
     throw new UsageError(`unknown subcommand "${first}"`);
   }
-  return { command: await sub.load(), ctx: ctx(rest.slice(1)), name: first };
+  return { command: await sub.load(), ctx: ctx(rest.slice(1)), name: first, entry: sub };
 }
 
 /** Runs argv to completion and returns the exit code; never exits the process itself. */
@@ -53,6 +61,12 @@ export async function run(
     io.out(usage());
     return 0;
   }
+  // Every mode and subcommand answers --help/-h with its usage (exit 0) and does nothing else.
+  const help = resolved.entry.help;
+  if (help && wantsHelp(resolved.ctx.args)) {
+    io.out(await help());
+    return 0;
+  }
   try {
     return await resolved.command(resolved.ctx);
   } catch (err) {
@@ -62,4 +76,13 @@ export async function run(
     if (!err.message.includes("\n")) io.err("Run 'jetmon2 --help' for usage.");
     return 2;
   }
+}
+
+/** `--help`, `-h` or `-help` anywhere before a `--`. */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === "--") return false;
+    if (a === "--help" || a === "-h" || a === "-help") return true;
+  }
+  return false;
 }

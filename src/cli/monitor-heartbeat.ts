@@ -13,10 +13,10 @@ import type { Db } from "../db/client.ts";
 import type { BuildPhase } from "../fleethealth/publisher.ts";
 import type { SnapshotInput } from "../fleethealth/snapshot.ts";
 import { type ProcessMemory, processMemory } from "../metrics/memory.ts";
-import { buildHostState } from "../monitor/host-state.ts";
 import type { MonitorFigures } from "../monitor/orchestrator.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
 import type { WpcomState } from "../wpcom/client.ts";
+import { buildHostState } from "./host-state.ts";
 
 export interface MonitorHeartbeatDeps {
   db: Db;
@@ -24,6 +24,8 @@ export interface MonitorHeartbeatDeps {
   config: () => Config;
   figures: () => MonitorFigures;
   wpcom: () => WpcomState;
+  /** The logs and stats folders, resolved from config at start. */
+  dirs: { logs: string; stats: string };
   /** Decided once at startup. */
   deliveryWorkersEnabled: boolean;
   hub: Pick<DashboardHub, "publish">;
@@ -64,12 +66,13 @@ export class MonitorHeartbeat {
     if (phase === "heartbeat") {
       this.health = await (d.probe ?? probeDependencies)({
         db: d.db,
+        writeProblem: () => d.figures().writeProblem,
         wpcom: () => {
           const w = d.wpcom();
           return { circuit_open: w.circuitOpen, queue_depth: w.queueDepth };
         },
         statsd: c.STATSD_ADDR ? () => ({}) : null,
-        dirs: { logs: "logs", stats: "stats" },
+        dirs: d.dirs,
         verifliers: c.VERIFIERS,
       });
     }

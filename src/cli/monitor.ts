@@ -3,10 +3,10 @@
  * buckets until SIGINT/SIGTERM, then drains and exits 0 (or 1 when the drain stalls for 30 s).
  * Resolves with the exit code; never calls process.exit.
  */
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
+import { configuredDirs, prepareDirs } from "../config/dirs.ts";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { ConfigStore } from "../config/store.ts";
@@ -24,13 +24,16 @@ import { type DeliveryRuntime, startDeliveryRuntime } from "../delivery/runtime.
 import { errorText } from "../error-text.ts";
 import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
+import { reloadOutcomePath, reportReload } from "../monitor/reload-outcome.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
 import { USER_AGENT } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
+import { bindProblem } from "./bind-check.ts";
 import type { CliContext, Command } from "./context.ts";
 import { MonitorHeartbeat } from "./monitor-heartbeat.ts";
 import { CleanupStack, type SignalSource, watchSignals, withinHardStop } from "./process.ts";
@@ -78,9 +81,16 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   const store = loadConfig(ctx, log);
   if (!store) return 1;
   const cfg = store.current;
+  // Re-exec (to raise the fetch cap) first, so the warnings are logged once, by the final process.
   if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
-  const hostname = opts.hostname || ctx.env.JETMON_HOSTNAME?.trim() || osHostname() || "unknown";
-  logStartup(log, cfg, hostname);
+  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
+  const hostname = opts.hostname || hostIdentity(ctx.env);
+  const dirs = logStartup(log, cfg, hostname);
+  const unbindable = bindProblem("DASHBOARD_PORT", cfg.DASHBOARD_BIND_ADDR, cfg.DASHBOARD_PORT);
+  if (unbindable) {
+    ctx.err(`dashboard: ${unbindable}`);
+    return 1;
+  }
 
   const cleanup = new CleanupStack();
   const finish = async (code: number) => {
@@ -88,10 +98,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     return code;
   };
   const pool = await openDatabase(ctx, cfg, log, opts.connectAttempts ?? 10, cleanup);
-  if (!pool || !claimPidFile(ctx, log, cleanup)) return finish(1);
+  const pidPath = pidFilePath(ctx.env);
+  if (!pool || !claimPidFile(ctx, log, pidPath, cleanup)) return finish(1);
 
   const db = createDb(pool);
-  const engine = await startEngine({ ctx, db, hostname, log, store, opts, cleanup });
+  const engine = await startEngine({ ctx, db, hostname, log, store, dirs, opts, cleanup });
   if (!engine) return finish(1);
   const { orchestrator, wpcom } = engine;
   const delivery = await startEmbeddedDelivery({ ctx, db, hostname, log, cfg, cleanup });
@@ -107,11 +118,16 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     config: () => store.current,
     figures: () => orchestrator.figures(),
     wpcom: () => wpcom.state(),
+    dirs,
     deliveryWorkersEnabled: delivery !== null,
     hub,
     startedAt: new Date(),
   });
-  const dashboard = startDashboardIfEnabled({ db, log, store, heartbeat, hub, cleanup });
+  const dashboard = startDashboardIfEnabled({ ctx, db, log, store, heartbeat, hub, cleanup });
+  if (dashboard === "failed") {
+    await orchestrator.drain(Date.now() + 5000).catch(() => {});
+    return finish(1);
+  }
   const publisher = new LifecyclePublisher({
     db,
     intervalMs: cfg.STATS_UPDATE_INTERVAL_MS,
@@ -125,7 +141,9 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     log,
     onReload: () => {
       log.info("received SIGHUP, reloading config");
-      if (store.reload().ok) orchestrator.configChanged();
+      const r = store.reload();
+      if (r.ok) orchestrator.configChanged();
+      reportReload(reloadOutcomePath(pidPath), r, log);
     },
   });
   cleanup.push(() => signals.dispose());
@@ -136,10 +154,10 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   opts.onReady?.({ orchestrator, dashboard, hostname, shutdown: () => signals.stop() });
   await signals.stopped;
   log.info({ host: hostname }, "received shutdown signal, draining");
-  const clean = await shutDown(
-    { publisher, orchestrator, delivery, wpcom, log },
-    opts.drainTimeoutMs ?? 30_000,
-  );
+  // JETMON_DRAIN_TIMEOUT_MS lets the fault suite scale the 30 s drain (docs/operations.md).
+  const fromEnv = Number(ctx.env.JETMON_DRAIN_TIMEOUT_MS);
+  const drainMs = opts.drainTimeoutMs ?? (fromEnv >= 2000 ? fromEnv : 30_000);
+  const clean = await shutDown({ publisher, orchestrator, delivery, wpcom, log }, drainMs);
   log.info({ clean }, "shutdown complete");
   return finish(clean ? 0 : 1);
 }
@@ -162,12 +180,16 @@ async function shutDown(
   drainMs: number,
 ): Promise<boolean> {
   let clean = false;
+  // Both deadlines count from the signal, not from when their step begins.
+  const signalledAt = Date.now();
   await p.publisher.shutdown({
+    // `stopped` is retried until just before the hard stop when MySQL is away (issue 15).
+    deadline: signalledAt + drainMs - 500,
     beforeStopped: async () => {
       const finished = await withinHardStop(
         async () => {
           const [drained] = await Promise.all([
-            p.orchestrator.drain(Date.now() + drainMs - 1000),
+            p.orchestrator.drain(signalledAt + drainMs - 1000),
             p.delivery?.stop(),
           ]);
           await p.wpcom.flush().catch(() => {});
@@ -190,11 +212,11 @@ function loadConfig(ctx: CliContext, log: Logger): ConfigStore | null {
     ctx.err(`load config: ${errorText(err)}`);
     return null;
   }
-  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
   return store;
 }
 
-function logStartup(log: Logger, cfg: Config, hostname: string): void {
+/** Logs the start-up line and warnings; resolves and creates the logs and stats folders. */
+function logStartup(log: Logger, cfg: Config, hostname: string): { logs: string; stats: string } {
   const pinned = pinnedBucketRange(cfg);
   log.info(
     {
@@ -208,9 +230,12 @@ function logStartup(log: Logger, cfg: Config, hostname: string): void {
   );
   const bindWarning = dashboardBindWarning(cfg);
   if (bindWarning) log.warn({ bind_addr: cfg.DASHBOARD_BIND_ADDR }, bindWarning);
+  const dirs = configuredDirs(cfg);
+  for (const problem of prepareDirs(dirs)) log.error({ problem }, "folder not usable");
   if (cfg.VERIFIERS.length === 0) {
     log.warn("no verifiers configured: down confirmations rely on local checks only");
   }
+  return dirs;
 }
 
 /** Connects (with retries) and checks the schema; the pool closes last, at cleanup. */
@@ -221,7 +246,7 @@ async function openDatabase(
   attempts: number,
   cleanup: CleanupStack,
 ): Promise<Pool | null> {
-  const pool = createPool(dbSettingsFromConfig(cfg));
+  const pool = createPool(dbSettingsFromConfig(cfg), { queryTimeoutMs: cfg.DB_QUERY_TIMEOUT_MS });
   cleanup.push(() => pool.end());
   try {
     await connectWithRetry(pool, attempts, {
@@ -239,8 +264,7 @@ async function openDatabase(
   return pool;
 }
 
-function claimPidFile(ctx: CliContext, log: Logger, cleanup: CleanupStack): boolean {
-  const pidPath = pidFilePath(ctx.env);
+function claimPidFile(ctx: CliContext, log: Logger, pidPath: string, cleanup: CleanupStack): boolean {
   const existing = inspectPidFile(pidPath);
   if (existing.state === "running" && existing.pid !== process.pid) {
     ctx.err(
@@ -264,6 +288,7 @@ async function startEngine(p: {
   hostname: string;
   log: Logger;
   store: ConfigStore;
+  dirs: { logs: string; stats: string };
   opts: MonitorCommandOptions;
   cleanup: CleanupStack;
 }): Promise<{ orchestrator: Orchestrator; wpcom: WpcomClient } | null> {
@@ -288,12 +313,13 @@ async function startEngine(p: {
     hostname,
     log,
     metrics,
-    statsFiles: cfg.STATSD_ADDR !== "",
+    statsFiles: cfg.STATSD_ADDR !== "" && p.dirs.stats !== "" ? p.dirs.stats : false,
     config: () => store.current,
     pool: new CheckPool({ size: cfg.NUM_WORKERS, queueLimit: 0, logger: log }),
     wpcom,
     verifiers: () => verifiers.current(store.current.VERIFIERS),
     timings: p.opts.timings,
+    dataDir: cfg.DATA_DIR,
   });
   orch = orchestrator;
   try {
@@ -341,15 +367,16 @@ async function startEmbeddedDelivery(p: {
   }
 }
 
-/** The host dashboard on DASHBOARD_PORT (0 = off); a bind failure is logged, never fatal. */
+/** The host dashboard on DASHBOARD_PORT (0 = off); "failed" (told to the operator) when it cannot bind. */
 function startDashboardIfEnabled(p: {
+  ctx: CliContext;
   db: Db;
   log: Logger;
   store: ConfigStore;
   heartbeat: MonitorHeartbeat;
   hub: DashboardHub;
   cleanup: CleanupStack;
-}): RunningDashboard | null {
+}): RunningDashboard | null | "failed" {
   const { store, log } = p;
   const cfg = store.current;
   if (cfg.DASHBOARD_PORT <= 0) return null;
@@ -372,8 +399,9 @@ function startDashboardIfEnabled(p: {
     p.cleanup.push(() => dashboard.stop());
     return dashboard;
   } catch (err) {
-    log.error({ err: errorText(err) }, "dashboard not started");
-    return null;
+    // Lost the port since the start-up check: stop rather than run without a dashboard.
+    p.ctx.err(errorText(err));
+    return "failed";
   }
 }
 

@@ -1,6 +1,7 @@
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
+import { dashboardListenHost } from "../dashboard/bind.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { type Logger, log } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import { loadVeriflierConfig, VeriflierConfigError } from "../veriflier/config.ts";
@@ -41,7 +42,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   const logger = opts.logger ?? log;
   let config: ReturnType<typeof loadVeriflierConfig>;
   try {
-    config = loadVeriflierConfig(ctx.env);
+    config = loadVeriflierConfig(ctx.env, undefined, ctx.configFromFlag ? ctx.configPath : undefined);
   } catch (err) {
     if (err instanceof VeriflierConfigError) {
       ctx.err(`veriflier: ${err.message}`);
@@ -56,7 +57,11 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   let statsd: Metrics | null = null;
   if (!opts.metrics && ctx.env.STATSD_ADDR) {
     try {
-      statsd = createStatsdMetrics({ addr: ctx.env.STATSD_ADDR, hostname: osHostname(), log: logger });
+      statsd = createStatsdMetrics({
+        addr: ctx.env.STATSD_ADDR,
+        hostname: hostIdentity(ctx.env),
+        log: logger,
+      });
     } catch (err) {
       logger.warn({ statsd_addr: ctx.env.STATSD_ADDR, err: String(err) }, "statsd disabled");
     }
@@ -67,10 +72,10 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
     server = createVeriflierServer({
       token: config.authToken,
       port: config.port,
-      hostname: opts.hostname,
+      hostname: opts.hostname ?? (config.bindAddr ? dashboardListenHost(config.bindAddr) : undefined),
       checkConcurrency: config.checkConcurrency,
       checkSite: opts.checkSite,
-      reportedHost: opts.reportedHost,
+      reportedHost: opts.reportedHost ?? hostIdentity(ctx.env),
       logger,
       metrics: opts.metrics ?? statsd ?? undefined,
     });

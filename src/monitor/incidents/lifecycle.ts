@@ -11,6 +11,7 @@ import { isFailedResult } from "../../check/errors.ts";
 import { statusType } from "../../check/status-type.ts";
 import type { CheckResult } from "../../check/types.ts";
 import type { Db } from "../../db/client.ts";
+import { retryOnConflict } from "../../db/sql.ts";
 import {
   CheckType,
   closeEvent,
@@ -36,7 +37,6 @@ import type { WpcomNotification } from "../../wpcom/payload.ts";
 import type { Notifier, Verifier, VerifierReply } from "../ports.ts";
 import { type FailedCheck, type RetryEntry, RetryQueue } from "../retry-queue.ts";
 import { recordAlertSent, type Site } from "../sites.ts";
-import { retryOnConflict } from "../sql.ts";
 import { escalate } from "./escalation.ts";
 import { notify } from "./notify.ts";
 import { type FailureRun, type IncidentObserver, incidentTelemetry, type VoteFigures } from "./telemetry.ts";

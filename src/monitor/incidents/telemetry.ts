@@ -6,13 +6,13 @@
  */
 import type { CheckResult } from "../../check/types.ts";
 import type { Db } from "../../db/client.ts";
+import { errorText } from "../../error-text.ts";
 import { type AuditEntry, AuditEventType, type TlsExpiryResult, writeAudit } from "../../events/index.ts";
 import type { Logger } from "../../log.ts";
 import { DetectionMetric, VerifierMetric, WpcomMetric } from "../../metrics/names.ts";
 import type { Metrics } from "../../metrics/statsd.ts";
 import type { WpcomNotification } from "../../wpcom/payload.ts";
 import type { Verifier, VerifierReply } from "../ports.ts";
-import { errorText } from "../sql.ts";
 
 /** The start of a run of failures, and the failure class of its latest check. */
 export interface FailureRun {
