@@ -52,7 +52,7 @@ test("MySQL unreachable mid-run: checks pause, no result is lost, the monitor re
     await waitFor("outage noticed", () => !h.orch.figures().databaseHealthy);
     await Bun.sleep(400); // in-flight checks finish
     const paused = hits();
-    await Bun.sleep(1500);
+    await h.sleep(1500); // a check interval and a half of monitor time
     expect(hits()).toBe(paused);
     const held = h.orch.figures().pendingWrites;
     expect(held).toBeGreaterThan(0);
