@@ -29,6 +29,7 @@ import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { processMemory } from "../metrics/memory.ts";
+import { PrometheusMetrics, teeMetrics } from "../metrics/prometheus.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
@@ -160,9 +161,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   }
 
   const db = createDb(pool);
-  const metrics: Metrics = cfg.STATSD_ADDR
-    ? createStatsdMetrics({ addr: cfg.STATSD_ADDR, hostname, log })
-    : noopMetrics;
+  const prometheus = new PrometheusMetrics();
+  const metrics: Metrics = teeMetrics(
+    cfg.STATSD_ADDR ? createStatsdMetrics({ addr: cfg.STATSD_ADDR, hostname, log }) : noopMetrics,
+    prometheus,
+  );
   cleanup.push(() => metrics.close());
   let orch: Orchestrator | null = null;
   const wpcom = new WpcomClient({
@@ -250,6 +253,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
         }),
       events: hub,
       log,
+      metricsText: () => prometheus.render(),
       fleet: { db, options: () => fleetOptionsFromConfig(store.current), log },
     });
     try {
