@@ -94,7 +94,7 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;
     try {
-      pool = createPool(dbSettingsFromConfig(config));
+      pool = createPool(dbSettingsFromConfig(config), { queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
       try {
         await connectWithRetry(pool, deps.dbAttempts ?? 10, {
           sleep: deps.sleep,
@@ -195,7 +195,8 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
       log.info(`received ${signal}, stopping`);
       // Claiming stops now; the attempts in flight finish while `stopping` is written.
       const draining = runtime?.stop() ?? Promise.resolve();
-      await publisher.shutdown({ beforeStopped: () => draining });
+      // A MySQL away at this moment gets 10 s of retries for `stopped` (issue 15).
+      await publisher.shutdown({ beforeStopped: () => draining, deadline: Date.now() + 10_000 });
       for (const s of [...STOP_SIGNALS, "SIGHUP" as const]) signals.off(s, ignore);
       built?.close();
       log.info("jetmon-deliverer: shutdown complete");

@@ -28,6 +28,7 @@ export function buildHostState(i: HostStateInput): HostState {
     active_checks: f.activeChecks,
     queue_depth: f.queueDepth,
     retry_queue_size: f.retryQueueSize,
+    held_results: f.pendingWrites,
     // One decimal: a small host (the demo: 7 sites a minute) checks well under 1 a second.
     sites_per_sec: Math.round(f.sitesPerSec * 10) / 10,
     round_duration_ms: f.lastRound?.durationMs ?? 0,

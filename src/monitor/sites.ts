@@ -72,6 +72,42 @@ export async function loadSites(db: Db, range: BucketRange): Promise<Site[]> {
   return rows.map(toSite);
 }
 
+/** A blog with more than one active site row: the row checked and the rows left out. */
+export interface DuplicateBlog {
+  blogId: number;
+  keptSiteId: number;
+  ignoredSiteIds: number[];
+}
+
+/**
+ * One site per blog_id (issue 15): two active jetpack_monitor_sites rows for one blog would
+ * check it twice and make its incident flap between their results. The row with the lowest
+ * jetpack_monitor_site_id wins; the others are reported.
+ */
+export function onePerBlog(sites: Site[]): { sites: Site[]; duplicates: DuplicateBlog[] } {
+  const byBlog = new Map<number, Site[]>();
+  for (const s of sites) {
+    const list = byBlog.get(s.blogId);
+    if (list) list.push(s);
+    else byBlog.set(s.blogId, [s]);
+  }
+  const kept: Site[] = [];
+  const duplicates: DuplicateBlog[] = [];
+  for (const [blogId, list] of byBlog) {
+    list.sort((a, b) => a.siteId - b.siteId);
+    const first = list[0] as Site;
+    kept.push(first);
+    if (list.length > 1) {
+      duplicates.push({
+        blogId,
+        keptSiteId: first.siteId,
+        ignoredSiteIds: list.slice(1).map((s) => s.siteId),
+      });
+    }
+  }
+  return { sites: kept, duplicates };
+}
+
 function toSite(r: SiteRow): Site {
   return {
     siteId: Number(r.jetpack_monitor_site_id),
