@@ -66,12 +66,21 @@ interface CoreConnection {
  * `PROTOCOL_SEQUENCE_TIMEOUT`, which the writer counts as unreachable (issue 15).
  */
 function boundQueries(conn: CoreConnection, timeoutMs: number): void {
+  // The statement that timed out: a later one on this destroyed connection (a transaction's
+  // ROLLBACK, say) fails with "closed state", which would hide the cause from the operator.
+  let timedOut: unknown = null;
   for (const method of ["query", "execute"] as const) {
     const original = conn[method].bind(conn);
     const wrap =
       (done: Callback): Callback =>
       (err, ...rest) => {
-        if ((err as { code?: string } | null)?.code === "PROTOCOL_SEQUENCE_TIMEOUT") conn.destroy();
+        if ((err as { code?: string } | null)?.code === "PROTOCOL_SEQUENCE_TIMEOUT") {
+          timedOut = err;
+          conn.destroy();
+        } else if (timedOut && /closed state/.test(String((err as { message?: string } | null)?.message))) {
+          done(timedOut, ...rest);
+          return;
+        }
         done(err, ...rest);
       };
     conn[method] = (sqlOrOptions: unknown, values?: unknown, cb?: unknown) => {

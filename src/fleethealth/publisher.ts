@@ -17,6 +17,7 @@ import type { Db } from "../db/client.ts";
 import { type Executor, killableTransaction } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import { systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import { type SnapshotInput, processId as toProcessId, validateSnapshot } from "./snapshot.ts";
 import { markStopped, upsertSnapshot } from "./store.ts";
 
@@ -33,6 +34,8 @@ export interface LifecyclePublisherOptions {
   build: (phase: BuildPhase) => SnapshotInput | Promise<SnapshotInput>;
   log: Logger;
   now?: () => number;
+  /** The heartbeat interval runs on these (default the system timers); `now` defaults to theirs. */
+  timers?: TimerSource;
 }
 
 export interface ShutdownOptions {
@@ -75,8 +78,9 @@ export class LifecyclePublisher {
   private readonly build: LifecyclePublisherOptions["build"];
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly timers: TimerSource;
   private queue: Promise<unknown> = Promise.resolve();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerHandle | undefined;
   private beatPending = false;
   private shuttingDown = false;
   private shutdownDone: Promise<void> | undefined;
@@ -96,7 +100,9 @@ export class LifecyclePublisher {
     this.writeTimeoutMs = writeTimeoutMs;
     this.build = opts.build;
     this.log = opts.log;
-    this.now = opts.now ?? Date.now;
+    const timers = opts.timers ?? systemTimers;
+    this.timers = timers;
+    this.now = opts.now ?? (() => timers.now());
   }
 
   /** Beats now and then every interval. A beat still queued when the next is due is not doubled. */
@@ -109,7 +115,7 @@ export class LifecyclePublisher {
         this.beatPending = false;
       });
     };
-    this.timer = setInterval(tick, this.intervalMs);
+    this.timer = this.timers.setInterval(tick, this.intervalMs);
     tick();
   }
 
@@ -149,7 +155,7 @@ export class LifecyclePublisher {
   shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.shutdownDone) return this.shutdownDone;
     this.shuttingDown = true;
-    clearInterval(this.timer);
+    this.timers.clearInterval(this.timer);
     this.timer = undefined;
     this.shutdownDone = (async () => {
       const start = this.now();

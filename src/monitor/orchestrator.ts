@@ -21,9 +21,10 @@ import type { Logger } from "../log.ts";
 import { BucketMetric, DriftMetric, RoundMetric, WpcomMetric } from "../metrics/names.ts";
 import { writeStatsFiles } from "../metrics/stats-files.ts";
 import type { Metrics } from "../metrics/statsd.ts";
+import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
-import { Incidents } from "./incidents.ts";
+import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
@@ -70,6 +71,8 @@ export interface OrchestratorOptions {
   wpcom: Notifier;
   verifiers: () => readonly Verifier[];
   now?: () => number;
+  /** Dispatch wake-ups, periodic tasks and drain bounds run on these (default the system timers). */
+  timers?: TimerSource;
   timings?: OrchestratorTimings;
   /** JS heap in use, MB (memory-pressure rule); default process.memoryUsage().heapUsed. */
   heapMb?: () => number;
@@ -131,8 +134,9 @@ export class Orchestrator {
   private readonly schedule: Schedule;
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
-  private readonly timers: ReturnType<typeof setInterval>[] = [];
-  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly clock: TimerSource;
+  private readonly timers: TimerHandle[] = [];
+  private wakeTimer: TimerHandle | null = null;
   private wakeAt = Number.POSITIVE_INFINITY;
   private pumping = false;
   private holdPaused = false;
@@ -153,7 +157,9 @@ export class Orchestrator {
   private readonly siteInterval = (site: Site): number => intervalMs(site.checkIntervalMin, this.o.config());
 
   constructor(private readonly o: OrchestratorOptions) {
-    this.now = o.now ?? Date.now;
+    this.clock = o.timers ?? systemTimers;
+    const clock = this.clock;
+    this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
     this.incidents = new Incidents({
       db: o.db,
@@ -170,12 +176,13 @@ export class Orchestrator {
       log: o.log,
       now: this.now,
       maxHeld: () => this.o.config().HELD_RESULTS_MAX,
+      timers: this.clock,
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
       onWritten: () => this.pump(),
       onFatal: () => {
-        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
         this.wakeTimer = null;
       },
     });
@@ -230,16 +237,16 @@ export class Orchestrator {
   async drain(deadline: number): Promise<boolean> {
     if (this.state === "stopped") return true;
     this.state = "draining";
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) this.clock.clearInterval(t);
     this.timers.length = 0;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     // A claim under way would write the row back to active after it is marked draining.
     await this.claiming?.catch(() => {});
     await this.ownerCall("mark draining", () => this.owner.markDraining());
     await this.idle(deadline);
     // A check stuck past the deadline must not hold the drain: its result is lost and says so.
-    await Promise.race([this.o.pool.drain(), Bun.sleep(Math.max(0, deadline - this.now()))]);
+    await Promise.race([this.o.pool.drain(), sleepOn(this.clock, deadline - this.now())]);
     if (this.inflight > 0)
       this.o.log.error({ in_flight: this.inflight }, "drain deadline reached with checks in flight");
     const written = await this.writer.stop(deadline);
@@ -354,9 +361,9 @@ export class Orchestrator {
   private armWake(delay: number): void {
     const at = this.now() + delay;
     if (this.wakeTimer && this.wakeAt <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
+    this.wakeTimer = this.clock.setTimeout(() => {
       this.wakeTimer = null;
       this.wakeAt = Number.POSITIVE_INFINITY;
       this.pump();
@@ -680,7 +687,7 @@ export class Orchestrator {
 
   private every(ms: number, fn: () => Promise<void>): void {
     let running = false;
-    const t = setInterval(() => {
+    const t = this.clock.setInterval(() => {
       if (running) return;
       running = true;
       fn()
@@ -701,7 +708,7 @@ export class Orchestrator {
         this.o.log.error({ err: errorText(err) }, `bucket ${what} failed`);
         const left = retryUntil - this.now();
         if (left <= 0) return;
-        await Bun.sleep(Math.min(250, left));
+        await sleepOn(this.clock, Math.min(250, left));
       }
     }
   }
@@ -718,9 +725,9 @@ export class Orchestrator {
   private idle(deadline: number): Promise<void> {
     if (this.inflight === 0 && this.handling === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, deadline - this.now()));
+      const t = this.clock.setTimeout(resolve, Math.max(0, deadline - this.now()));
       this.idleWaiters.push(() => {
-        clearTimeout(t);
+        this.clock.clearTimeout(t);
         resolve();
       });
     });

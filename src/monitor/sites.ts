@@ -3,7 +3,7 @@ import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
-import { selectRows } from "../db/sql.ts";
+import { dbTime, type Executor, run, selectRows } from "../db/sql.ts";
 import { timeoutForSite } from "./rules.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
@@ -106,6 +106,14 @@ export function onePerBlog(sites: Site[]): { sites: Site[]; duplicates: Duplicat
     }
   }
   return { sites: kept, duplicates };
+}
+
+/** Records when WPCOM accepted an alert for the blog (the cooldown reads it), in whole seconds. */
+export async function recordAlertSent(db: Executor, blogId: number, at: number): Promise<void> {
+  await run(
+    db,
+    sql`UPDATE jetpack_monitor_sites SET last_alert_sent_at = ${dbTime(at)} WHERE blog_id = ${blogId}`,
+  );
 }
 
 function toSite(r: SiteRow): Site {

@@ -4,6 +4,7 @@ import { classifyWriteError, isRetryableLockError, isUnreachableError, mysqlErrn
 import { retryOnConflict, run, selectRows } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {
@@ -26,6 +27,8 @@ export interface WriterOptions {
   db: Db;
   log: Logger;
   now?: () => number;
+  /** The flush interval and the stop retries run on these (default the system timers). */
+  timers?: TimerSource;
   /** Rows per statement/transaction (default 2000). */
   batchSize?: number;
   /** Most results held while writes fail (HELD_RESULTS_MAX); default unbounded. */
@@ -71,11 +74,13 @@ export class ResultWriter {
   private dropped = 0;
   private readonly batchSize: number;
   private readonly now: () => number;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly timers: TimerSource;
+  private timer: TimerHandle | null = null;
 
   constructor(private readonly o: WriterOptions) {
     this.batchSize = Math.max(1, o.batchSize ?? 2000);
-    this.now = o.now ?? Date.now;
+    this.timers = o.timers ?? systemTimers;
+    this.now = o.now ?? (() => this.timers.now());
   }
 
   add(rec: CheckRecord): void {
@@ -127,18 +132,18 @@ export class ResultWriter {
   /** Flushes every `intervalMs` (default 1 s) until `stop`. */
   start(intervalMs = 1000): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer = this.timers.setInterval(() => void this.flush(), intervalMs);
   }
 
   /** Stops the timer and writes what is buffered, retrying until done or `deadline` (epoch ms). */
   async stop(deadline: number): Promise<boolean> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) this.timers.clearInterval(this.timer);
     this.timer = null;
     for (;;) {
       await this.flush();
       if (this.buffer.length === 0) return true;
       if (this.fatalError || this.now() >= deadline) return false;
-      await Bun.sleep(Math.min(500, Math.max(10, deadline - this.now())));
+      await sleepOn(this.timers, Math.min(500, Math.max(10, deadline - this.now())));
     }
   }
 
@@ -233,7 +238,7 @@ export class ResultWriter {
   private markFatal(err: unknown): void {
     if (this.fatalError) return;
     this.fatalError = errorText(err);
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) this.timers.clearInterval(this.timer);
     this.timer = null;
     this.o.log.error(
       { errno: mysqlErrno(err), err: this.fatalError, held: this.buffer.length },
