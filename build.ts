@@ -77,6 +77,8 @@ export async function packageRelease(opts: {
   version: string;
   binaries: Record<string, string>;
   root?: string;
+  /** Progress lines; default console.log. */
+  log?: (line: string) => void;
 }): Promise<string[]> {
   const root = opts.root ?? import.meta.dir;
   const archives: string[] = [];
@@ -96,7 +98,7 @@ export async function packageRelease(opts: {
     const hash = new Bun.CryptoHasher("sha256").update(await Bun.file(archive).arrayBuffer()).digest("hex");
     sums.push(`${hash}  ${basename(archive)}`);
     archives.push(archive);
-    console.log(`packed ${archive}`);
+    (opts.log ?? console.log)(`packed ${archive}`);
   }
   rmSync(join(opts.outdir, ".stage"), { recursive: true, force: true });
   await Bun.write(join(opts.outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);

@@ -29,7 +29,8 @@ export function buildHostState(i: HostStateInput): HostState {
     queue_depth: f.queueDepth,
     retry_queue_size: f.retryQueueSize,
     held_results: f.pendingWrites,
-    sites_per_sec: Math.round(f.sitesPerSec),
+    // One decimal: a small host (the demo: 7 sites a minute) checks well under 1 a second.
+    sites_per_sec: Math.round(f.sitesPerSec * 10) / 10,
     round_duration_ms: f.lastRound?.durationMs ?? 0,
     wpcom_circuit_open: f.wpcomCircuitOpen,
     wpcom_queue_depth: f.wpcomQueueDepth,

@@ -26,6 +26,7 @@ import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
 import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
+import { PrometheusMetrics, teeMetrics } from "../metrics/prometheus.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
@@ -104,7 +105,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   const db = createDb(pool);
   const engine = await startEngine({ ctx, db, hostname, log, store, dirs, opts, cleanup });
   if (!engine) return finish(1);
-  const { orchestrator, wpcom } = engine;
+  const { orchestrator, wpcom, prometheus } = engine;
   const delivery = await startEmbeddedDelivery({ ctx, db, hostname, log, cfg, cleanup });
   if (delivery === "failed") {
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
@@ -123,7 +124,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     hub,
     startedAt: new Date(),
   });
-  const dashboard = startDashboardIfEnabled({ ctx, db, log, store, heartbeat, hub, cleanup });
+  const dashboard = startDashboardIfEnabled({ ctx, db, log, store, heartbeat, hub, cleanup, prometheus });
   if (dashboard === "failed") {
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
     return finish(1);
@@ -292,12 +293,15 @@ async function startEngine(p: {
   dirs: { logs: string; stats: string };
   opts: MonitorCommandOptions;
   cleanup: CleanupStack;
-}): Promise<{ orchestrator: Orchestrator; wpcom: WpcomClient } | null> {
+}): Promise<{ orchestrator: Orchestrator; wpcom: WpcomClient; prometheus: PrometheusMetrics } | null> {
   const { db, hostname, log, store } = p;
   const cfg = store.current;
-  const metrics: Metrics = cfg.STATSD_ADDR
-    ? createStatsdMetrics({ addr: cfg.STATSD_ADDR, hostname, log })
-    : noopMetrics;
+  // StatsD (when configured) and /metrics get the same figures.
+  const prometheus = new PrometheusMetrics();
+  const metrics: Metrics = teeMetrics(
+    cfg.STATSD_ADDR ? createStatsdMetrics({ addr: cfg.STATSD_ADDR, hostname, log }) : noopMetrics,
+    prometheus,
+  );
   p.cleanup.push(() => metrics.close());
   let orch: Orchestrator | null = null;
   const wpcom = new WpcomClient({
@@ -330,7 +334,7 @@ async function startEngine(p: {
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
     return null;
   }
-  return { orchestrator, wpcom };
+  return { orchestrator, wpcom, prometheus };
 }
 /**
  * Embedded delivery workers (reference deliverer §2): only with API_PORT > 0 and this host
@@ -377,6 +381,7 @@ function startDashboardIfEnabled(p: {
   heartbeat: MonitorHeartbeat;
   hub: DashboardHub;
   cleanup: CleanupStack;
+  prometheus: PrometheusMetrics;
 }): RunningDashboard | null | "failed" {
   const { store, log } = p;
   const cfg = store.current;
@@ -388,6 +393,7 @@ function startDashboardIfEnabled(p: {
       rolloutCommands({ pinned: pinnedBucketRange(store.current), bucketTotal: store.current.BUCKET_TOTAL }),
     events: p.hub,
     log,
+    metricsText: () => p.prometheus.render(),
     fleet: { db: p.db, options: () => fleetOptionsFromConfig(store.current), log },
   });
   try {

@@ -7,6 +7,7 @@ import { Elysia, sse } from "elysia";
 import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import { htmlResponse, jsonResponse, textResponse } from "../web/http.ts";
 import { withSharedStyle } from "../web/page-style.ts";
 import { dashboardListenHost, formatHostPort } from "./bind.ts";
@@ -30,11 +31,13 @@ export interface DashboardAppOptions {
   log: Logger;
   /** When given, the fleet dashboard (/fleet, /api/fleet) is served beside the host page. */
   fleet?: FleetRoutesOptions;
+  /** The Prometheus exposition for GET /metrics; without it /metrics is 404. */
+  metricsText?: () => string;
   /** Gap between SSE keepalive comments (DESIGN.md item 12); default 15 s. */
   keepaliveMs?: number;
 }
 
-const HOST_ROUTES = ["/", "/api/state", "/api/health", "/api/host", "/livez", "/readyz"];
+const HOST_ROUTES = ["/", "/api/state", "/api/health", "/api/host", "/livez", "/readyz", "/metrics"];
 const EVENTS = "/events";
 
 const text = textResponse;
@@ -107,6 +110,13 @@ export function createDashboardApp(opts: DashboardAppOptions) {
     })
     // For load balancers: /livez says the process answers, /readyz that the host is green.
     .get("/livez", () => text(200, "ok\n"))
+    .get("/metrics", () =>
+      opts.metricsText
+        ? new Response(opts.metricsText(), {
+            headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" },
+          })
+        : text(404, "404 page not found\n"),
+    )
     .get("/readyz", () => {
       const summary = summarizeHost(present(opts.getState()), health());
       const res = json(summary);

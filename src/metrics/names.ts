@@ -108,3 +108,17 @@ export const WpcomMetric = {
 export const BucketMetric = {
   uncovered: gauge("bucket.uncovered.count"),
 } as const;
+
+export type MetricKind = "counter" | "gauge" | "timer";
+
+/**
+ * The Prometheus name of a StatsD name above, so both outputs share this one table:
+ * `jetmon_` + dots as underscores; a counter drops a trailing `.count` and ends in `_total`;
+ * a timer is a summary in seconds (`_seconds`, after dropping `.time`/`.duration`/`.timer`).
+ */
+export function prometheusName(name: string, kind: MetricKind): string {
+  const base = `jetmon_${name.replace(/[^A-Za-z0-9]+/g, "_")}`;
+  if (kind === "counter") return `${base.replace(/_count$/, "")}_total`;
+  if (kind === "timer") return `${base.replace(/_(time|duration|timer)$/, "")}_seconds`;
+  return base;
+}

@@ -15,7 +15,7 @@ describe("release archives", () => {
       writeFileSync(bins[t]!, `#!/bin/sh\necho ${t}\n`);
       chmodSync(bins[t]!, 0o755);
     }
-    const archives = await packageRelease({ outdir: dir, version: "9.8.7", binaries: bins });
+    const archives = await packageRelease({ outdir: dir, version: "9.8.7", binaries: bins, log: () => {} });
     expect(archives.map((a) => a.slice(dir.length + 1))).toEqual([
       "jetmon2-9.8.7-linux-x64.tar.gz",
       "jetmon2-9.8.7-darwin-arm64.tar.gz",

@@ -268,6 +268,9 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       expect(statSync(join(cwd, "stats")).isDirectory()).toBe(true);
       expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const prom = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(prom.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+      expect(await prom.text()).toMatch(/^# TYPE jetmon_\w+ (counter|gauge|summary)$/m);
 
       const status = await ctl(["status", "--output=json"]);
       expect(status.code).toBe(0);

@@ -73,7 +73,7 @@ describe("MonitorHeartbeat", () => {
       hostname: "hb-host",
       worker_count: 10,
       active_checks: 3,
-      sites_per_sec: 12,
+      sites_per_sec: 12.4, // one decimal (issue 14: a small host must not read 0)
       rss_mem_mb: 120,
     });
     expect(s.updated_at).toStartWith("2026-12-02T08:00:00");

@@ -102,6 +102,15 @@ describe.skipIf(!haveChromium)("host dashboard page in headless chromium", () =>
     await until("the stream to be live", async () => (await text("#stream")) === "stream: live");
   });
 
+  test("values wrap only between tokens; the fleet link is readable on the dark background", async () => {
+    expect(await text("#ownership")).toBe("pinned range=0-99");
+    const spans = page.locator("#ownership .tok");
+    expect(await spans.count()).toBe(2);
+    expect(await spans.first().evaluate((e) => getComputedStyle(e).whiteSpace)).toBe("nowrap");
+    const color = await page.locator('a[href="/fleet"]').evaluate((e) => getComputedStyle(e).color);
+    expect(color).toBe("rgb(119, 183, 217)"); // --accent #77b7d9: about 9:1 on #0f1316
+  });
+
   test("an SSE update changes a figure", async () => {
     publish({ ...baseState, worker_count: 42, sites_per_sec: 999 });
     await until("the new worker count", async () => (await text("#workers")) === "42");
@@ -132,8 +141,25 @@ describe.skipIf(!haveChromium)("host dashboard page in headless chromium", () =>
     const port = server!.port;
     await server!.stop();
     await until("the lost-stream notice", async () => (await text("#stream")).startsWith("stream lost"));
+    await until("the not-answering summary", async () =>
+      /^monitor not answering since \d\d:\d\d:\d\d UTC$/.test(await text("#summary-title")),
+    );
+    // The old figures stay, dimmed.
+    expect(await page.locator("body").getAttribute("class")).toContain("stale");
+    expect(
+      Number(
+        await page
+          .locator(".grid")
+          .first()
+          .evaluate((e) => getComputedStyle(e).opacity),
+      ),
+    ).toBeLessThan(1);
     server = startDashboard({ bindAddr: "127.0.0.1", port, app });
     await until("the stream to come back", async () => (await text("#stream")) === "stream: live");
+    await until(
+      "the figures to brighten",
+      async () => !((await page.locator("body").getAttribute("class")) ?? "").includes("stale"),
+    );
     publish({ ...baseState, worker_count: 77 });
     await until("an update after reconnecting", async () => (await text("#workers")) === "77");
   });

@@ -148,7 +148,7 @@ describe("probeDependencies", () => {
       [{ circuit_open: true, queue_depth: 3 }, "red", "circuit open, queued notifications=3"],
       [{ circuit_open: false, queue_depth: 2 }, "amber", "queued notifications=2"],
       [{ circuit_open: false, queue_depth: 0 }, "green", undefined],
-    ])("%p -> %p", async (w, status, err) => {
+    ])("%j -> %p", async (w, status, err) => {
       const e = (await byName(deps({ wpcom: () => w }))).wpcom;
       expect(e.status).toBe(status);
       expect(e.last_error).toBe(err as string);

@@ -89,7 +89,7 @@ describe("MySQL JSON normal form", () => {
     [[], "[]"],
     [{ s: 'q"\\\n\u0001/é' }, '{"s": "q\\"\\\\\\n\\u0001/é"}'],
     [{ nested: { z: [1, { y: 2, x: 1 }] } }, '{"nested": {"z": [1, {"x": 1, "y": 2}]}}'],
-  ])("%p", (v, want) => {
+  ])("%j", (v, want) => {
     expect(mysqlJsonText(v as never)).toBe(want);
   });
   test("rejects non-finite numbers", () => expect(() => mysqlJsonText(Number.NaN)).toThrow());

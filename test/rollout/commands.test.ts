@@ -115,13 +115,13 @@ describe("dashboard Operator Commands parse", () => {
     { pinned: { min: 12, max: 34 }, bucketTotal: 0 },
     { pinned: { min: 0, max: 99 }, bucketTotal: 1000, binary: "/opt/jetmon2/bin/jetmon2" },
   ];
-  test.each(configs)("rolloutCommands(%p)", (c) => {
+  test.each(configs)("rolloutCommands(%j)", (c) => {
     const cmds = Object.values(rolloutCommands(c)).filter((s) => s !== "");
     expect(cmds.length).toBeGreaterThanOrEqual(4);
     for (const cmd of cmds) expect(() => parseRolloutCommandLine(cmd)).not.toThrow();
   });
 
-  test.each(configs)("validate-config advice lines (%p)", (c) => {
+  test.each(configs)("validate-config advice lines (%j)", (c) => {
     for (const line of rolloutAdviceLines(c)) {
       const cmd = line.slice(line.indexOf("=") + 1);
       expect(() => parseRolloutCommandLine(cmd)).not.toThrow();

@@ -108,7 +108,7 @@ describe("static plan (§2.11, §2.16)", () => {
       { hostId: "jetmon-v1-b", bucketMin: 6, bucketMax: 9 },
       'host "jetmon-v1-b" has bucket range 5-9 in plan, want 6-9',
     ],
-  ])("assertion %p fails: %s", (assertion, message) => {
+  ])("assertion %j fails: %s", (assertion, message) => {
     expect(() => check(good, 10, assertion)).toThrow(new GateError(message));
   });
 
@@ -179,7 +179,7 @@ describe("dynamic coverage validation (§2.13)", () => {
       'dynamic bucket coverage overlaps before host "b" at bucket 5',
     ],
     [[host("a", 0, 4)], 10, 60, "dynamic bucket coverage has trailing gap 5-9"],
-  ])("%p total %p grace %p fails: %s", (hosts, total, grace, message) => {
+  ])("%j total %p grace %p fails: %s", (hosts, total, grace, message) => {
     expect(validate(hosts, total, grace)).toThrow(new GateError(message));
   });
 

@@ -156,7 +156,7 @@ describe("delivery owner (§1.5 table)", () => {
       "INFO",
       'delivery_owner_host="host-b"; delivery workers disabled on host "host-a"',
     ],
-  ])("%p → %s %s", (over, level, message) => {
+  ])("%j → %s %s", (over, level, message) => {
     expect(deliveryOwnerStatus(rolloutConfig(over), "host-a")).toEqual({ level: level as "INFO", message });
   });
 });
