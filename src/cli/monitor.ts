@@ -3,6 +3,8 @@
  * buckets until SIGINT/SIGTERM, then drains and exits 0 (or 1 when the drain stalls for 30 s).
  * Resolves with the exit code; never calls process.exit.
  */
+
+import { startMonitorApi } from "../api/server.ts";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
@@ -263,6 +265,8 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
       return finish(1);
     }
   }
+  const api = startMonitorApi({ config: () => store.current, db, log });
+  if (api) cleanup.push(() => api.stop());
   const publisher = new LifecyclePublisher({
     db,
     intervalMs: cfg.STATS_UPDATE_INTERVAL_MS,
