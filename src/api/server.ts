@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import { rfc3339 } from "../time.ts";
 import { withTimeout } from "../timeout.ts";
 import { ApiError, apiJson } from "./errors.ts";
+import { eventRoutes } from "./events.ts";
 import { IdempotencyCache } from "./idempotency.ts";
 import { openApiDocument } from "./openapi.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -56,6 +57,7 @@ export function apiRoutes(opts: ApiAppOptions): RouteDef[] {
         }),
     }),
     ...siteRoutes({ db: opts.db, ...opts.sites }),
+    ...eventRoutes({ db: opts.db, projection: opts.sites?.projection }),
   ];
   routes.push(
     route({
