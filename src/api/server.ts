@@ -18,6 +18,7 @@ import { openApiDocument } from "./openapi.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { createPipeline, MAX_BODY_BYTES, type RouteDef, route } from "./router.ts";
 import { type SiteRoutesOptions, siteRoutes } from "./sites.ts";
+import { statsRoutes } from "./stats.ts";
 
 export interface ApiAppOptions {
   db: Db;
@@ -58,6 +59,7 @@ export function apiRoutes(opts: ApiAppOptions): RouteDef[] {
     }),
     ...siteRoutes({ db: opts.db, ...opts.sites }),
     ...eventRoutes({ db: opts.db, projection: opts.sites?.projection }),
+    ...statsRoutes({ db: opts.db, now: opts.now }),
   ];
   routes.push(
     route({
