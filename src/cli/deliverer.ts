@@ -32,12 +32,9 @@ import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import type { Clock } from "../time.ts";
 import { USER_AGENT } from "../version.ts";
 import type { Command } from "./context.ts";
+import { type SignalSource, watchSignals } from "./process.ts";
 
-/** What the command listens to for signals; `process` in production. */
-export interface SignalSource {
-  on(signal: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-  off(signal: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-}
+export type { SignalSource } from "./process.ts";
 
 export interface DelivererDeps {
   signals?: SignalSource;
@@ -56,8 +53,6 @@ export interface DelivererDeps {
   onReady?: (r: { runtime: DeliveryRuntime | null; owner: OwnerDecision }) => void;
 }
 
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
-
 function logOwner(log: Logger, d: Pick<OwnerDecision, "level" | "message">): void {
   if (d.level === "WARN") log.warn(`WARN: ${d.message}`);
   else log.info(`config: ${d.message}`);
@@ -66,7 +61,6 @@ function logOwner(log: Logger, d: Pick<OwnerDecision, "level" | "message">): voi
 export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
   return async (ctx) => {
     const log = deps.log ?? defaultLog;
-    const signals = deps.signals ?? process;
     const now = deps.now ?? Date.now;
     if (ctx.args.length > 0) {
       ctx.err(`jetmon2 --mode=deliverer: unexpected argument "${ctx.args[0]}"`);
@@ -94,7 +88,7 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;
     try {
-      pool = createPool(dbSettingsFromConfig(config));
+      pool = createPool(dbSettingsFromConfig(config), { queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
       try {
         await connectWithRetry(pool, deps.dbAttempts ?? 10, {
           sleep: deps.sleep,
@@ -166,10 +160,9 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
         }
       }
 
-      const ignore = (sig: NodeJS.Signals) =>
-        log.warn({ signal: sig }, "shutdown in progress; signal ignored");
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        const onHup = () => {
+      const signals = watchSignals(deps.signals ?? process, {
+        log,
+        onReload: () => {
           const r = store.reload();
           if (!r.ok) return;
           const next = delivererOwnerStatus(store.current.DELIVERY_OWNER_HOST, host);
@@ -180,23 +173,16 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
             );
           }
           void publisher.publishNow();
-        };
-        const onStop = (sig: NodeJS.Signals) => {
-          signals.off("SIGHUP", onHup);
-          for (const s of STOP_SIGNALS) signals.off(s, onStop);
-          // Later signals are absorbed while shutdown runs, rather than killing it half-way.
-          for (const s of [...STOP_SIGNALS, "SIGHUP" as const]) signals.on(s, ignore);
-          resolve(sig);
-        };
-        signals.on("SIGHUP", onHup);
-        for (const s of STOP_SIGNALS) signals.on(s, onStop);
-        deps.onReady?.({ runtime, owner });
+        },
       });
+      deps.onReady?.({ runtime, owner });
+      const signal = await signals.stopped;
       log.info(`received ${signal}, stopping`);
       // Claiming stops now; the attempts in flight finish while `stopping` is written.
       const draining = runtime?.stop() ?? Promise.resolve();
-      await publisher.shutdown({ beforeStopped: () => draining });
-      for (const s of [...STOP_SIGNALS, "SIGHUP" as const]) signals.off(s, ignore);
+      // A MySQL away at this moment gets 10 s of retries for `stopped` (issue 15).
+      await publisher.shutdown({ beforeStopped: () => draining, deadline: Date.now() + 10_000 });
+      signals.dispose();
       built?.close();
       log.info("jetmon-deliverer: shutdown complete");
       return 0;

@@ -28,6 +28,7 @@ export function buildHostState(i: HostStateInput): HostState {
     active_checks: f.activeChecks,
     queue_depth: f.queueDepth,
     retry_queue_size: f.retryQueueSize,
+    held_results: f.pendingWrites,
     sites_per_sec: Math.round(f.sitesPerSec),
     round_duration_ms: f.lastRound?.durationMs ?? 0,
     wpcom_circuit_open: f.wpcomCircuitOpen,

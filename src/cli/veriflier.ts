@@ -8,6 +8,7 @@ import { loadVeriflierConfig, VeriflierConfigError } from "../veriflier/config.t
 import { createVeriflierServer, type VeriflierMetrics } from "../veriflier/server.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Command } from "./context.ts";
+import { watchSignals } from "./process.ts";
 
 /** How long in-flight checks may run after SIGINT/SIGTERM (Go: 30 s). */
 export const SHUTDOWN_GRACE_MS = 30_000;
@@ -29,9 +30,9 @@ export interface RunVeriflierOptions {
 
 /** `jetmon2 --mode=veriflier`: serve until SIGINT/SIGTERM, then finish in-flight checks. */
 export const veriflierCommand: Command = async (ctx) => {
-  const signals = processSignals();
+  const signals = watchSignals(process, { log });
   try {
-    return await runVeriflier(ctx, { shutdown: signals.received });
+    return await runVeriflier(ctx, { shutdown: signals.stopped });
   } finally {
     signals.dispose();
   }
@@ -102,21 +103,4 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   await statsd?.close();
   logger.info({}, "veriflier stopped");
   return 0;
-}
-
-/** A promise for the first SIGINT/SIGTERM; dispose() removes the handlers. */
-function processSignals(): { received: Promise<string>; dispose: () => void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => {};
-  const received = new Promise<string>((resolve) => {
-    onSignal = (signal) => resolve(signal);
-  });
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    received,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }

@@ -45,6 +45,11 @@ export interface FsStats {
 export interface ProbeDeps {
   /** null when the pool is not up. */
   db: Db | null;
+  /**
+   * Why the monitor's result writes fail right now (the server's message), null while they
+   * succeed: a server that answers reads but refuses writes is still red.
+   */
+  writeProblem?: () => string | null;
   /** Circuit and queue of the WPCOM client; null when there is no client. */
   wpcom: (() => WpcomStatus) | null;
   /** null when StatsD is not initialised. */
@@ -201,7 +206,7 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
         ]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
-    pingMysql(deps.db, ms),
+    pingMysql(deps.db, ms, undefined, deps.writeProblem),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
     probeDisk("logs", deps.dirs.logs, ms, fsStats),

@@ -27,6 +27,19 @@ export async function readBodyPrefix(res: Response, max: number): Promise<string
   return truncateBytes(Buffer.concat(chunks).toString("utf8"), max);
 }
 
+/**
+ * Webhooks and alert transports never follow a redirect (issue 15): a receiver answering 3xx
+ * would otherwise get the signed payload delivered wherever it points. The 3xx is a failed
+ * attempt with its status recorded; this says where it pointed.
+ */
+export const NO_REDIRECTS = { redirect: "manual" } as const;
+
+export function redirectText(res: Response): string | null {
+  if (res.status < 300 || res.status > 399) return null;
+  const to = res.headers.get("location");
+  return `redirect not followed (status ${res.status}${to ? `, location ${to}` : ""})`;
+}
+
 /** Why a fetch failed, in words an operator can act on. */
 export function fetchErrorText(err: unknown, timeoutMs: number): string {
   const name = (err as { name?: string })?.name;
@@ -51,6 +64,7 @@ export async function postJson(
       headers: { "Content-Type": "application/json", ...o.headers },
       body: JSON.stringify(body),
       signal: AbortSignal.any(signals),
+      ...NO_REDIRECTS,
     });
   } catch (err) {
     return { ok: false, statusCode: 0, body: "", error: `post: ${fetchErrorText(err, o.timeoutMs)}` };
@@ -62,7 +76,12 @@ export async function postJson(
     // The status is what matters; a body cut short by the peer is not a failure.
   }
   if (res.status < 200 || res.status > 299) {
-    return { ok: false, statusCode: res.status, body: text, error: `status ${res.status}` };
+    return {
+      ok: false,
+      statusCode: res.status,
+      body: text,
+      error: redirectText(res) ?? `status ${res.status}`,
+    };
   }
   return { ok: true, statusCode: res.status, body: text };
 }

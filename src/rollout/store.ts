@@ -26,6 +26,8 @@ export interface RolloutStore {
   hostRowsOverlapping(min: number, max: number): Promise<HostRow[]>;
   allHosts(): Promise<HostRow[]>;
   countActiveSites(min: number, max: number): Promise<number>;
+  /** Blogs with more than one active site row in range, each with its site ids ascending. */
+  duplicateActiveBlogs(min: number, max: number): Promise<{ blog_id: number; site_ids: number[] }[]>;
   countRecentlyChecked(min: number, max: number, cutoffMs: number): Promise<number>;
   countProjectionDrift(min: number, max: number): Promise<number>;
   countProjectionDriftByCause(min: number, max: number): Promise<Map<DriftCause, number>>;
@@ -81,6 +83,19 @@ export function createRolloutStore(db: Db): RolloutStore {
     async countActiveSites(min, max) {
       const [row] = await db.select({ n: count }).from(sites).where(activeInRange(min, max));
       return row?.n ?? 0;
+    },
+
+    async duplicateActiveBlogs(min, max) {
+      const [rows] = (await db.execute(
+        sql`SELECT blog_id, GROUP_CONCAT(jetpack_monitor_site_id ORDER BY jetpack_monitor_site_id) AS ids
+            FROM jetpack_monitor_sites
+            WHERE monitor_active = 1 AND bucket_no BETWEEN ${min} AND ${max}
+            GROUP BY blog_id HAVING COUNT(*) > 1 ORDER BY blog_id LIMIT 1000`,
+      )) as unknown as [{ blog_id: number; ids: string }[]];
+      return rows.map((r) => ({
+        blog_id: Number(r.blog_id),
+        site_ids: String(r.ids).split(",").map(Number),
+      }));
     },
 
     async countRecentlyChecked(min, max, cutoffMs) {

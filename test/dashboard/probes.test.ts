@@ -105,6 +105,32 @@ describe("probeDependencies", () => {
         await pool.end().catch(() => {});
       }
     });
+    test("a server that answers reads but refuses writes is red with the server's message", async () => {
+      const m = (
+        await byName(
+          deps({
+            writeProblem: () =>
+              "The MariaDB server is running with the --read-only option so it cannot execute this statement",
+          }),
+        )
+      ).mysql;
+      expect(m).toMatchObject({
+        status: "red",
+        last_error:
+          "writes refused: The MariaDB server is running with the --read-only option so it cannot execute this statement",
+      });
+      expect((await byName(deps({ writeProblem: () => null }))).mysql.status).toBe("green");
+    });
+    test("a failed query shows the server's own message, not `Failed query: ...`", async () => {
+      const pool = createPool({ ...t.settings, database: "jetmon_probe_gone_15" });
+      try {
+        const m = (await byName(deps({ db: createDb(pool) }))).mysql;
+        expect(m.status).toBe("red");
+        expect(m.last_error).toBe("Unknown database 'jetmon_probe_gone_15'");
+      } finally {
+        await pool.end().catch(() => {});
+      }
+    });
     test("a refused connection is red with the error", async () => {
       const pool = createPool({ ...t.settings, host: "127.0.0.1", port: 1 });
       try {
