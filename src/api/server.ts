@@ -16,6 +16,7 @@ import { eventRoutes } from "./events.ts";
 import { IdempotencyCache } from "./idempotency.ts";
 import { openApiDocument } from "./openapi.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { registryRoutes } from "./registry.ts";
 import { createPipeline, MAX_BODY_BYTES, type RouteDef, route } from "./router.ts";
 import { type SiteRoutesOptions, siteRoutes } from "./sites.ts";
 import { statsRoutes } from "./stats.ts";
@@ -60,6 +61,7 @@ export function apiRoutes(opts: ApiAppOptions): RouteDef[] {
     ...siteRoutes({ db: opts.db, ...opts.sites }),
     ...eventRoutes({ db: opts.db, projection: opts.sites?.projection }),
     ...statsRoutes({ db: opts.db, now: opts.now }),
+    ...registryRoutes({ db: opts.db }),
   ];
   routes.push(
     route({

@@ -92,6 +92,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     ctx.err(`dashboard: ${unbindable}`);
     return 1;
   }
+  const apiUnbindable = bindProblem("API_PORT", cfg.API_BIND_ADDR, cfg.API_PORT);
+  if (apiUnbindable) {
+    ctx.err(`api: ${apiUnbindable}`);
+    return 1;
+  }
 
   const cleanup = new CleanupStack();
   const finish = async (code: number) => {
@@ -130,6 +135,10 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     return finish(1);
   }
   const api = startMonitorApi({ config: () => store.current, db, log });
+  if (api === "failed") {
+    await orchestrator.drain(Date.now() + 5000).catch(() => {});
+    return finish(1);
+  }
   if (api) cleanup.push(() => api.stop());
   const publisher = new LifecyclePublisher({
     db,
