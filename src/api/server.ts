@@ -147,8 +147,9 @@ export function startApi(opts: ApiAppOptions & { bindAddr: string; port: number 
 }
 
 /**
- * The monitor's API: started when API_PORT > 0, else null. A bind failure is logged as an
- * error and the monitor runs on without its API (the log says so).
+ * The monitor's API: started when API_PORT > 0, else null. Losing the port after the start-up
+ * check is "failed" (the error is logged): the monitor stops rather than run without its API,
+ * as it does for the dashboard.
  */
 export function startMonitorApi(opts: {
   config: () => {
@@ -159,7 +160,7 @@ export function startMonitorApi(opts: {
   };
   db: Db;
   log: Logger;
-}): RunningApi | null {
+}): RunningApi | null | "failed" {
   const cfg = opts.config();
   if (cfg.API_PORT <= 0) return null;
   try {
@@ -174,10 +175,7 @@ export function startMonitorApi(opts: {
       },
     });
   } catch (err) {
-    opts.log.error(
-      { port: cfg.API_PORT, err: errorText(err) },
-      "api failed to start; running without the API",
-    );
-    return null;
+    opts.log.error({ port: cfg.API_PORT, err: errorText(err) }, "api failed to start");
+    return "failed";
   }
 }
