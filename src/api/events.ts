@@ -3,15 +3,16 @@
  * id < cursor) with state/check_type/started_at/active filters, one event with its
  * transitions, the transitions alone (id asc, cursor forward), and close.
  */
+
 import { Type } from "@sinclair/typebox";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { readDbTime, selectRows } from "../db/sql.ts";
+import { selectRows } from "../db/sql.ts";
 import { closeEvent, EventClosedError, isResolutionReason, ResolutionReason } from "../events/index.ts";
-import { rfc3339Nano } from "../time.ts";
+import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, listBody } from "./errors.ts";
 import {
-  encodeCursor,
+  pageOf,
   parseBool,
   parseCursor,
   parseId,
@@ -55,18 +56,8 @@ interface TransitionSql {
   changed_at: unknown;
 }
 
-const time = (v: unknown) => {
-  const d = readDbTime(v);
-  return d ? rfc3339Nano(d.getTime()) : null;
-};
-const json = (v: unknown) => {
-  if (typeof v !== "string") return v ?? null;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return null;
-  }
-};
+const time = (v: unknown) => timeColumn(v, true);
+const json = jsonColumn;
 const num = (v: number | null) => (v === null ? null : Number(v));
 
 export function eventJson(e: EventRowSql) {
@@ -197,8 +188,7 @@ export function eventRoutes(opts: EventRoutesOptions): RouteDef[] {
           sql`SELECT ${EVENT_COLUMNS} FROM jetmon_events WHERE ${sql.join(where, sql` AND `)}
               ORDER BY id DESC LIMIT ${limit + 1}`,
         );
-        const page = rows.slice(0, limit);
-        const next = rows.length > limit ? encodeCursor(Number(page[page.length - 1]!.id)) : null;
+        const { page, next } = pageOf(rows, limit, (r) => Number(r.id));
         return apiJson(200, listBody(page.map(eventJson), next, limit));
       },
     }),
@@ -226,8 +216,7 @@ export function eventRoutes(opts: EventRoutesOptions): RouteDef[] {
         const cursor = parseCursor(query);
         await loadEvent(id, blogId);
         const rows = await transitions(id, cursor, limit + 1);
-        const page = rows.slice(0, limit);
-        const next = rows.length > limit ? encodeCursor(Number(page[page.length - 1]!.id)) : null;
+        const { page, next } = pageOf(rows, limit, (r) => Number(r.id));
         return apiJson(200, listBody(page.map(transitionJson), next, limit));
       },
     }),

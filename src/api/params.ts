@@ -85,3 +85,14 @@ export function parseTimeParam(q: URLSearchParams, name: string, code: ErrorCode
     throw new ApiError(code, `${name} must be an RFC 3339 time, got ${JSON.stringify(raw)}`);
   return new Date(ms);
 }
+
+/** The page of a `limit + 1` fetch and its `next` cursor (the last row's id), or null at the end. */
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  idOf: (row: T) => number,
+): { page: T[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, next: rows.length > limit && last !== undefined ? encodeCursor(idOf(last)) : null };
+}

@@ -3,30 +3,21 @@
  * webhook secret rotation, and both kinds' delivery lists and manual retry. Unpaginated lists
  * (`page.next` null, `page.limit` = count), as Go's.
  */
+
 import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { readDbTime, run, selectRows } from "../db/sql.ts";
+import { run, selectRows } from "../db/sql.ts";
 import { WEBHOOK_EVENT_TYPES } from "../delivery/event-types.ts";
-import { rfc3339 } from "../time.ts";
+import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, type ErrorCode, listBody, noContent } from "./errors.ts";
 import { base32 } from "./keys.ts";
-import { encodeCursor, parseCursor, parseId, parseLimit } from "./params.ts";
+import { pageOf, parseCursor, parseId, parseLimit } from "./params.ts";
 import { type RouteDef, route } from "./router.ts";
 
-const time = (v: unknown) => {
-  const d = readDbTime(v);
-  return d ? rfc3339(d.getTime()) : null;
-};
-const json = (v: unknown): unknown => {
-  if (typeof v !== "string") return v ?? null;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return null;
-  }
-};
+const time = (v: unknown) => timeColumn(v);
+const json = jsonColumn;
 /** The last 4 bytes, or the whole value when shorter (deliverer §3.1). */
 export const preview = (s: string) => Buffer.from(s).subarray(-4).toString();
 const HTTP_URL = (s: string) => /^https?:\/\/[^\s/?#]+\S*$/i.test(s) && URL.canParse(s);
@@ -333,8 +324,7 @@ export function registryRoutes(opts: { db: Db }): RouteDef[] {
                      next_attempt_at, last_status_code, last_response, last_attempt_at, delivered_at, created_at
               FROM ${sql.identifier(k.deliveries)} WHERE ${sql.join(where, sql` AND `)} ORDER BY id DESC LIMIT ${limit + 1}`,
         );
-        const page = rows.slice(0, limit);
-        const next = rows.length > limit ? encodeCursor(Number(page[page.length - 1]!.id)) : null;
+        const { page, next } = pageOf(rows, limit, (r) => Number(r.id));
         return apiJson(
           200,
           listBody(

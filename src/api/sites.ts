@@ -4,18 +4,20 @@
  * Writes land in jetpack_monitor_sites, so the owning monitor picks them up at its next site
  * refresh (docs/api.md).
  */
+
 import { type Static, Type } from "@sinclair/typebox";
 import { sql } from "drizzle-orm";
 import { checkSite } from "../check/check.ts";
 import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckResult, RedirectPolicy } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
-import { type Executor, inTransaction, readDbTime, run, selectRows } from "../db/sql.ts";
+import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
 import { closeEvent, EventClosedError, ResolutionReason, State } from "../events/index.ts";
 import { dateOnly } from "../monitor/sites.ts";
 import { rfc3339 } from "../time.ts";
+import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, listBody, noContent } from "./errors.ts";
-import { encodeCursor, parseBool, parseCursor, parseId, parseInFilter, parseLimit } from "./params.ts";
+import { pageOf, parseBool, parseCursor, parseId, parseInFilter, parseLimit } from "./params.ts";
 import { type RouteDef, route } from "./router.ts";
 
 export interface SiteRoutesOptions {
@@ -61,10 +63,7 @@ interface ActiveEvent {
   metadata: unknown;
 }
 
-const time = (v: unknown): string | null => {
-  const d = readDbTime(v);
-  return d ? rfc3339(d.getTime()) : null;
-};
+const time = (v: unknown) => timeColumn(v);
 
 /** The state when no event is open: site_status when projecting, else Up (§3.6). */
 function fallbackState(siteStatus: number, projection: boolean): { state: string; severity: number } {
@@ -83,16 +82,8 @@ function eventJson(e: ActiveEvent) {
     severity: Number(e.severity),
     state: e.state,
     started_at: time(e.started_at),
-    metadata: typeof e.metadata === "string" ? safeJson(e.metadata) : (e.metadata ?? null),
+    metadata: jsonColumn(e.metadata),
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 function siteJson(r: SiteRow, active: ActiveEvent[], projection: boolean, cliMetadata = false) {
@@ -339,8 +330,7 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
           sql`SELECT ${SITE_COLUMNS} FROM jetpack_monitor_sites WHERE ${sql.join(where, sql` AND `)}
               ORDER BY blog_id ASC LIMIT ${limit + 1}`,
         );
-        const page = rows.slice(0, limit);
-        const next = rows.length > limit ? encodeCursor(Number(page[page.length - 1]!.blog_id)) : null;
+        const { page, next } = pageOf(rows, limit, (r) => Number(r.blog_id));
         const events = await activeEvents(
           db,
           page.map((r) => Number(r.blog_id)),

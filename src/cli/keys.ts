@@ -140,23 +140,23 @@ async function list(ctx: CliContext, db: Db, args: string[]): Promise<number> {
   }
 }
 
-/** Go's lenient id: a leading integer, trailing junk ignored. */
-function leadingId(text: string): number | null {
-  const m = /^\s*(\d+)/.exec(text);
+/**
+ * The key id argument, parsed as Go's: a leading integer, trailing junk ignored. Prints the
+ * usage (missing) or the error (no digits) and returns null.
+ */
+function idArg(ctx: CliContext, raw: string | undefined, usage: string): number | null {
+  if (raw === undefined) {
+    ctx.err(usage);
+    return null;
+  }
+  const m = /^\s*(\d+)/.exec(raw);
+  if (!m) ctx.err(`invalid id ${JSON.stringify(raw)}: not an integer`);
   return m ? Number(m[1]) : null;
 }
 
 async function revoke(ctx: CliContext, db: Db, args: string[]): Promise<number> {
-  const raw = args[0];
-  if (raw === undefined) {
-    ctx.err("usage: jetmon2 keys revoke <id>");
-    return 1;
-  }
-  const id = leadingId(raw);
-  if (id === null) {
-    ctx.err(`invalid id ${JSON.stringify(raw)}: not an integer`);
-    return 1;
-  }
+  const id = idArg(ctx, args[0], "usage: jetmon2 keys revoke <id>");
+  if (id === null) return 1;
   try {
     await revokeKey(db, id);
     ctx.out(`Revoked key id=${id}`);
@@ -177,16 +177,8 @@ async function rotate(ctx: CliContext, db: Db, args: string[]): Promise<number> 
     args,
   );
   const graceMs = duration(String(f.values.get("grace")), "grace");
-  const raw = f.positionals[0];
-  if (raw === undefined) {
-    ctx.err("usage: jetmon2 keys rotate [--grace=DURATION] <id>");
-    return 1;
-  }
-  const id = leadingId(raw);
-  if (id === null) {
-    ctx.err(`invalid id ${JSON.stringify(raw)}: not an integer`);
-    return 1;
-  }
+  const id = idArg(ctx, f.positionals[0], "usage: jetmon2 keys rotate [--grace=DURATION] <id>");
+  if (id === null) return 1;
   try {
     const { old, created } = await rotateKey(
       db,
