@@ -94,6 +94,23 @@ export const SUBCOMMANDS: Record<string, CommandEntry> = {
     load: () => import("./delivery-check.ts").then((m) => m.deliveryCheckCommand),
     help: () => import("./delivery-check.ts").then((m) => m.deliveryCheckHelp()),
   },
+  keys: {
+    summary: "API keys for /api/v1: create, list, revoke, rotate",
+    load: () => import("./keys.ts").then((m) => m.keysCommand),
+    help: async () =>
+      [
+        "usage: jetmon2 keys <create|list|revoke|rotate> [args]",
+        "  create --consumer NAME [--scope read|write|admin] [--rate-limit N] [--ttl DURATION] [--created-by WHO]",
+        "  list [--include-revoked]",
+        "  revoke <id>",
+        "  rotate [--grace=5m] [--created-by WHO] <id>",
+      ].join("\n"),
+  },
+  audit: {
+    summary: "print a blog's jetmon_audit_log rows, oldest first",
+    load: () => import("./audit.ts").then((m) => m.auditCommand),
+    help: async () => "usage: jetmon2 audit --blog-id <id> [--since <time>] [--until <time>]",
+  },
   rollout: {
     summary: "rollout gates (jetmon2 rollout <gate> --help for each):",
     load: () => import("./rollout.ts").then((m) => m.rolloutCommand),

@@ -3,6 +3,7 @@
  * buckets until SIGINT/SIGTERM, then drains and exits 0 (or 1 when the drain stalls for 30 s).
  * Resolves with the exit code; never calls process.exit.
  */
+import { startMonitorApi } from "../api/server.ts";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
@@ -92,6 +93,11 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     ctx.err(`dashboard: ${unbindable}`);
     return 1;
   }
+  const apiUnbindable = bindProblem("API_PORT", cfg.API_BIND_ADDR, cfg.API_PORT);
+  if (apiUnbindable) {
+    ctx.err(`api: ${apiUnbindable}`);
+    return 1;
+  }
 
   const cleanup = new CleanupStack();
   const finish = async (code: number) => {
@@ -129,6 +135,12 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
     return finish(1);
   }
+  const api = startMonitorApi({ config: () => store.current, db, log });
+  if (api === "failed") {
+    await orchestrator.drain(Date.now() + 5000).catch(() => {});
+    return finish(1);
+  }
+  if (api) cleanup.push(() => api.stop());
   const publisher = new LifecyclePublisher({
     db,
     intervalMs: cfg.STATS_UPDATE_INTERVAL_MS,

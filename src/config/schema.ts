@@ -267,6 +267,13 @@ export const ConfigSchema = Type.Object(
         "Internal API port; 0 disables it. In monitor mode delivery workers run embedded only when " +
         "this is > 0 (and DELIVERY_OWNER_HOST allows this host).",
     }),
+    API_BIND_ADDR: str("127.0.0.1", {
+      group: "Dashboard and ports",
+      reload: "restart",
+      description:
+        "Address the internal API (/api/v1, served by --mode=monitor when API_PORT > 0) listens on; " +
+        "blank means 127.0.0.1. Any non-loopback address logs a warning at startup.",
+    }),
     FLEET_RETAIN_STOPPED_HOURS: int(24, 0, 8760, {
       group: "Dashboard and ports",
       reload: "applies",
