@@ -3,7 +3,7 @@ import pino from "pino";
 /**
  * The one module-level singleton: a pino logger writing JSON lines to stdout.
  * No transport: transports spawn worker threads that cannot resolve inside a
- * compiled binary (stack-notes B.7).
+ * compiled binary (docs/reference/stack-notes.md §B.7).
  */
 export type Logger = pino.Logger;
 

@@ -6,7 +6,7 @@ import { type DbSettings, openCommandPool, type Pool } from "../db/pool.ts";
 import { type Command, UsageError } from "./context.ts";
 
 export interface MigrateCommandDeps {
-  /** Connection attempts before giving up (reference §4.1: migrate uses 5). */
+  /** Connection attempts before giving up (docs/reference/monitor-core.md §4.1: migrate uses 5). */
   attempts?: number;
   /** Waits between attempts; tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;

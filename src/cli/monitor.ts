@@ -184,7 +184,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     return finish(1);
   }
 
-  // ---- embedded delivery workers (reference deliverer §2): API_PORT > 0 and this host owns delivery ----
+  // ---- embedded delivery workers (docs/reference/deliverer.md §2): API_PORT > 0 and this host owns delivery ----
   const owner = embeddedOwnerStatus(cfg.API_PORT, cfg.DELIVERY_OWNER_HOST, hostname);
   if (owner.level === "WARN") log.warn({ host: hostname }, owner.message);
   else log.info({ host: hostname }, owner.message);

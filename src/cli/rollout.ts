@@ -1,6 +1,6 @@
 /**
  * `jetmon2 rollout <gate> [flags]`: the gates an operator runs around a host's v1-to-v2
- * cutover and rollback (reference cli-rollout-api §2). Exit codes: 0 pass, 1 gate failure
+ * cutover and rollback (docs/reference/cli-rollout-api.md §2). Exit codes: 0 pass, 1 gate failure
  * or usage line, 2 bad flag or bad --output.
  */
 

@@ -33,7 +33,7 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** The DB_* settings the environment overrides, in the order of reference §8.3. */
+/** The DB_* settings the environment overrides, in the order of docs/reference/monitor-core.md §8.3. */
 export const DB_ENV_KEYS = ["DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME"] as const;
 
 /**
@@ -63,7 +63,7 @@ export function parseConfig(text: string, env: Env = {}, source = "config"): Loa
   checkKinds(config);
   const c = config as Config;
 
-  // Deprecated alias (reference §8.1): the old key counts only when the new one is absent.
+  // Deprecated alias (docs/reference/monitor-core.md §8.1): the old key counts only when the new one is absent.
   if (!given.has("LEGACY_STATUS_PROJECTION_ENABLE") && given.has("DB_UPDATES_ENABLE")) {
     c.LEGACY_STATUS_PROJECTION_ENABLE = c.DB_UPDATES_ENABLE;
   }

@@ -1,6 +1,6 @@
 /**
- * The host dashboard HTTP app (reference §1.3-§1.5 with the #91 hardening and DESIGN.md items
- * 12-13): the page, its SSE stream and three read-only JSON routes. Unknown paths are 404;
+ * The host dashboard HTTP app (docs/reference/dashboard-fleethealth.md §1.3-§1.5 with the #91 hardening and
+ * docs/design.md defects 12-13): the page, its SSE stream and three read-only JSON routes. Unknown paths are 404;
  * read routes take GET/HEAD only, /events GET only (405 with Allow otherwise).
  */
 import { Elysia, sse } from "elysia";
@@ -30,7 +30,7 @@ export interface DashboardAppOptions {
   log: Logger;
   /** When given, the fleet dashboard (/fleet, /api/fleet) is served beside the host page. */
   fleet?: FleetRoutesOptions;
-  /** Gap between SSE keepalive comments (DESIGN.md item 12); default 15 s. */
+  /** Gap between SSE keepalive comments (docs/design.md defect 12); default 15 s. */
   keepaliveMs?: number;
 }
 
@@ -128,8 +128,8 @@ export interface RunningDashboard {
 }
 
 /**
- * Listens on DASHBOARD_BIND_ADDR:DASHBOARD_PORT. Idle connections close after 120 s (reference
- * §1.5); the 15 s keepalive keeps SSE streams under that. Bun has no separate header-read
+ * Listens on DASHBOARD_BIND_ADDR:DASHBOARD_PORT. Idle connections close after 120 s
+ * (docs/reference/dashboard-fleethealth.md §1.5); the 15 s keepalive keeps SSE streams under that. Bun has no separate header-read
  * timeout, so the idle timeout also bounds a client that stops sending its headers.
  * Throws `dashboard: <reason>` when the address cannot be bound.
  */

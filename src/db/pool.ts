@@ -13,7 +13,7 @@ export interface DbSettings {
 
 /**
  * Opens a mysql2 pool. Every session runs in UTC. `-FOUND_ROWS` makes affectedRows
- * report changed rows rather than matched rows (DESIGN.md upstream defect 17), so
+ * report changed rows rather than matched rows (docs/design.md defect 17), so
  * code can branch on whether an UPDATE really changed something.
  */
 export function createPool(s: DbSettings, opts: { connectionLimit?: number } = {}): Pool {
@@ -42,7 +42,7 @@ export function createPool(s: DbSettings, opts: { connectionLimit?: number } = {
     });
 }
 
-/** Pings with retry: waits min(2^i s, 30 s) between attempts (reference §4.1). */
+/** Pings with retry: waits min(2^i s, 30 s) between attempts (docs/reference/monitor-core.md §4.1). */
 export async function connectWithRetry(
   pool: Pool,
   attempts: number,

@@ -1,7 +1,7 @@
 /**
- * The pull model (reference §3.6, ADR-0005): read the transitions after this instance's mark,
+ * The pull model (docs/reference/deliverer.md §3.6, ADR-0005): read the transitions after this instance's mark,
  * match them to subscribers, and enqueue deliveries. The enqueue and the new mark commit in
- * one transaction, so a failed enqueue never advances the mark (DESIGN.md defect 7); the next
+ * one transaction, so a failed enqueue never advances the mark (docs/design.md defect 7); the next
  * tick retries the same batch, and the unique (subscriber, transition) key drops repeats.
  */
 import { type SQL, sql } from "drizzle-orm";

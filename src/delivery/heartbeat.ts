@@ -1,5 +1,5 @@
 /**
- * The deliverer's `jetmon_process_health` row (reference §1.5): `<host>:deliverer`, running or
+ * The deliverer's `jetmon_process_health` row (docs/reference/deliverer.md §1.5): `<host>:deliverer`, running or
  * idle, MySQL and StatsD health, and the ownership it runs under. Amber when workers run with
  * no owner set, and when the current config (after a SIGHUP) would decide ownership
  * differently from the decision the workers were started under: a restart is due.

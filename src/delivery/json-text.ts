@@ -2,7 +2,7 @@
  * JSON text in the normal form MySQL 8 gives a JSON column when it is read back: object keys
  * ordered by byte length and then bytewise, `", "` and `": "` separators. MariaDB stores JSON
  * text verbatim, so text written in this form reads back byte for byte on both servers; that
- * is what lets the bytes stored, signed and sent be one and the same (DESIGN.md defect 10).
+ * is what lets the bytes stored, signed and sent be one and the same (docs/design.md defect 10).
  */
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

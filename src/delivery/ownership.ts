@@ -1,5 +1,5 @@
 /**
- * Who runs delivery workers (reference §1.4, §2). The owner is `DELIVERY_OWNER_HOST` trimmed,
+ * Who runs delivery workers (docs/reference/deliverer.md §1.4, §2). The owner is `DELIVERY_OWNER_HOST` trimmed,
  * compared exactly and case-sensitively with the hostname. The messages are what operators and
  * the rollout runbooks grep for, so their wording is fixed.
  */
@@ -66,7 +66,7 @@ export function embeddedOwnerStatus(apiPort: number, ownerRaw: string, host: str
 }
 
 /**
- * The heartbeat's health for a process running delivery (reference §1.5): running workers
+ * The heartbeat's health for a process running delivery (docs/reference/deliverer.md §1.5): running workers
  * with no owner set turn a green rollup amber, so the fleet view shows unconstrained delivery.
  */
 export function deliveryHealth(

@@ -1,5 +1,5 @@
 /**
- * The read-only delivery queue report behind `jetmon2 delivery-check` (reference §1.8): the
+ * The read-only delivery queue report behind `jetmon2 delivery-check` (docs/reference/deliverer.md §1.8): the
  * per-table counts of queue-counts.ts, their total, and the thresholds an operator or a systemd
  * gate sets on them.
  */
@@ -93,7 +93,7 @@ export function buildReport(o: {
   limits: ReportLimits;
 }): DeliveryReport {
   const failures = reportFailures(o.tables, o.limits, rfc3339(o.cutoff));
-  // Key order is the JSON field order (reference §1.8); empty optional fields are left out.
+  // Key order is the JSON field order (docs/reference/deliverer.md §1.8); empty optional fields are left out.
   return {
     ok: failures.length === 0,
     host: o.host,

@@ -1,5 +1,5 @@
 /**
- * The retry ladder shared by webhooks and alert contacts (reference §3.10): after the 1st
+ * The retry ladder shared by webhooks and alert contacts (docs/reference/deliverer.md §3.10): after the 1st
  * failed attempt wait 1 min, after the 2nd 5 min, then 30 min, 1 h, 6 h; the 6th failure
  * abandons the delivery. Nominally 7 h 36 min from first attempt to abandon.
  */

@@ -1,5 +1,5 @@
 /**
- * Dependency rollup across every shown process (reference §6.7), so a verifier that three
+ * Dependency rollup across every shown process (docs/reference/dashboard-fleethealth.md §6.7), so a verifier that three
  * monitors probe appears once with three counts. Unlike the reference, the ` (<version>)` a
  * verifier probe appends to its name is folded into `versions`, so one verifier stays one row
  * whether it answered (with a version) or not (without). Pure.

@@ -1,5 +1,5 @@
 /**
- * The fleet dashboard routes (reference §6.1, §1.3 hardening): `GET|HEAD /fleet` (the page) and
+ * The fleet dashboard routes (docs/reference/dashboard-fleethealth.md §6.1, §1.3 hardening): `GET|HEAD /fleet` (the page) and
  * `GET|HEAD /api/fleet` (JSON). Other methods get 405 with `Allow: GET, HEAD`. The plugin adds
  * no catch-all: unknown paths stay the host app's 404.
  */

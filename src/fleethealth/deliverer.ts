@@ -1,5 +1,5 @@
 /**
- * The standalone deliverer's heartbeat health (reference §4.6): the rollup of its dependencies,
+ * The standalone deliverer's heartbeat health (docs/reference/dashboard-fleethealth.md §4.6): the rollup of its dependencies,
  * but amber when it runs delivery workers with no DELIVERY_OWNER_HOST (every deliverer would
  * deliver), and amber while stopping or stopped.
  */

@@ -1,5 +1,5 @@
 /**
- * The incident lifecycle (reference monitor-core §1.7-§1.15) for one check result at a time:
+ * The incident lifecycle (docs/reference/monitor-core.md §1.7-§1.15) for one check result at a time:
  * the decisions come from the pure rules in rules.ts, the state from memory (open events and
  * the retry queue), and the I/O from the event store, the verifiers and WPCOM.
  *
@@ -134,7 +134,7 @@ export class Incidents {
     return this.fail(site, res);
   }
 
-  // ---- failure path (§1.8) ----
+  // ---- failure path (docs/reference/monitor-core.md §1.8) ----
 
   private async fail(site: Site, res: CheckResult): Promise<Outcome> {
     const { metrics, log } = this.d;
@@ -211,7 +211,7 @@ export class Incidents {
     return this.escalate(site, res, entry, open);
   }
 
-  // ---- verifier escalation (§1.9) ----
+  // ---- verifier escalation (docs/reference/monitor-core.md §1.9) ----
 
   private async escalate(site: Site, res: CheckResult, entry: RetryEntry, open: OpenHttp): Promise<Outcome> {
     const { metrics, log } = this.d;
@@ -308,7 +308,7 @@ export class Incidents {
     return this.falseAlarm(site, entry, open, { quorum: q, healthy, confirmations });
   }
 
-  // ---- confirmation (§1.10) ----
+  // ---- confirmation (docs/reference/monitor-core.md §1.10) ----
 
   private async confirmDown(
     site: Site,
@@ -419,7 +419,7 @@ export class Incidents {
     return { retrySoon: false };
   }
 
-  // ---- recovery (§1.12), decided from the open event (DESIGN.md defect 3) ----
+  // ---- recovery (docs/reference/monitor-core.md §1.12), decided from the open event (docs/design.md defect 3) ----
 
   private async recover(site: Site, res: CheckResult): Promise<void> {
     const { metrics, log } = this.d;
@@ -482,7 +482,7 @@ export class Incidents {
     }
   }
 
-  // ---- notifications (§1.13, §1.15) ----
+  // ---- notifications (docs/reference/monitor-core.md §1.13, §1.15) ----
 
   private async notify(
     site: Site,
@@ -570,7 +570,7 @@ export class Incidents {
     }
   }
 
-  // ---- TLS expiry (§1.14): only a change of tier touches the database ----
+  // ---- TLS expiry (docs/reference/monitor-core.md §1.14): only a change of tier touches the database ----
 
   private async tlsExpiry(site: Site, expiry: Date): Promise<void> {
     const tier = tlsExpiryTier(tlsDaysUntil(expiry, new Date(this.d.now())));

@@ -18,7 +18,7 @@ export function writePidFile(path: string, pid: number = process.pid): void {
 
 /**
  * Reads the pid. Errors carry the operator-facing text of reference
- * cli-rollout-api §1.8: `read pid file <path>: <err> (is jetmon2 running?)` and
+ * docs/reference/cli-rollout-api.md §1.8: `read pid file <path>: <err> (is jetmon2 running?)` and
  * `invalid pid in <path>`.
  */
 export function readPidFile(path: string): number {

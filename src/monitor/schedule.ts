@@ -27,7 +27,7 @@ export interface SyncResult {
 }
 
 /**
- * The host's sites in memory, ordered by next due time (DESIGN.md "Scheduling and speed").
+ * The host's sites in memory, ordered by next due time (docs/design.md §6, scheduling and speed).
  * A site is due when its last check start + interval <= now; a site never checked is due at
  * once. Rescheduling pushes a new heap entry and bumps the slot's token, so stale entries are
  * skipped when they surface (no decrease-key).

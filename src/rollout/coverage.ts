@@ -1,6 +1,6 @@
 /**
  * Bucket coverage rules: a static plan or the live `jetmon_hosts` rows must cover
- * 0..BUCKET_TOTAL-1 exactly once (reference §2.11, §2.13). Pure functions.
+ * 0..BUCKET_TOTAL-1 exactly once (docs/reference/cli-rollout-api.md §2.11, §2.13). Pure functions.
  */
 import type { BucketRange } from "../config/validate.ts";
 import { formatGoSeconds, rfc3339Nano } from "../time.ts";
@@ -21,8 +21,8 @@ export interface HostRow extends HostRange {
 }
 
 /**
- * A `jetmon_hosts` row as the JSON reports show it (`rollout state-report` §2.10; the fleet view
- * §6.4 adds `stale`). The field names are the contract.
+ * A `jetmon_hosts` row as the JSON reports show it (`rollout state-report`, docs/reference/cli-rollout-api.md §2.10;
+ * the fleet view, docs/reference/dashboard-fleethealth.md §6.4, adds `stale`). The field names are the contract.
  */
 export interface HostRowSummary {
   host_id: string;

@@ -1,5 +1,5 @@
 /**
- * A flag parser with Go `flag` package semantics (reference cli-rollout-api §0.1), so scripts
+ * A flag parser with Go `flag` package semantics (docs/reference/cli-rollout-api.md §0.1), so scripts
  * written for the Go jetmon2 keep working: `-x` and `--x` are the same flag, values come as
  * `--x=v` or `--x v`, booleans only as `--x` or `--x=true|false`, parsing stops at the first
  * positional argument or after `--`.

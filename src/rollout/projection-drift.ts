@@ -1,5 +1,5 @@
 /**
- * Legacy projection drift (reference §2.12): sites whose v1 `site_status` disagrees with the
+ * Legacy projection drift (docs/reference/cli-rollout-api.md §2.12): sites whose v1 `site_status` disagrees with the
  * status their open http event implies. v1 readers trust `site_status`, so drift must be zero
  * before a range moves in either direction. Read-only unless `--repair --yes`.
  */

@@ -1,6 +1,6 @@
 /**
  * The static bucket plan: a CSV of `host,bucket_min,bucket_max` rows naming which v1 host owns
- * which buckets during a pinned rollout (reference §2.11).
+ * which buckets during a pinned rollout (docs/reference/cli-rollout-api.md §2.11).
  */
 
 import { errorText } from "../error-text.ts";
@@ -100,7 +100,7 @@ function checkAssertion(ranges: HostRange[], a: PlanAssertion): HostRange {
   return found;
 }
 
-/** Parses, validates and asserts a plan, printing the PASS lines of §2.11. */
+/** Parses, validates and asserts a plan, printing the PASS lines of docs/reference/cli-rollout-api.md §2.11. */
 export function checkStaticPlan(
   lines: Lines,
   fileName: string,

@@ -1,5 +1,5 @@
 /**
- * The rows the rollout gates read (reference §2.3), and the one write they may make: the
+ * The rows the rollout gates read (docs/reference/cli-rollout-api.md §2.3), and the one write they may make: the
  * projection repair. All bucket ranges are inclusive.
  */
 import { and, asc, between, eq, gte, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";

@@ -57,7 +57,7 @@ interface Pending {
  * Sends status changes to WPCOM through a circuit breaker and a FIFO queue.
  *
  * Every notification enters the queue once and leaves it only when delivered or dropped, so the
- * caller never retries (DESIGN.md defect 16: upstream retried at once and queued twice). Sends
+ * caller never retries (docs/design.md defect 16: upstream retried at once and queued twice). Sends
  * are strictly sequential and in order, so a later "running" can never overtake an earlier
  * "down" for the same site. There is no timer: the queue drains on the next `notify` or `flush`
  * once the circuit is closed or half-open (the monitor calls `flush` every round).
