@@ -284,9 +284,9 @@ function parseFlags(args: string[]): ValidateFlags | "help" {
     "require-api-disabled": "requireApiDisabled",
   } as const;
   for (let i = 0; i < args.length; i++) {
-    const m = args[i].match(/^--?([^=]+)(?:=(.*))?$/);
+    const m = args[i]?.match(/^--?([^=]+)(?:=(.*))?$/);
     if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(args[i])}`);
-    const [, name, value] = m;
+    const [, name = "", value] = m;
     if (name === "h" || name === "help") return "help";
     if (name === "host") {
       const v = value ?? args[++i];

@@ -325,11 +325,15 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // A cell outside the table is infinitely far: it never wins the minimum.
+      const above = prev[j] ?? Number.POSITIVE_INFINITY;
+      const left = row[j - 1] ?? Number.POSITIVE_INFINITY;
+      const diagonal = prev[j - 1] ?? Number.POSITIVE_INFINITY;
+      row[j] = Math.min(above + 1, left + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     prev = row;
   }
-  return prev[b.length];
+  return prev[b.length] ?? Number.POSITIVE_INFINITY;
 }
 
 // --- small helpers -------------------------------------------------------------------------

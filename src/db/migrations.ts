@@ -75,4 +75,4 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
 ];
 
 /** The highest id this binary knows. */
-export const LATEST_MIGRATION_ID: number = MIGRATIONS[MIGRATIONS.length - 1].id;
+export const LATEST_MIGRATION_ID: number = MIGRATIONS.at(-1)?.id ?? 0;
