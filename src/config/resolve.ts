@@ -14,6 +14,7 @@ export function resolveConfigPath(argv: readonly string[], env: Env): { path: st
   let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === undefined) continue;
     if (arg === "--") {
       rest.push(...argv.slice(i));
       break;
