@@ -174,7 +174,7 @@ async function stateReport(
   } else if (built) {
     for (const line of renderStateReport(report)) ctx.out(line);
   } else {
-    ctx.err(`FAIL ${report.issues![0]}`);
+    ctx.err(`FAIL ${report.issues?.[0] ?? "state report not built"}`);
   }
   return built ? 0 : 1;
 }

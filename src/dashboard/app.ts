@@ -17,7 +17,7 @@ import { completeHostState, type HostHealth, type HostState } from "./state.ts";
 import { summarizeHost } from "./summary.ts";
 
 /** The page with the shared CSS, inlined into the compiled binary. */
-const PAGE = withSharedStyle(pageHtml as unknown as string);
+const PAGE = withSharedStyle(pageHtml);
 
 export interface DashboardAppOptions {
   /** The monitor's latest state, or null before its first update. */

@@ -21,6 +21,6 @@ export function mysqlJsonText(v: JsonValue): string {
     return JSON.stringify(v);
   }
   if (Array.isArray(v)) return `[${v.map(mysqlJsonText).join(", ")}]`;
-  const keys = Object.keys(v).sort(compareKeys);
-  return `{${keys.map((k) => `${JSON.stringify(k)}: ${mysqlJsonText(v[k]!)}`).join(", ")}}`;
+  const entries = Object.entries(v).sort(([a], [b]) => compareKeys(a, b));
+  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}: ${mysqlJsonText(x)}`).join(", ")}}`;
 }

@@ -122,8 +122,10 @@ const COLUMNS: [string, keyof QueueSummary][] = [
 /** A left-aligned table, columns two spaces apart (Go's tabwriter with padding 2). */
 export function renderTable(rows: readonly QueueSummary[]): string[] {
   const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, k]) => String(r[k])))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2))).join(""));
+  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => (c[i] ?? "").length)));
+  return cells.map((c) =>
+    c.map((v, i) => (i === c.length - 1 ? v : v.padEnd((widths[i] ?? 0) + 2))).join(""),
+  );
 }
 
 export function renderText(r: DeliveryReport): string[] {

@@ -122,7 +122,7 @@ export function truncateBytes(s: string, max = 2048): string {
   const b = Buffer.from(s, "utf8");
   if (b.length <= max) return s;
   let end = max;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+  while (end > 0 && ((b[end] ?? 0) & 0xc0) === 0x80) end--;
   return b.subarray(0, end).toString("utf8");
 }
 

@@ -13,7 +13,8 @@ const VERSION_SUFFIX = /^(veriflier:.*\S)\s+\(([^()]*)\)$/;
 export function splitDependencyName(raw: string): { name: string; version?: string } {
   const name = raw.trim() || "unknown";
   const m = VERSION_SUFFIX.exec(name);
-  return m ? { name: m[1]!, version: m[2]!.trim() || undefined } : { name };
+  const [, base, version] = m ?? [];
+  return base === undefined ? { name } : { name: base, version: version?.trim() || undefined };
 }
 
 const RANK: Record<HealthStatus, number> = { red: 3, amber: 2, green: 1 };

@@ -15,7 +15,7 @@ import { createFleetSnapshotter, type FleetSnapshotter, FleetSourceMissing } fro
 import type { FleetOptions } from "./types.ts";
 
 /** The page with the shared CSS, inlined into the compiled binary. */
-const PAGE = withSharedStyle(pageHtml as unknown as string);
+const PAGE = withSharedStyle(pageHtml);
 
 /** The paths this plugin serves; a host app that filters paths before routing must allow them. */
 export const FLEET_PATHS = ["/fleet", "/api/fleet"] as const;

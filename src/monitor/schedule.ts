@@ -119,7 +119,8 @@ export class Schedule {
     while (out.length < max) {
       const key = this.heap.peekKey();
       if (key === undefined || key > now) break;
-      const ref = this.heap.pop()!;
+      const ref = this.heap.pop();
+      if (ref === undefined) break;
       const slot = ref.slot;
       if (ref.token !== slot.token || slot.removed || slot.busy) continue;
       slot.busy = true;

@@ -130,7 +130,8 @@ export class WpcomClient {
   /** Drops the oldest entries beyond maxQueue. */
   private trim(): void {
     while (this.queue.length > this.maxQueue) {
-      const old = this.queue.shift()!;
+      const old = this.queue.shift();
+      if (old === undefined) break;
       this.droppedCount++;
       this.log.warn(
         { blog_id: old.n.blog_id, status_id: old.n.status_id, dropped_total: this.droppedCount },
@@ -157,7 +158,8 @@ export class WpcomClient {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 && breakerAllowsSend(this.breaker, this.now(), this.cfg)) {
-        const p = this.queue.shift()!;
+        const p = this.queue.shift();
+        if (p === undefined) break;
         this.inflight = p;
         const wasPhase = breakerPhase(this.breaker, this.now(), this.cfg);
         const err = await this.send(p.n);
