@@ -17,15 +17,13 @@ export async function resolveCommand(
   });
   const first = rest[0];
   if (first === "--help" || first === "-h" || first === "help") return { help: true };
-  if (first === undefined) return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor" };
+  if (first === undefined) return { command: await loadMode("monitor"), ctx: ctx([]), name: "monitor" };
   if (first === "--mode" || first.startsWith("--mode=") || first === "-mode" || first.startsWith("-mode=")) {
     const eq = first.indexOf("=");
     const mode = eq >= 0 ? first.slice(eq + 1) : rest[1];
     const args = rest.slice(eq >= 0 ? 1 : 2);
     if (mode === undefined || mode === "") throw new UsageError("flag needs an argument: --mode");
-    const m = MODES[mode];
-    if (!m) throw new UsageError(`unknown mode "${mode}" (want: ${Object.keys(MODES).join(", ")})`);
-    return { command: await m.load(), ctx: ctx(args), name: mode };
+    return { command: await loadMode(mode), ctx: ctx(args), name: mode };
   }
   const sub = SUBCOMMANDS[first];
   if (!sub) {
@@ -33,6 +31,13 @@ export async function resolveCommand(
     throw new UsageError(`unknown subcommand "${first}"`);
   }
   return { command: await sub.load(), ctx: ctx(rest.slice(1)), name: first };
+}
+
+/** A mode's command, loaded on demand; an unknown mode is a UsageError naming the known ones. */
+async function loadMode(mode: string) {
+  const m = MODES[mode];
+  if (!m) throw new UsageError(`unknown mode "${mode}" (want: ${Object.keys(MODES).join(", ")})`);
+  return m.load();
 }
 
 /** Runs argv to completion and returns the exit code; never exits the process itself. */

@@ -131,7 +131,7 @@ export class BucketOwner {
         ...rows.filter((r) => r.status === "active" && r.host_id !== this.hostId).map((r) => r.host_id),
       ];
       const assignment = assignBucketRanges(members, cfg.BUCKET_TOTAL, cfg.BUCKET_TARGET);
-      const mine = assignment.get(this.hostId)!;
+      const mine = assignment.get(this.hostId) ?? STORED_EMPTY;
       const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
       await run(
         tx,
