@@ -142,6 +142,8 @@ interface TransitionRow {
 }
 
 function toTransition(r: TransitionRow): Transition {
+  const changedAt = readDbTime(r.changed_at);
+  if (changedAt === null) throw new Error(`transition ${r.id} has no changed_at`);
   return {
     id: Number(r.id),
     eventId: Number(r.event_id),
@@ -150,7 +152,7 @@ function toTransition(r: TransitionRow): Transition {
     severityAfter: r.severity_after === null ? null : Number(r.severity_after),
     stateAfter: r.state_after,
     reason: r.reason,
-    changedAt: readDbTime(r.changed_at)!,
+    changedAt,
   };
 }
 
@@ -220,7 +222,7 @@ export async function dispatchOnce(db: Db, spec: DispatchSpec, o: DispatchOption
       const r = await execWrite(tx, insertStatement(t, planned.slice(i, i + INSERT_CHUNK), now));
       enqueued += r.affectedRows;
     }
-    const last = transitions[transitions.length - 1]!.id;
+    const last = transitions.at(-1)?.id ?? mark;
     await execWrite(
       tx,
       sql`UPDATE ${sql.raw(t.progress)} SET last_transition_id = ${last} WHERE instance_id = ${o.instanceId}`,

@@ -156,8 +156,10 @@ export function mapCoverage(hosts: HostRow[], total: number, graceSec: number, n
   const gaps: BucketRange[] = [];
   const overlaps: CoverageOverlap[] = [];
   for (let i = 0; i + 1 < points.length; i++) {
-    const min = points[i]!;
-    const max = points[i + 1]! - 1;
+    const min = points[i];
+    const next = points[i + 1];
+    if (min === undefined || next === undefined) continue;
+    const max = next - 1;
     if (min > max || min >= total) continue;
     const owners = clamped
       .filter((r) => r.min <= min && r.max >= max)
