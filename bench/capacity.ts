@@ -29,7 +29,7 @@ import { sql } from "drizzle-orm";
 import { createDb, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
-import { selectRows } from "../src/monitor/sql.ts";
+import { selectRows } from "../src/db/sql.ts";
 import { createDatabase, dropDatabase } from "../test/support/db.ts";
 import { type SiteBehaviour, startSiteFixture } from "../test/support/sites.ts";
 

@@ -1,6 +1,14 @@
-/** An error's message, or the thrown value as text: for logs and operator-facing error lines. */
+/**
+ * An error's message (its name when the message is empty), or the thrown value as text: for
+ * logs, stored `last_response` text and operator-facing error lines. drizzle wraps driver
+ * errors as "Failed query: <sql>"; for those the cause says what went wrong.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const e = err as { message?: unknown; name?: unknown; cause?: { message?: unknown } } | null | undefined;
+  const own =
+    err instanceof Error ? err.message || err.name : typeof e?.message === "string" ? e.message : String(err);
+  const cause = e?.cause?.message;
+  return typeof cause === "string" && cause !== "" && own.startsWith("Failed query") ? cause : own;
 }
 
 /** Go's wording for the OS errors an operator sees (`no such file or directory`, `connection refused`, ...). */

@@ -1,4 +1,6 @@
 import pino from "pino";
+import { hostIdentity } from "./host-identity.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * The one module-level singleton: a pino logger writing JSON lines to stdout.
@@ -11,7 +13,13 @@ export function createLogger(opts: { level?: string; dest?: number | string; nam
   return pino(
     {
       level: opts.level ?? process.env.JETMON_LOG_LEVEL ?? "info",
-      base: { pid: process.pid, ...(opts.name ? { name: opts.name } : {}) },
+      // Every line says which host and which build wrote it, so fleet logs can be merged.
+      base: {
+        pid: process.pid,
+        hostname: hostIdentity(process.env),
+        version: VERSION,
+        ...(opts.name ? { name: opts.name } : {}),
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

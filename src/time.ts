@@ -79,3 +79,6 @@ export function parseRfc3339(s: string): number | undefined {
   if (new Date(Date.UTC(Number(m[1]), month - 1, day)).getUTCDate() !== day) return undefined;
   return ms;
 }
+
+/** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
+export type Clock = () => number;

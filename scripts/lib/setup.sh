@@ -36,7 +36,11 @@ wait_mysql() {
   return 1
 }
 
+# The marker says this script installed the server, so it may open it for the tests.
+JETMON_MARIADB_MARKER=/var/lib/mysql/.installed-by-jetmon2-setup
+
 # JETMON_TEST_DSN wins; else 127.0.0.1:3306; else start mariadbd; else install mariadb-server (root only).
+# A database this script did not install is never changed: it is used as found, or reported.
 setup_mysql() {
   if mysql_ping; then return 0; fi
   if [ -n "${JETMON_TEST_DSN:-}" ]; then echo "JETMON_TEST_DSN=${JETMON_TEST_DSN} is not reachable" >&2; return 1; fi
@@ -45,14 +49,21 @@ setup_mysql() {
     echo "installing mariadb-server with apt"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null || { echo "apt-get install mariadb-server failed" >&2; return 1; }
+    touch "$JETMON_MARIADB_MARKER"
   fi
-  echo "starting mariadbd"
+  echo "starting mariadbd (loopback only)"
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null 2>&1 || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 >/dev/null 2>&1 || true
   for _ in $(seq 1 60); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 1; done
   if ! mysql_ping; then
-    # A fresh Debian MariaDB lets root in only over the unix socket: allow TCP with an empty password.
-    mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" 2>/dev/null || true
+    if [ ! -f "$JETMON_MARIADB_MARKER" ]; then
+      echo "MySQL on 127.0.0.1:3306 refuses root with an empty password, and this script did not install it:" >&2
+      echo "  not changing its users; set JETMON_TEST_DSN=mysql://user:password@127.0.0.1:3306/" >&2
+      return 1
+    fi
+    # Our own fresh server lets root in only over the unix socket: add a TCP root for 127.0.0.1 only
+    # (root@localhost keeps its socket authentication).
+    mariadb -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" 2>/dev/null || true
   fi
   wait_mysql || { echo "MySQL is not reachable on 127.0.0.1:3306" >&2; return 1; }
 }

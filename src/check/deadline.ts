@@ -5,6 +5,8 @@
  * check (plus its closure) was about a tenth of the check's JavaScript time (measured with
  * --cpu-prof). Queued deadlines fire up to one tick (20 ms) late.
  */
+import { monotonicTimers, type TimerHandle, type TimerSource } from "../timers.ts";
+
 export class Deadline {
   readonly signal: AbortSignal;
   timedOut = false;
@@ -13,18 +15,20 @@ export class Deadline {
   readonly endsAt: number;
   private controller: AbortController | null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly clock: () => number;
 
   constructor(ms: number, queue?: DeadlineQueue) {
     const controller = new AbortController();
     this.controller = controller;
     this.signal = controller.signal;
-    this.endsAt = performance.now() + ms;
+    this.clock = queue ? () => queue.now() : () => performance.now();
+    this.endsAt = this.clock() + ms;
     if (queue) queue.add(this, ms);
     else this.timer = setTimeout(expire, ms, this);
   }
 
   remaining(): number {
-    return Math.max(0, this.endsAt - performance.now());
+    return Math.max(0, this.endsAt - this.clock());
   }
 
   /** The check finished: never fire. */
@@ -55,10 +59,19 @@ function expire(deadline: Deadline): void {
  */
 export class DeadlineQueue {
   private readonly groups = new Map<number, { items: Deadline[]; head: number }>();
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: TimerHandle | null = null;
   private pending = 0;
 
-  constructor(private readonly tickMs = 20) {}
+  /** `timers` defaults to the system timers on the monotonic clock. */
+  constructor(
+    private readonly tickMs = 20,
+    private readonly timers: TimerSource = monotonicTimers,
+  ) {}
+
+  /** The queue's clock (ms); deadlines made with this queue measure against it. */
+  now(): number {
+    return this.timers.now();
+  }
 
   add(deadline: Deadline, ms: number): void {
     let group = this.groups.get(ms);
@@ -71,7 +84,7 @@ export class DeadlineQueue {
     group.items.push(deadline);
     this.pending++;
     if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer = this.timers.setInterval(() => this.tick(), this.tickMs);
       // Pending deadlines alone must not keep the process alive.
       this.timer.unref?.();
     }
@@ -83,7 +96,7 @@ export class DeadlineQueue {
   }
 
   private tick(): void {
-    const now = performance.now();
+    const now = this.timers.now();
     for (const [ms, group] of this.groups) {
       for (;;) {
         const d = group.items[group.head];
@@ -94,7 +107,7 @@ export class DeadlineQueue {
       if (group.head >= group.items.length) this.groups.delete(ms);
     }
     if (this.pending === 0 && this.timer) {
-      clearInterval(this.timer);
+      this.timers.clearInterval(this.timer);
       this.timer = null;
     }
   }

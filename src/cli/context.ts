@@ -7,6 +7,8 @@ export interface CliContext {
   args: string[];
   /** Config file path resolved from --config, JETMON_CONFIG, else config/config.json. */
   configPath: string;
+  /** True when configPath came from --config (the veriflier then reads that file). */
+  configFromFlag?: boolean;
   env: Record<string, string | undefined>;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -14,6 +16,3 @@ export interface CliContext {
 
 /** A command returns its exit code. */
 export type Command = (ctx: CliContext) => Promise<number>;
-
-/** Usage error: main prints the message and usage to stderr and exits 2. */
-export class UsageError extends Error {}

@@ -1,6 +1,15 @@
 import { loadConfig } from "../config/load.ts";
-import { inspectPidFile, type PidFileStatus, pidFilePath, processAlive } from "../monitor/pidfile.ts";
-import { type CliContext, type Command, UsageError } from "./context.ts";
+import {
+  inspectPidFile,
+  isJetmon2CommandLine,
+  type PidFileStatus,
+  pidFilePath,
+  processAlive,
+  processCommandLine,
+} from "../monitor/pidfile.ts";
+import { readReloadOutcome, reloadOutcomePath } from "../monitor/reload-outcome.ts";
+import { UsageError } from "../usage-error.ts";
+import type { CliContext, Command } from "./context.ts";
 
 /**
  * `status`, `drain` and `reload`: talk to the running monitor through its pid file and
@@ -13,11 +22,13 @@ export interface ControlDeps {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** The command line of a pid (processCommandLine); tests stand in for /proc. */
+  commandLine?: (pid: number) => string[] | null;
 }
 
 function parseFlags(
   ctx: CliContext,
-  known: Record<string, "bool" | "duration">,
+  known: Record<string, "bool" | "value">,
 ): Record<string, string | boolean> {
   const flags: Record<string, string | boolean> = {};
   const args = [...ctx.args];
@@ -50,6 +61,17 @@ function liveTarget(ctx: CliContext, cmd: string, deps: ControlDeps): { pid: num
     ctx.err(`${cmd}: ${status.message}`);
     return { code: 1 };
   }
+  // A recycled pid may now be anything (a `sleep`, a shell): never signal what is not a jetmon2.
+  const argv = (deps.commandLine ?? processCommandLine)(status.pid);
+  if (!isJetmon2CommandLine(argv)) {
+    const what = argv?.length
+      ? `"${argv.join(" ").slice(0, 80)}"`
+      : "a process whose command line cannot be read";
+    ctx.err(
+      `${cmd}: pid ${status.pid} in ${status.path} is ${what}, not jetmon2; refusing to signal it (remove the stale pid file)`,
+    );
+    return { code: 1 };
+  }
   return { pid: status.pid };
 }
 
@@ -71,7 +93,7 @@ function sendSignal(
 
 export function makeDrainCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    const flags = parseFlags(ctx, { wait: "duration", "no-wait": "bool" });
+    const flags = parseFlags(ctx, { wait: "value", "no-wait": "bool" });
     const waitMs = parseWait((flags.wait as string | undefined) ?? "35s");
     const target = liveTarget(ctx, "drain", deps);
     if ("code" in target) return target.code;
@@ -96,20 +118,52 @@ export function makeDrainCommand(deps: ControlDeps = {}): Command {
   };
 }
 
+/**
+ * `reload [--wait=10s]`: SIGHUP, then wait for the process's own account of the reload
+ * (src/monitor/reload-outcome.ts). Exit 0 when accepted, 1 when rejected, when the process
+ * died of the signal, or when it gave no answer in time.
+ */
 export function makeReloadCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    parseFlags(ctx, {});
+    const flags = parseFlags(ctx, { wait: "value" });
+    const waitMs = parseWait((flags.wait as string | undefined) ?? "10s");
     const target = liveTarget(ctx, "reload", deps);
     if ("code" in target) return target.code;
+    const outcomePath = reloadOutcomePath(pidFilePath(ctx.env));
+    const before = readReloadOutcome(outcomePath);
+    const seenSeq = before?.pid === target.pid ? before.seq : 0;
     if (!sendSignal(ctx, "reload", target.pid, "SIGHUP", deps)) return 1;
     ctx.out(`SIGHUP sent to pid ${target.pid}`);
-    // A process that does not handle SIGHUP dies of it: that is not a reload.
-    await (deps.sleep ?? ((ms: number) => Bun.sleep(ms)))(500);
-    if (!(deps.alive ?? processAlive)(target.pid)) {
-      ctx.err(`reload: pid ${target.pid} exited after SIGHUP; it was not a running jetmon2 monitor`);
-      return 1;
+    const alive = deps.alive ?? processAlive;
+    const sleep = deps.sleep ?? ((ms: number) => Bun.sleep(ms));
+    for (let waited = 0; ; waited += 100) {
+      const o = readReloadOutcome(outcomePath);
+      if (o && o.pid === target.pid && o.seq > seenSeq) {
+        if (o.outcome === "rejected") {
+          ctx.err(
+            `reload: rejected by pid ${target.pid}: ${o.reason ?? "no reason given"}; the old config stays`,
+          );
+          return 1;
+        }
+        const changed = o.changed?.length ? o.changed.join(",") : "nothing";
+        ctx.out(`reload: accepted by pid ${target.pid}; changed: ${changed}`);
+        if (o.restart_required?.length) {
+          ctx.out(`reload: restart needed to apply: ${o.restart_required.join(",")}`);
+        }
+        return 0;
+      }
+      // A process that does not handle SIGHUP dies of it: that is not a reload.
+      if (!alive(target.pid)) {
+        ctx.err(`reload: pid ${target.pid} exited after SIGHUP; it was not a running jetmon2 monitor`);
+        return 1;
+      }
+      if (waited >= waitMs) break;
+      await sleep(100);
     }
-    return 0;
+    ctx.err(
+      `reload: pid ${target.pid} gave no reload outcome within ${waitMs / 1000}s (${outcomePath}); check its log for "config reload"`,
+    );
+    return 1;
   };
 }
 
@@ -134,24 +188,56 @@ export function dashboardTarget(ctx: CliContext): { host: string; port: number }
   return { host: host.includes(":") && !host.startsWith("[") ? `[${host}]` : host, port };
 }
 
+/** `status` exit codes: scripts and load balancers read the verdict from them. */
+export const STATUS_EXIT = { green: 0, amber: 1, red: 2, unreachable: 3 } as const;
+
+async function getJson(doFetch: typeof fetch, url: string): Promise<{ text: string; body: unknown }> {
+  const res = await doFetch(url, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`http ${res.status}: ${text.trim()}`);
+  return { text, body: JSON.parse(text) };
+}
+
+/**
+ * `status [--output=text|json]`: prints the running monitor's /api/state (text, as Go) or its
+ * /api/host document (json), and exits 0 green, 1 amber, 2 red, 3 not running or unreachable.
+ * In text mode the verdict and its issues follow on stderr, so stdout stays one JSON body.
+ */
 export function makeStatusCommand(deps: ControlDeps = {}): Command {
   return async (ctx) => {
-    parseFlags(ctx, {});
-    const { host, port } = dashboardTarget(ctx);
-    const url = `http://${host}:${port}/api/state`;
-    const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
-    try {
-      const res = await (deps.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5000) });
-      const body = await res.text();
-      if (res.status >= 400) throw new Error(`http ${res.status}: ${body}`);
-      ctx.out(body);
-      if (pid.state !== "running") ctx.err(`status: warning: ${pid.message}`);
-      return 0;
-    } catch (err) {
-      ctx.err(`status: ${url}: ${(err as Error).message}`);
-      ctx.err(`status: ${pid.message}`);
-      return 1;
+    const flags = parseFlags(ctx, { output: "value" });
+    const output = (flags.output as string | undefined) ?? "text";
+    if (output !== "text" && output !== "json") {
+      throw new UsageError(`invalid value "${output}" for flag --output: want text or json`);
     }
+    const { host, port } = dashboardTarget(ctx);
+    const base = `http://${host}:${port}`;
+    const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
+    const doFetch = deps.fetch ?? fetch;
+    let hostDoc: { text: string; body: unknown };
+    let stateText = "";
+    try {
+      hostDoc = await getJson(doFetch, `${base}/api/host`);
+      if (output === "text") stateText = (await getJson(doFetch, `${base}/api/state`)).text;
+    } catch (err) {
+      ctx.err(`status: ${base}: ${(err as Error).message}`);
+      ctx.err(`status: ${pid.message}`);
+      return STATUS_EXIT.unreachable;
+    }
+    const summary = (hostDoc.body as { summary?: { status?: unknown; message?: unknown; issues?: unknown } })
+      ?.summary;
+    const verdict = summary?.status;
+    if (verdict !== "green" && verdict !== "amber" && verdict !== "red") {
+      ctx.err(`status: ${base}/api/host: no summary status in the answer (is this a jetmon2 dashboard?)`);
+      return STATUS_EXIT.unreachable;
+    }
+    ctx.out(output === "json" ? hostDoc.text : stateText);
+    if (output === "text") {
+      ctx.err(`status: ${verdict}: ${String(summary?.message ?? "")}`);
+      for (const issue of Array.isArray(summary?.issues) ? summary.issues : []) ctx.err(`status:   ${issue}`);
+    }
+    if (pid.state !== "running") ctx.err(`status: warning: ${pid.message}`);
+    return STATUS_EXIT[verdict];
   };
 }
 

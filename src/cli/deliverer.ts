@@ -7,7 +7,6 @@
  * write `stopped` and return 0.
  */
 
-import { hostname as osHostname } from "node:os";
 import type { ConnectionOptions } from "node:tls";
 import { dbSettingsFromConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -15,7 +14,6 @@ import { ConfigStore } from "../config/store.ts";
 import { emailTransportLabel } from "../config/validate.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
-import { type Clock, errorText } from "../delivery/db-util.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig, replayFromConfig } from "../delivery/from-config.ts";
 import { delivererSnapshot, mysqlHealth, statsdHealth } from "../delivery/heartbeat.ts";
@@ -26,17 +24,17 @@ import {
   type DeliveryRuntimeOptions,
   startDeliveryRuntime,
 } from "../delivery/runtime.ts";
+import { errorText } from "../error-text.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
+import type { Clock } from "../time.ts";
 import { USER_AGENT } from "../version.ts";
 import type { Command } from "./context.ts";
+import { type SignalSource, watchSignals } from "./process.ts";
 
-/** What the command listens to for signals; `process` in production. */
-export interface SignalSource {
-  on(signal: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-  off(signal: NodeJS.Signals, fn: (signal: NodeJS.Signals) => void): unknown;
-}
+export type { SignalSource } from "./process.ts";
 
 export interface DelivererDeps {
   signals?: SignalSource;
@@ -55,8 +53,6 @@ export interface DelivererDeps {
   onReady?: (r: { runtime: DeliveryRuntime | null; owner: OwnerDecision }) => void;
 }
 
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
-
 function logOwner(log: Logger, d: Pick<OwnerDecision, "level" | "message">): void {
   if (d.level === "WARN") log.warn(`WARN: ${d.message}`);
   else log.info(`config: ${d.message}`);
@@ -65,7 +61,6 @@ function logOwner(log: Logger, d: Pick<OwnerDecision, "level" | "message">): voi
 export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
   return async (ctx) => {
     const log = deps.log ?? defaultLog;
-    const signals = deps.signals ?? process;
     const now = deps.now ?? Date.now;
     if (ctx.args.length > 0) {
       ctx.err(`jetmon2 --mode=deliverer: unexpected argument "${ctx.args[0]}"`);
@@ -88,12 +83,12 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
       log.warn(`WARN: email_transport=${email.label}; alert-contact emails will be logged but not delivered`);
     }
 
-    const host = (deps.hostname ?? osHostname)() || "unknown";
+    const host = hostIdentity(ctx.env, deps.hostname);
     const startedAt = now();
     let pool: Pool | undefined;
     let metrics: Metrics | null = null;
     try {
-      pool = createPool(dbSettingsFromConfig(config));
+      pool = createPool(dbSettingsFromConfig(config), { queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
       try {
         await connectWithRetry(pool, deps.dbAttempts ?? 10, {
           sleep: deps.sleep,
@@ -130,7 +125,10 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
             now: now(),
             workersEnabled: owner.enabled,
             ownerRaw: store.current.DELIVERY_OWNER_HOST,
-            deps: [await mysqlHealth(db, now), statsdHealth(metrics !== null, now)],
+            deps: [
+              await mysqlHealth(db, now),
+              statsdHealth(config.STATSD_ADDR.trim() !== "", metrics !== null, now),
+            ],
           }),
       });
       publisher.start();
@@ -162,10 +160,9 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
         }
       }
 
-      const ignore = (sig: NodeJS.Signals) =>
-        log.warn({ signal: sig }, "shutdown in progress; signal ignored");
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        const onHup = () => {
+      const signals = watchSignals(deps.signals ?? process, {
+        log,
+        onReload: () => {
           const r = store.reload();
           if (!r.ok) return;
           const next = delivererOwnerStatus(store.current.DELIVERY_OWNER_HOST, host);
@@ -176,23 +173,16 @@ export function makeDelivererCommand(deps: DelivererDeps = {}): Command {
             );
           }
           void publisher.publishNow();
-        };
-        const onStop = (sig: NodeJS.Signals) => {
-          signals.off("SIGHUP", onHup);
-          for (const s of STOP_SIGNALS) signals.off(s, onStop);
-          // Later signals are absorbed while shutdown runs, rather than killing it half-way.
-          for (const s of [...STOP_SIGNALS, "SIGHUP" as const]) signals.on(s, ignore);
-          resolve(sig);
-        };
-        signals.on("SIGHUP", onHup);
-        for (const s of STOP_SIGNALS) signals.on(s, onStop);
-        deps.onReady?.({ runtime, owner });
+        },
       });
+      deps.onReady?.({ runtime, owner });
+      const signal = await signals.stopped;
       log.info(`received ${signal}, stopping`);
       // Claiming stops now; the attempts in flight finish while `stopping` is written.
       const draining = runtime?.stop() ?? Promise.resolve();
-      await publisher.shutdown({ beforeStopped: () => draining });
-      for (const s of [...STOP_SIGNALS, "SIGHUP" as const]) signals.off(s, ignore);
+      // A MySQL away at this moment gets 10 s of retries for `stopped` (issue 15).
+      await publisher.shutdown({ beforeStopped: () => draining, deadline: Date.now() + 10_000 });
+      signals.dispose();
       built?.close();
       log.info("jetmon-deliverer: shutdown complete");
       return 0;

@@ -3,11 +3,9 @@
  * Exit 0 when every requested threshold holds, 1 on a failed threshold or an error, 2 on a
  * bad flag.
  */
-import { hostname as osHostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { createDb } from "../db/client.ts";
 import { openCommandPool, type Pool } from "../db/pool.ts";
-import { errorText } from "../delivery/db-util.ts";
 import { delivererOwnerStatus } from "../delivery/ownership.ts";
 import type { QueueSummary } from "../delivery/queue-counts.ts";
 import {
@@ -18,11 +16,13 @@ import {
   renderText,
   summarizeQueue,
 } from "../delivery/queue-report.ts";
-import { type FlagDef, FlagError, HelpRequested, parseFlags } from "../rollout/flags.ts";
+import { errorText } from "../error-text.ts";
+import { hostIdentity } from "../host-identity.ts";
+import { type FlagDef, FlagError, flagDefaults, HelpRequested, parseFlags } from "../rollout/flags.ts";
 import type { Command } from "./context.ts";
 
 export const DELIVERY_CHECK_USAGE =
-  "usage: jetmon-deliverer delivery-check [--host=<host>] [--since=15m] [--max-pending=N] [--max-due=N] " +
+  "usage: jetmon2 delivery-check [--host=<host>] [--since=15m] [--max-pending=N] [--max-due=N] " +
   "[--max-abandoned=N] [--max-failed=N] [--require-recent-delivery] [--require-recent-webhook-delivery] " +
   "[--require-recent-alert-delivery] [--output=text|json]";
 
@@ -54,6 +54,11 @@ export interface DeliveryCheckOptions {
   since: string;
   output: "text" | "json";
   limits: ReportLimits;
+}
+
+/** What `delivery-check --help` prints: the usage line and every flag with its default. */
+export function deliveryCheckHelp(): string {
+  return [DELIVERY_CHECK_USAGE, "", ...flagDefaults(FLAGS)].join("\n");
 }
 
 /** Parses the flags; throws FlagError with the message printed after `FAIL `. */
@@ -140,7 +145,7 @@ export function makeDeliveryCheckCommand(deps: DeliveryCheckDeps = {}): Command 
         ctx.err(`FAIL delivery check: ${errorText(err)}`);
         return 1;
       }
-      const host = o.host || (deps.hostname ?? osHostname)() || "unknown";
+      const host = o.host || hostIdentity(ctx.env, deps.hostname);
       const report = buildReport({
         host,
         now,

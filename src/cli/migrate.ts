@@ -3,7 +3,8 @@ import { dbSettingsFromEnv } from "../config/db-env.ts";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import { migrate } from "../db/migrate.ts";
 import { type DbSettings, openCommandPool, type Pool } from "../db/pool.ts";
-import { type Command, UsageError } from "./context.ts";
+import { UsageError } from "../usage-error.ts";
+import type { Command } from "./context.ts";
 
 export interface MigrateCommandDeps {
   /** Connection attempts before giving up (docs/reference/monitor-core.md §4.1: migrate uses 5). */

@@ -3,20 +3,18 @@
  * buckets until SIGINT/SIGTERM, then drains and exits 0 (or 1 when the drain stalls for 30 s).
  * Resolves with the exit code; never calls process.exit.
  */
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import { CheckPool } from "../check/pool.ts";
 import { dashboardBindWarning } from "../config/bind-addr.ts";
+import { configuredDirs, prepareDirs } from "../config/dirs.ts";
 import { dbSettingsFromConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
 import { ConfigStore } from "../config/store.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import { createDashboardApp, type RunningDashboard, startDashboard } from "../dashboard/app.ts";
 import { rolloutCommands } from "../dashboard/commands.ts";
-import { monitorSnapshot } from "../dashboard/heartbeat.ts";
 import { DashboardHub } from "../dashboard/hub.ts";
-import { probeDependencies } from "../dashboard/probes.ts";
-import type { HostHealth, HostState } from "../dashboard/state.ts";
-import { createDb } from "../db/client.ts";
+import { createDb, type Db } from "../db/client.ts";
 import { pendingMigrations, unknownMigrations } from "../db/migrate.ts";
 import { connectWithRetry, createPool, type Pool } from "../db/pool.ts";
 import { buildAlertDispatchers } from "../delivery/dispatchers.ts";
@@ -26,22 +24,21 @@ import { type DeliveryRuntime, startDeliveryRuntime } from "../delivery/runtime.
 import { errorText } from "../error-text.ts";
 import { fleetOptionsFromConfig } from "../fleet/types.ts";
 import { LifecyclePublisher } from "../fleethealth/publisher.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
-import { processMemory } from "../metrics/memory.ts";
 import { createStatsdMetrics, type Metrics, noopMetrics } from "../metrics/statsd.ts";
-import { buildHostState } from "../monitor/host-state.ts";
 import { Orchestrator, type OrchestratorTimings } from "../monitor/orchestrator.ts";
 import { inspectPidFile, pidFilePath, removePidFile, writePidFile } from "../monitor/pidfile.ts";
+import { reloadOutcomePath, reportReload } from "../monitor/reload-outcome.ts";
 import { VerifierSet } from "../monitor/verifiers.ts";
-import { BUILD_DATE, RUNTIME_VERSION, USER_AGENT, VERSION } from "../version.ts";
+import { USER_AGENT } from "../version.ts";
 import { WpcomClient } from "../wpcom/client.ts";
+import { bindProblem } from "./bind-check.ts";
 import type { CliContext, Command } from "./context.ts";
+import { MonitorHeartbeat } from "./monitor-heartbeat.ts";
+import { CleanupStack, type SignalSource, watchSignals, withinHardStop } from "./process.ts";
 
-/** Where signals come from; `process` in production, an EventEmitter in tests. */
-export interface SignalSource {
-  on(signal: NodeJS.Signals, handler: () => void): unknown;
-  off(signal: NodeJS.Signals, handler: () => void): unknown;
-}
+export type { SignalSource } from "./process.ts";
 
 export interface MonitorCommandOptions {
   signals?: SignalSource;
@@ -55,6 +52,8 @@ export interface MonitorCommandOptions {
   /** DB connect attempts (default 10). */
   connectAttempts?: number;
   timings?: OrchestratorTimings;
+  /** WPCOM request timeout (default the client's 15 s). */
+  wpcomTimeoutMs?: number;
   /** Called once everything runs (tests read the dashboard port and figures here). */
   onReady?: (rt: MonitorRuntime) => void;
 }
@@ -69,7 +68,6 @@ export interface MonitorRuntime {
 
 /** Sockets beyond the check pool: verifier, WPCOM and dashboard probe calls share Bun's fetch cap. */
 const FETCH_HEADROOM = 64;
-const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
 
 export function createMonitorCommand(opts: MonitorCommandOptions = {}): Command {
   return (ctx) => runMonitor(ctx, opts);
@@ -77,22 +75,148 @@ export function createMonitorCommand(opts: MonitorCommandOptions = {}): Command 
 
 export const monitorCommand: Command = createMonitorCommand();
 
+/** Setup in start-up order; each step that can refuse returns null after telling the operator. */
 async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise<number> {
   const log = opts.log ?? defaultLog;
-  const signals = opts.signals ?? process;
+  const store = loadConfig(ctx, log);
+  if (!store) return 1;
+  const cfg = store.current;
+  // Re-exec (to raise the fetch cap) first, so the warnings are logged once, by the final process.
+  if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
+  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
+  const hostname = opts.hostname || hostIdentity(ctx.env);
+  const dirs = logStartup(log, cfg, hostname);
+  const unbindable = bindProblem("DASHBOARD_PORT", cfg.DASHBOARD_BIND_ADDR, cfg.DASHBOARD_PORT);
+  if (unbindable) {
+    ctx.err(`dashboard: ${unbindable}`);
+    return 1;
+  }
 
+  const cleanup = new CleanupStack();
+  const finish = async (code: number) => {
+    await cleanup.run();
+    return code;
+  };
+  const pool = await openDatabase(ctx, cfg, log, opts.connectAttempts ?? 10, cleanup);
+  const pidPath = pidFilePath(ctx.env);
+  if (!pool || !claimPidFile(ctx, log, pidPath, cleanup)) return finish(1);
+
+  const db = createDb(pool);
+  const engine = await startEngine({ ctx, db, hostname, log, store, dirs, opts, cleanup });
+  if (!engine) return finish(1);
+  const { orchestrator, wpcom } = engine;
+  const delivery = await startEmbeddedDelivery({ ctx, db, hostname, log, cfg, cleanup });
+  if (delivery === "failed") {
+    await orchestrator.drain(Date.now() + 5000).catch(() => {});
+    return finish(1);
+  }
+
+  const hub = new DashboardHub();
+  const heartbeat = new MonitorHeartbeat({
+    db,
+    hostname,
+    config: () => store.current,
+    figures: () => orchestrator.figures(),
+    wpcom: () => wpcom.state(),
+    dirs,
+    deliveryWorkersEnabled: delivery !== null,
+    hub,
+    startedAt: new Date(),
+  });
+  const dashboard = startDashboardIfEnabled({ ctx, db, log, store, heartbeat, hub, cleanup });
+  if (dashboard === "failed") {
+    await orchestrator.drain(Date.now() + 5000).catch(() => {});
+    return finish(1);
+  }
+  const publisher = new LifecyclePublisher({
+    db,
+    intervalMs: cfg.STATS_UPDATE_INTERVAL_MS,
+    log,
+    build: (phase) => heartbeat.build(phase),
+  });
+  heartbeat.refresh();
+  publisher.start();
+
+  const signals = watchSignals(opts.signals ?? process, {
+    log,
+    onReload: () => {
+      log.info("received SIGHUP, reloading config");
+      const r = store.reload();
+      if (r.ok) orchestrator.configChanged();
+      reportReload(reloadOutcomePath(pidPath), r, log);
+    },
+  });
+  cleanup.push(() => signals.dispose());
+  log.info(
+    { host: hostname, sites: orchestrator.figures().sites, dashboard: dashboard?.addr ?? "disabled" },
+    "monitor running",
+  );
+  opts.onReady?.({ orchestrator, dashboard, hostname, shutdown: () => signals.stop() });
+  await signals.stopped;
+  log.info({ host: hostname }, "received shutdown signal, draining");
+  // JETMON_DRAIN_TIMEOUT_MS lets the fault suite scale the 30 s drain (docs/operations.md).
+  const fromEnv = Number(ctx.env.JETMON_DRAIN_TIMEOUT_MS);
+  const drainMs = opts.drainTimeoutMs ?? (fromEnv >= 2000 ? fromEnv : 30_000);
+  const clean = await shutDown({ publisher, orchestrator, delivery, wpcom, log }, drainMs);
+  log.info({ clean }, "shutdown complete");
+  return finish(clean ? 0 : 1);
+}
+
+/**
+ * The drain (docs/reference/dashboard-fleethealth.md §2.5 order): write `stopping`; stop delivery claiming and drain the
+ * orchestrator, then flush WPCOM, all before `stopped` is written so the fleet never reads
+ * `stopped` while this process still sends. At the hard stop (`drainMs`) the steps still
+ * running are abandoned, and `stopped` is written anyway; the caller closes the pool only
+ * after this resolves, that is after `stopped` was written or its own bound passed.
+ */
+async function shutDown(
+  p: {
+    publisher: LifecyclePublisher;
+    orchestrator: Orchestrator;
+    delivery: DeliveryRuntime | null;
+    wpcom: WpcomClient;
+    log: Logger;
+  },
+  drainMs: number,
+): Promise<boolean> {
+  let clean = false;
+  // Both deadlines count from the signal, not from when their step begins.
+  const signalledAt = Date.now();
+  await p.publisher.shutdown({
+    // `stopped` is retried until just before the hard stop when MySQL is away (issue 15).
+    deadline: signalledAt + drainMs - 500,
+    beforeStopped: async () => {
+      const finished = await withinHardStop(
+        async () => {
+          const [drained] = await Promise.all([
+            p.orchestrator.drain(signalledAt + drainMs - 1000),
+            p.delivery?.stop(),
+          ]);
+          await p.wpcom.flush().catch(() => {});
+          clean = drained;
+        },
+        drainMs,
+        p.log,
+      );
+      if (!finished) clean = false;
+    },
+  });
+  return clean;
+}
+
+function loadConfig(ctx: CliContext, log: Logger): ConfigStore | null {
   let store: ConfigStore;
   try {
     store = new ConfigStore(ctx.configPath, ctx.env, { logger: log });
   } catch (err) {
     ctx.err(`load config: ${errorText(err)}`);
-    return 1;
+    return null;
   }
-  const cfg = store.current;
-  for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
-  if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
+  return store;
+}
 
-  const hostname = opts.hostname || ctx.env.JETMON_HOSTNAME?.trim() || osHostname() || "unknown";
+/** Logs the start-up line and warnings; resolves and creates the logs and stats folders. */
+function logStartup(log: Logger, cfg: Config, hostname: string): { logs: string; stats: string } {
   const pinned = pinnedBucketRange(cfg);
   log.info(
     {
@@ -106,236 +230,179 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   );
   const bindWarning = dashboardBindWarning(cfg);
   if (bindWarning) log.warn({ bind_addr: cfg.DASHBOARD_BIND_ADDR }, bindWarning);
+  const dirs = configuredDirs(cfg);
+  for (const problem of prepareDirs(dirs)) log.error({ problem }, "folder not usable");
   if (cfg.VERIFIERS.length === 0) {
     log.warn("no verifiers configured: down confirmations rely on local checks only");
   }
+  return dirs;
+}
 
-  const pool = createPool(dbSettingsFromConfig(cfg));
-  const cleanup: (() => Promise<void>)[] = [() => pool.end().catch(() => {})];
-  const finish = async (code: number) => {
-    for (const f of cleanup.reverse()) await f().catch(() => {});
-    return code;
-  };
-
+/** Connects (with retries) and checks the schema; the pool closes last, at cleanup. */
+async function openDatabase(
+  ctx: CliContext,
+  cfg: Config,
+  log: Logger,
+  attempts: number,
+  cleanup: CleanupStack,
+): Promise<Pool | null> {
+  const pool = createPool(dbSettingsFromConfig(cfg), { queryTimeoutMs: cfg.DB_QUERY_TIMEOUT_MS });
+  cleanup.push(() => pool.end());
   try {
-    await connectWithRetry(pool, opts.connectAttempts ?? 10, {
+    await connectWithRetry(pool, attempts, {
       onRetry: (attempt, err) => log.warn({ attempt, err: errorText(err) }, "db connect failed, retrying"),
     });
   } catch (err) {
     ctx.err(`db connect: ${errorText(err)}`);
-    return finish(1);
+    return null;
   }
   const schemaProblem = await checkSchema(pool);
   if (schemaProblem) {
     ctx.err(schemaProblem);
-    return finish(1);
+    return null;
   }
+  return pool;
+}
 
-  const pidPath = pidFilePath(ctx.env);
+function claimPidFile(ctx: CliContext, log: Logger, pidPath: string, cleanup: CleanupStack): boolean {
   const existing = inspectPidFile(pidPath);
   if (existing.state === "running" && existing.pid !== process.pid) {
     ctx.err(
       `another jetmon2 is running with pid ${existing.pid} (${pidPath}); stop it first or set JETMON_PID_FILE`,
     );
-    return finish(1);
+    return false;
   }
   try {
     writePidFile(pidPath);
-    cleanup.push(async () => {
-      removePidFile(pidPath);
-    });
+    cleanup.push(() => removePidFile(pidPath));
   } catch (err) {
     log.warn({ path: pidPath, err: errorText(err) }, "could not write pid file");
   }
+  return true;
+}
 
-  const db = createDb(pool);
+/** Metrics, WPCOM, the check pool, verifiers and the orchestrator, started. */
+async function startEngine(p: {
+  ctx: CliContext;
+  db: Db;
+  hostname: string;
+  log: Logger;
+  store: ConfigStore;
+  dirs: { logs: string; stats: string };
+  opts: MonitorCommandOptions;
+  cleanup: CleanupStack;
+}): Promise<{ orchestrator: Orchestrator; wpcom: WpcomClient } | null> {
+  const { db, hostname, log, store } = p;
+  const cfg = store.current;
   const metrics: Metrics = cfg.STATSD_ADDR
     ? createStatsdMetrics({ addr: cfg.STATSD_ADDR, hostname, log })
     : noopMetrics;
-  cleanup.push(() => metrics.close());
+  p.cleanup.push(() => metrics.close());
   let orch: Orchestrator | null = null;
   const wpcom = new WpcomClient({
     endpoint: cfg.WPCOM_STATUS_ENDPOINT,
     authToken: cfg.AUTH_TOKEN,
     now: Date.now,
     log,
+    timeoutMs: p.opts.wpcomTimeoutMs,
     onDelivered: (n) => orch?.notificationDelivered(n),
   });
-  const checks = new CheckPool({ size: cfg.NUM_WORKERS, queueLimit: 0, logger: log });
   const verifiers = new VerifierSet();
-  orch = new Orchestrator({
+  const orchestrator = new Orchestrator({
     db,
     hostname,
     log,
     metrics,
-    statsFiles: cfg.STATSD_ADDR !== "",
+    statsFiles: cfg.STATSD_ADDR !== "" && p.dirs.stats !== "" ? p.dirs.stats : false,
     config: () => store.current,
-    pool: checks,
+    pool: new CheckPool({ size: cfg.NUM_WORKERS, queueLimit: 0, logger: log }),
     wpcom,
     verifiers: () => verifiers.current(store.current.VERIFIERS),
-    timings: opts.timings,
+    timings: p.opts.timings,
+    dataDir: cfg.DATA_DIR,
   });
-  const orchestrator = orch;
+  orch = orchestrator;
   try {
     await orchestrator.start();
   } catch (err) {
-    ctx.err(errorText(err));
+    p.ctx.err(errorText(err));
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
-    return finish(1);
+    return null;
   }
-
-  // ---- embedded delivery workers (docs/reference/deliverer.md §2): API_PORT > 0 and this host owns delivery ----
+  return { orchestrator, wpcom };
+}
+/**
+ * Embedded delivery workers (docs/reference/deliverer.md §2): only with API_PORT > 0 and this host
+ * owning delivery. Null when not run here; "failed" (told to the operator) when they would not start.
+ */
+async function startEmbeddedDelivery(p: {
+  ctx: CliContext;
+  db: Db;
+  hostname: string;
+  log: Logger;
+  cfg: Config;
+  cleanup: CleanupStack;
+}): Promise<DeliveryRuntime | null | "failed"> {
+  const { cfg, hostname, log } = p;
   const owner = embeddedOwnerStatus(cfg.API_PORT, cfg.DELIVERY_OWNER_HOST, hostname);
   if (owner.level === "WARN") log.warn({ host: hostname }, owner.message);
   else log.info({ host: hostname }, owner.message);
-  let delivery: DeliveryRuntime | null = null;
-  if (owner.enabled) {
-    const built = buildAlertDispatchers(alertTransportOptionsFromConfig(cfg, { log, now: Date.now }));
-    try {
-      delivery = await startDeliveryRuntime({
-        db,
-        instanceId: hostname,
-        log,
-        replayFrom: replayFromConfig(cfg),
-        dispatchers: built.dispatchers,
-        webhook: { userAgent: USER_AGENT },
-      });
-    } catch (err) {
-      built.close();
-      ctx.err(`delivery workers failed to start: ${errorText(err)}`);
-      await orchestrator.drain(Date.now() + 5000).catch(() => {});
-      return finish(1);
-    }
-    cleanup.push(async () => built.close());
-  }
-  const deliveryRuntime = delivery;
-
-  // ---- host state, dashboard, heartbeat row ----
-  const startedAt = new Date();
-  const hub = new DashboardHub();
-  let health: HostHealth | null = null;
-  let state: HostState | null = null;
-  const currentState = (): HostState => {
-    const s = buildHostState({
-      figures: orchestrator.figures(),
-      config: store.current,
-      hostname,
-      memory: processMemory(),
-      deliveryWorkersEnabled: deliveryRuntime !== null,
-      now: Date.now(),
-    });
-    state = s;
-    return s;
-  };
-  let dashboard: RunningDashboard | null = null;
-  if (cfg.DASHBOARD_PORT > 0) {
-    const app = createDashboardApp({
-      getState: () => state,
-      getHealth: () => health,
-      commands: () =>
-        rolloutCommands({
-          pinned: pinnedBucketRange(store.current),
-          bucketTotal: store.current.BUCKET_TOTAL,
-        }),
-      events: hub,
+  if (!owner.enabled) return null;
+  const built = buildAlertDispatchers(alertTransportOptionsFromConfig(cfg, { log, now: Date.now }));
+  try {
+    const runtime = await startDeliveryRuntime({
+      db: p.db,
+      instanceId: hostname,
       log,
-      fleet: { db, options: () => fleetOptionsFromConfig(store.current), log },
+      replayFrom: replayFromConfig(cfg),
+      dispatchers: built.dispatchers,
+      webhook: { userAgent: USER_AGENT },
     });
-    try {
-      dashboard = startDashboard({ bindAddr: cfg.DASHBOARD_BIND_ADDR, port: cfg.DASHBOARD_PORT, app, log });
-      const running = dashboard;
-      cleanup.push(() => running.stop());
-    } catch (err) {
-      log.error({ err: errorText(err) }, "dashboard not started");
-    }
+    p.cleanup.push(() => built.close());
+    return runtime;
+  } catch (err) {
+    built.close();
+    p.ctx.err(`delivery workers failed to start: ${errorText(err)}`);
+    return "failed";
   }
-  const publisher = new LifecyclePublisher({
-    db,
-    intervalMs: cfg.STATS_UPDATE_INTERVAL_MS,
+}
+
+/** The host dashboard on DASHBOARD_PORT (0 = off); "failed" (told to the operator) when it cannot bind. */
+function startDashboardIfEnabled(p: {
+  ctx: CliContext;
+  db: Db;
+  log: Logger;
+  store: ConfigStore;
+  heartbeat: MonitorHeartbeat;
+  hub: DashboardHub;
+  cleanup: CleanupStack;
+}): RunningDashboard | null | "failed" {
+  const { store, log } = p;
+  const cfg = store.current;
+  if (cfg.DASHBOARD_PORT <= 0) return null;
+  const app = createDashboardApp({
+    getState: () => p.heartbeat.state,
+    getHealth: () => p.heartbeat.health,
+    commands: () =>
+      rolloutCommands({ pinned: pinnedBucketRange(store.current), bucketTotal: store.current.BUCKET_TOTAL }),
+    events: p.hub,
     log,
-    build: async (phase) => {
-      const c = store.current;
-      if (phase === "heartbeat") {
-        health = await probeDependencies({
-          db,
-          wpcom: () => {
-            const w = wpcom.state();
-            return { circuit_open: w.circuitOpen, queue_depth: w.queueDepth };
-          },
-          statsd: c.STATSD_ADDR ? () => ({}) : null,
-          dirs: { logs: "logs", stats: "stats" },
-          verifliers: c.VERIFIERS,
-        });
-      }
-      const s = currentState();
-      hub.publish(s);
-      const identity = {
-        pid: process.pid,
-        version: VERSION,
-        buildDate: BUILD_DATE,
-        runtimeVersion: RUNTIME_VERSION,
-        startedAt,
-        apiPort: c.API_PORT,
-        dashboardPort: c.DASHBOARD_PORT,
-      };
-      return monitorSnapshot(identity, s, health, phase === "stopping" ? "stopping" : "running");
-    },
+    fleet: { db: p.db, options: () => fleetOptionsFromConfig(store.current), log },
   });
-  currentState();
-  publisher.start();
-
-  // ---- signals ----
-  let resolveExit!: (code: number) => void;
-  const exited = new Promise<number>((r) => {
-    resolveExit = r;
-  });
-  let shuttingDown = false;
-  const onHup = () => {
-    log.info("received SIGHUP, reloading config");
-    const r = store.reload();
-    if (r.ok) orchestrator.configChanged();
-  };
-  const onStop = () => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log.info({ host: hostname }, "received shutdown signal, draining");
-    const drainMs = opts.drainTimeoutMs ?? 30_000;
-    const hardStop = setTimeout(() => {
-      log.error({ drain_timeout_ms: drainMs }, "shutdown timeout exceeded, forcing exit");
-      resolveExit(1);
-    }, drainMs);
-    void (async () => {
-      let clean = true;
-      await publisher.shutdown({
-        beforeStopped: async () => {
-          // Delivery stops claiming at once; both finish what is in flight before `stopped`.
-          const [drained] = await Promise.all([
-            orchestrator.drain(Date.now() + drainMs - 1000),
-            deliveryRuntime?.stop(),
-          ]);
-          clean = drained;
-        },
-      });
-      await wpcom.flush().catch(() => {});
-      clearTimeout(hardStop);
-      log.info({ clean }, "shutdown complete");
-      resolveExit(clean ? 0 : 1);
-    })();
-  };
-  signals.on("SIGHUP", onHup);
-  for (const s of SHUTDOWN_SIGNALS) signals.on(s, onStop);
-  cleanup.push(async () => {
-    signals.off("SIGHUP", onHup);
-    for (const s of SHUTDOWN_SIGNALS) signals.off(s, onStop);
-  });
-
-  log.info(
-    { host: hostname, sites: orchestrator.figures().sites, dashboard: dashboard?.addr ?? "disabled" },
-    "monitor running",
-  );
-  opts.onReady?.({ orchestrator, dashboard, hostname, shutdown: onStop });
-  const code = await exited;
-  return finish(code);
+  try {
+    const dashboard = startDashboard({
+      bindAddr: cfg.DASHBOARD_BIND_ADDR,
+      port: cfg.DASHBOARD_PORT,
+      app,
+      log,
+    });
+    p.cleanup.push(() => dashboard.stop());
+    return dashboard;
+  } catch (err) {
+    // Lost the port since the start-up check: stop rather than run without a dashboard.
+    p.ctx.err(errorText(err));
+    return "failed";
+  }
 }
 
 /** Refuses a database whose migrations do not match this binary, naming what to do. */

@@ -3,12 +3,12 @@
  * files. Tests build their own RolloutDeps instead.
  */
 import { readFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createDb } from "../db/client.ts";
 import { openCommandPool, type Pool } from "../db/pool.ts";
 import { osErrorText } from "../error-text.ts";
+import { hostIdentity } from "../host-identity.ts";
 import type { RolloutDeps, SystemdVerifyResult } from "../rollout/gate-context.ts";
 import { createRolloutStore } from "../rollout/store.ts";
 import { formatGoSeconds } from "../time.ts";
@@ -60,7 +60,7 @@ export function defaultRolloutDeps(ctx: CliContext): RolloutDeps & { close(): Pr
       return createRolloutStore(createDb(pool));
     },
     now: () => Date.now(),
-    hostname: () => hostname(),
+    hostname: () => hostIdentity(ctx.env),
     fetch: (url, init) => fetch(url, init),
     systemdVerify: runSystemdVerify,
     async readFile(path) {

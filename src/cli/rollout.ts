@@ -1,10 +1,11 @@
 /**
  * `jetmon2 rollout <gate> [flags]`: the gates an operator runs around a host's v1-to-v2
- * cutover and rollback (docs/reference/cli-rollout-api.md §2). Exit codes: 0 pass, 1 gate failure
- * or usage line, 2 bad flag or bad --output.
+ * cutover and rollback (docs/reference/cli-rollout-api.md §2). Exit codes: 0 pass, 1 gate failure,
+ * 2 usage error (no or unknown gate, bad or missing flag, bad --output).
  */
 
 import { errorText } from "../error-text.ts";
+import { goQuote } from "../go-format.ts";
 import { activityCheck } from "../rollout/activity-check.ts";
 import {
   GATE_NAMES,
@@ -18,7 +19,6 @@ import {
 } from "../rollout/commands.ts";
 import { cutoverCheck } from "../rollout/cutover-check.ts";
 import { dynamicCheck } from "../rollout/dynamic-check.ts";
-import { goQuote } from "../rollout/format.ts";
 import { createGateContext, type GateContext, type RolloutDeps } from "../rollout/gate-context.ts";
 import { hostPreflight } from "../rollout/host-preflight.ts";
 import { pinnedSafetyCheck } from "../rollout/pinned-check.ts";
@@ -80,9 +80,11 @@ export type RolloutDepsFactory = (ctx: CliContext) => RolloutDeps & { close?(): 
 export function createRolloutCommand(makeDeps: RolloutDepsFactory): Command {
   return async (ctx) => {
     const [name, ...args] = ctx.args;
+    // No gate or an unknown gate is a usage error: exit 2, like every other command.
     if (name === undefined) {
+      ctx.err("rollout: missing gate name");
       ctx.err(ROLLOUT_USAGE);
-      return 1;
+      return 2;
     }
     if (name === "-h" || name === "--help" || name === "help") {
       ctx.out(ROLLOUT_USAGE);
@@ -91,7 +93,7 @@ export function createRolloutCommand(makeDeps: RolloutDepsFactory): Command {
     const spec = gateSpec(name);
     if (!spec) {
       ctx.err(`unknown rollout subcommand ${goQuote(name)} (want: ${GATE_NAMES.join(", ")})`);
-      return 1;
+      return 2;
     }
     const flags = parseGateArgs(spec, args);
     if (flags === "help") {
@@ -103,7 +105,12 @@ export function createRolloutCommand(makeDeps: RolloutDepsFactory): Command {
       ctx.err("FAIL --output must be text or json");
       return 2;
     }
-    if (flags.positionals.length > 0 || (needsFile(spec) && flags.str("file").trim() === "")) {
+    if (needsFile(spec) && flags.str("file").trim() === "") {
+      ctx.err(`rollout ${spec.name}: missing required flag --file`);
+      ctx.err(spec.usage);
+      return 2;
+    }
+    if (flags.positionals.length > 0) {
       ctx.err(spec.usage);
       return 1;
     }

@@ -1,5 +1,5 @@
 import { connect as tcpConnect } from "node:net";
-import { hostname as osHostname } from "node:os";
+import { configuredDirs, DIR_KEYS, type DirName, ensureDir } from "../config/dirs.ts";
 import {
   dashboardBindWarning,
   dbSettingsFromConfig,
@@ -18,7 +18,9 @@ import {
   deliveryRequirementLines,
   type ValidateLine,
 } from "../delivery/validate-checks.ts";
-import { type Command, UsageError } from "./context.ts";
+import { hostIdentity } from "../host-identity.ts";
+import { UsageError } from "../usage-error.ts";
+import type { Command } from "./context.ts";
 
 export interface ValidateFlags extends DeliveryRequirements {
   /** `--host`, trimmed, when given. */
@@ -58,7 +60,7 @@ export interface ValidateConfigDeps {
   probeTimeoutMs?: number;
 }
 
-const USAGE =
+export const VALIDATE_CONFIG_USAGE =
   "usage: jetmon2 validate-config [--config=PATH] [--host=<host>] [--require-owner-match] " +
   "[--require-email-delivery] [--require-api-disabled]";
 
@@ -95,6 +97,18 @@ export const rolloutInfoCheck: Check = async (v) => {
 export const bindAddressCheck: Check = async (v) => {
   const warning = v.loaded && dashboardBindWarning(v.loaded.config);
   return warning ? [warn(warning)] : [];
+};
+
+/** LOG_DIR and STATS_DIR: the same rule the disk probes apply, without creating anything. */
+export const foldersCheck: Check = async (v) => {
+  if (!v.loaded) return [];
+  const dirs = configuredDirs(v.loaded.config);
+  return (Object.keys(DIR_KEYS) as DirName[]).flatMap((which) => {
+    const key = DIR_KEYS[which];
+    if (dirs[which] === "") return [info(`${key} is "" (disk:${which} disabled)`)];
+    const problem = ensureDir(dirs[which], key, { create: false });
+    return [problem ? fail(`${key}: ${problem}`) : pass(`${key} ${dirs[which]}`)];
+  });
 };
 
 export const dbReachableCheck: Check = async (v) => {
@@ -188,6 +202,7 @@ export const baseChecks: readonly Check[] = [
   configWarningsCheck,
   rolloutInfoCheck,
   bindAddressCheck,
+  foldersCheck,
   dbReachableCheck,
   migrationsCheck,
   emailTransportCheck,
@@ -208,7 +223,7 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
   return async (ctx) => {
     const flags = parseFlags(ctx.args);
     if (flags === "help") {
-      ctx.out(USAGE);
+      ctx.out(VALIDATE_CONFIG_USAGE);
       return 0;
     }
     let loaded: LoadedConfig | undefined;
@@ -225,7 +240,7 @@ export function makeValidateConfigCommand(deps: ValidateConfigDeps = {}): Comman
       configPath: ctx.configPath,
       env: ctx.env,
       flags,
-      hostId: flags.host ?? (deps.hostname ?? osHostname)(),
+      hostId: flags.host ?? hostIdentity(ctx.env, deps.hostname),
       loaded,
       loadError,
       fetch: deps.fetch ?? fetch,

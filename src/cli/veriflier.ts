@@ -1,12 +1,14 @@
-import { hostname as osHostname } from "node:os";
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
+import { dashboardListenHost } from "../dashboard/bind.ts";
+import { hostIdentity } from "../host-identity.ts";
 import { type Logger, log } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";
 import { loadVeriflierConfig, VeriflierConfigError } from "../veriflier/config.ts";
 import { createVeriflierServer, type VeriflierMetrics } from "../veriflier/server.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Command } from "./context.ts";
+import { watchSignals } from "./process.ts";
 
 /** How long in-flight checks may run after SIGINT/SIGTERM (Go: 30 s). */
 export const SHUTDOWN_GRACE_MS = 30_000;
@@ -28,9 +30,9 @@ export interface RunVeriflierOptions {
 
 /** `jetmon2 --mode=veriflier`: serve until SIGINT/SIGTERM, then finish in-flight checks. */
 export const veriflierCommand: Command = async (ctx) => {
-  const signals = processSignals();
+  const signals = watchSignals(process, { log });
   try {
-    return await runVeriflier(ctx, { shutdown: signals.received });
+    return await runVeriflier(ctx, { shutdown: signals.stopped });
   } finally {
     signals.dispose();
   }
@@ -40,7 +42,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   const logger = opts.logger ?? log;
   let config: ReturnType<typeof loadVeriflierConfig>;
   try {
-    config = loadVeriflierConfig(ctx.env);
+    config = loadVeriflierConfig(ctx.env, undefined, ctx.configFromFlag ? ctx.configPath : undefined);
   } catch (err) {
     if (err instanceof VeriflierConfigError) {
       ctx.err(`veriflier: ${err.message}`);
@@ -55,7 +57,11 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   let statsd: Metrics | null = null;
   if (!opts.metrics && ctx.env.STATSD_ADDR) {
     try {
-      statsd = createStatsdMetrics({ addr: ctx.env.STATSD_ADDR, hostname: osHostname(), log: logger });
+      statsd = createStatsdMetrics({
+        addr: ctx.env.STATSD_ADDR,
+        hostname: hostIdentity(ctx.env),
+        log: logger,
+      });
     } catch (err) {
       logger.warn({ statsd_addr: ctx.env.STATSD_ADDR, err: String(err) }, "statsd disabled");
     }
@@ -66,10 +72,10 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
     server = createVeriflierServer({
       token: config.authToken,
       port: config.port,
-      hostname: opts.hostname,
+      hostname: opts.hostname ?? (config.bindAddr ? dashboardListenHost(config.bindAddr) : undefined),
       checkConcurrency: config.checkConcurrency,
       checkSite: opts.checkSite,
-      reportedHost: opts.reportedHost,
+      reportedHost: opts.reportedHost ?? hostIdentity(ctx.env),
       logger,
       metrics: opts.metrics ?? statsd ?? undefined,
     });
@@ -97,21 +103,4 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   await statsd?.close();
   logger.info({}, "veriflier stopped");
   return 0;
-}
-
-/** A promise for the first SIGINT/SIGTERM; dispose() removes the handlers. */
-function processSignals(): { received: Promise<string>; dispose: () => void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => {};
-  const received = new Promise<string>((resolve) => {
-    onSignal = (signal) => resolve(signal);
-  });
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    received,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }

@@ -142,7 +142,24 @@ Each \`VERIFIERS\` entry is \`{"name", "host", "port", "auth_token"}\`:
 | \`JETMON_PID_FILE\` | \`/run/jetmon2/jetmon2.pid\` | Written by the monitor; read by \`drain\`, \`reload\` and \`status\`. |
 | \`DB_HOST\`, \`DB_PORT\`, \`DB_USER\`, \`DB_PASSWORD\`, \`DB_NAME\` | \`localhost\`, \`3306\`, \`root\`, empty, \`jetmon_db\` | Override the file's \`DB_*\` keys. |
 
+| \`JETMON_HOSTNAME\` | the OS hostname | This host's identity for every mode and subcommand: bucket claims, heartbeat rows, delivery ownership, the rollout gates, \`validate-config\`, log lines. |
+
 An empty environment value counts as unset.
+
+## Veriflier (\`--mode=veriflier\`)
+
+The veriflier reads its own small file, not the monitor's: \`--config PATH\`, else
+\`VERIFLIER_CONFIG\`, else \`config/veriflier.json\` when it exists (a \`--config\` file that does
+not exist is an error). File fields are lower case; each \`VERIFLIER_*\` variable overrides its field.
+
+| Variable | File field | Default | Meaning |
+|---|---|---|---|
+| \`VERIFLIER_CONFIG\` | | \`config/veriflier.json\` | The file, when \`--config\` is not given. |
+| \`VERIFLIER_AUTH_TOKEN\` | \`auth_token\` | none (required) | Bearer token monitors send; an empty token refuses to start. |
+| \`VERIFLIER_PORT\` | \`port\` | \`7803\` | Listen port. \`VERIFLIER_GRPC_PORT\` / \`grpc_port\` are deprecated aliases. |
+| \`VERIFLIER_BIND_ADDR\` | \`bind_addr\` | empty: every interface | Listen address, e.g. \`10.0.0.5\` or \`127.0.0.1\`. |
+| \`VERIFLIER_CHECK_CONCURRENCY\` | \`check_concurrency\` | \`100\` | Sites checked at once. |
+| \`STATSD_ADDR\` | | empty: off | StatsD host:port for the veriflier's own metrics. |
 
 ## Checking a config
 

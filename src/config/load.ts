@@ -100,16 +100,27 @@ function decodeJson(text: string, source: string): Record<string, unknown> {
   return raw;
 }
 
-/** Maps file keys onto schema keys case-insensitively (as Go does); later duplicates win. */
+/**
+ * Maps file keys onto schema keys case-insensitively (as Go does). Two spellings of one key
+ * (`num_workers` and `NUM_WORKERS`) are an error: Go silently lets the later one win.
+ */
 function canonicalKeys(raw: Record<string, unknown>, warnings: string[]): Map<ConfigKey, unknown> {
   const byLower = new Map(CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
   const given = new Map<ConfigKey, unknown>();
+  const spelled = new Map<ConfigKey, string>();
   for (const [key, value] of Object.entries(raw)) {
     const canonical = byLower.get(key.toLowerCase());
     if (!canonical) {
       warnings.push(unknownKeyWarning(key, CONFIG_KEYS));
       continue;
     }
+    const earlier = spelled.get(canonical);
+    if (earlier !== undefined) {
+      throw new ConfigError(
+        `invalid config: ${canonical} is given twice, as "${earlier}" and "${key}"; keep one (spelled ${canonical})`,
+      );
+    }
+    spelled.set(canonical, key);
     if (canonical !== key) warnings.push(caseWarning(key, canonical));
     given.set(canonical, value);
   }

@@ -367,6 +367,20 @@ export const ConfigSchema = Type.Object(
       reload: "restart",
       description: "How often the host snapshot and the jetmon_process_health heartbeat are published.",
     }),
+    LOG_DIR: str("logs", {
+      group: "Metrics and logging",
+      reload: "restart",
+      description:
+        "Folder the disk:logs probe watches (free space, writable); created at start. Relative to the " +
+        'working directory. Logs themselves go to stdout. "" turns the probe off (disabled).',
+    }),
+    STATS_DIR: str("stats", {
+      group: "Metrics and logging",
+      reload: "restart",
+      description:
+        "Folder for the sitespersec/sitesqueue/totals files (written while StatsD is on) and the " +
+        'disk:stats probe; created at start. Relative to the working directory. "" turns both off.',
+    }),
     LOG_FORMAT: str("json", {
       group: "Metrics and logging",
       reload: "restart",
@@ -406,6 +420,29 @@ export const ConfigSchema = Type.Object(
       group: "Database",
       reload: "restart",
       description: "MySQL database. The DB_NAME environment variable overrides it.",
+    }),
+    DB_QUERY_TIMEOUT_MS: int(10000, 0, 600000, {
+      group: "Database",
+      reload: "restart",
+      description:
+        "Every statement the monitor and the deliverer run gives up after this long and its connection " +
+        "is closed; a result write that times out counts as MySQL unreachable (checks pause, results " +
+        "are held). The connect timeout follows it (1-10 s). 0 waits forever.",
+    }),
+    HELD_RESULTS_MAX: int(50000, 100, 10000000, {
+      group: "Database",
+      reload: "applies",
+      description:
+        "Most check results held in memory while MySQL refuses writes; at this count dispatch pauses " +
+        "until writes succeed again. Also the most a shutdown spools to the journal.",
+    }),
+    DATA_DIR: str("data", {
+      group: "Database",
+      reload: "restart",
+      description:
+        "Directory for local state: held check results are spooled to held-results.journal here when " +
+        "a shutdown cannot write them, and replayed at the next start. Relative paths are from the " +
+        "working directory.",
     }),
 
     // --- Deprecated ----------------------------------------------------------------------

@@ -7,12 +7,12 @@ import { Elysia, sse } from "elysia";
 import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
+import { htmlResponse, jsonResponse, textResponse } from "../web/http.ts";
+import { withSharedStyle } from "../web/page-style.ts";
 import { dashboardListenHost, formatHostPort } from "./bind.ts";
 import { commandStateFields, type RolloutCommands } from "./commands.ts";
-import { htmlResponse, jsonResponse, textResponse } from "./http.ts";
 import type { DashboardHub, HubClient } from "./hub.ts";
 import pageHtml from "./page.html" with { type: "text" };
-import { withSharedStyle } from "./page-style.ts";
 import { completeHostState, type HostHealth, type HostState } from "./state.ts";
 import { summarizeHost } from "./summary.ts";
 
@@ -34,7 +34,7 @@ export interface DashboardAppOptions {
   keepaliveMs?: number;
 }
 
-const HOST_ROUTES = ["/", "/api/state", "/api/health", "/api/host"];
+const HOST_ROUTES = ["/", "/api/state", "/api/health", "/api/host", "/livez", "/readyz"];
 const EVENTS = "/events";
 
 const text = textResponse;
@@ -100,9 +100,17 @@ export function createDashboardApp(opts: DashboardAppOptions) {
     .get("/api/state", () => json(present(opts.getState())))
     .get("/api/health", () => json(health()))
     .get("/api/host", () => {
+      // Always 200, as Go's: the verdict is in the body (`status` and /readyz map it to codes).
       const state = present(opts.getState());
       const h = health();
       return json({ state, health: h, summary: summarizeHost(state, h) });
+    })
+    // For load balancers: /livez says the process answers, /readyz that the host is green.
+    .get("/livez", () => text(200, "ok\n"))
+    .get("/readyz", () => {
+      const summary = summarizeHost(present(opts.getState()), health());
+      const res = json(summary);
+      return summary.status === "green" ? res : new Response(res.body, { status: 503, headers: res.headers });
     })
     .get(EVENTS, ({ request, set }) => {
       const client = opts.events.subscribe();

@@ -4,13 +4,20 @@
  * bounded by `timeoutMs`; all run at once and come back in that fixed order.
  */
 import { randomBytes } from "node:crypto";
-import { open, rm, stat, statfs } from "node:fs/promises";
+import { open, rm, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
+import { DIR_KEYS, type DirName, ensureDir } from "../config/dirs.ts";
 import type { Db } from "../db/client.ts";
+import { pingMysql } from "../db/ping.ts";
 import { errorText } from "../error-text.ts";
-import { type DependencyHealth, type HealthStatus, normaliseDependency } from "../fleethealth/snapshot.ts";
+import {
+  type DependencyHealth,
+  DISABLED,
+  type HealthStatus,
+  normaliseDependency,
+} from "../fleethealth/snapshot.ts";
 import { rfc3339Nano } from "../time.ts";
+import { withTimeout } from "../timeout.ts";
 
 export interface WpcomStatus {
   circuit_open: boolean;
@@ -38,11 +45,16 @@ export interface FsStats {
 export interface ProbeDeps {
   /** null when the pool is not up. */
   db: Db | null;
+  /**
+   * Why the monitor's result writes fail right now (the server's message), null while they
+   * succeed: a server that answers reads but refuses writes is still red.
+   */
+  writeProblem?: () => string | null;
   /** Circuit and queue of the WPCOM client; null when there is no client. */
   wpcom: (() => WpcomStatus) | null;
   /** null when StatsD is not initialised. */
   statsd: (() => StatsdStatus) | null;
-  /** The log and stats directories (free space and writability). */
+  /** LOG_DIR and STATS_DIR resolved (src/config/dirs.ts): free space and writability; "" is off. */
   dirs: { logs: string; stats: string };
   verifliers: VeriflierTarget[];
   /** Per-probe bound; default 2000 ms. */
@@ -66,38 +78,7 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-/** Resolves with the work's value or rejects `timed out after <n>ms`. */
-async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 type Entry = Omit<DependencyHealth, "checked_at">;
-
-async function probeMysql(db: Db | null, ms: number): Promise<Entry> {
-  if (!db) return { name: "mysql", status: "red", last_error: "database pool is not initialized" };
-  const started = performance.now();
-  try {
-    await bounded(ms, db.execute(sql`SELECT 1`));
-    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - started) };
-  } catch (err) {
-    return {
-      name: "mysql",
-      status: "red",
-      latency_ms: Math.round(performance.now() - started),
-      last_error: errorText(err),
-    };
-  }
-}
 
 function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
   if (!get) return { name: "wpcom", status: "red", last_error: "wpcom client is not initialized" };
@@ -120,7 +101,7 @@ function probeWpcom(get: ProbeDeps["wpcom"]): Entry {
 }
 
 function probeStatsd(get: ProbeDeps["statsd"]): Entry {
-  if (!get) return { name: "statsd", status: "amber", last_error: "statsd client is not initialized" };
+  if (!get) return { name: "statsd", status: DISABLED, last_error: 'STATSD_ADDR is "" (StatsD off)' };
   try {
     const s = get();
     return s.last_error
@@ -132,22 +113,34 @@ function probeStatsd(get: ProbeDeps["statsd"]): Entry {
 }
 
 async function probeDisk(
-  name: string,
+  which: DirName,
   dir: string,
   ms: number,
   fsStats: (dir: string) => Promise<FsStats>,
 ): Promise<Entry> {
+  const name = `disk:${which}`;
+  const key = DIR_KEYS[which];
+  if (dir === "") return { name, status: DISABLED, last_error: `${key} is "" (not watched)` };
   try {
-    return await bounded(
+    return await withTimeout(
       ms,
       (async (): Promise<Entry> => {
-        const st = await stat(dir);
-        if (!st.isDirectory()) return { name, status: "red", last_error: `${dir} is not a directory` };
+        // Red only for a folder that cannot be made or written; a missing one is created.
+        const problem = ensureDir(dir, key);
+        if (problem) return { name, status: "red", last_error: problem };
         // Writable: create, close and remove a temp file (docs/reference/dashboard-fleethealth.md §4.3).
         const probe = join(dir, `.jetmon-health-${randomBytes(6).toString("hex")}`);
-        const fh = await open(probe, "wx");
-        await fh.close();
-        await rm(probe, { force: true });
+        try {
+          const fh = await open(probe, "wx");
+          await fh.close();
+          await rm(probe, { force: true });
+        } catch (err) {
+          return {
+            name,
+            status: "red",
+            last_error: `${dir} is not writable: ${errorText(err)}: fix its owner or mount, or set ${key}`,
+          };
+        }
         const fs = await fsStats(dir);
         const total = fs.blocks * fs.bsize;
         const free = fs.bavail * fs.bsize;
@@ -204,14 +197,20 @@ export async function probeDependencies(deps: ProbeDeps): Promise<DependencyHeal
   const doFetch = deps.fetch ?? fetch;
   const verifliers: Promise<Entry>[] =
     deps.verifliers.length === 0
-      ? [Promise.resolve({ name: "verifliers", status: "amber", last_error: "no verifliers configured" })]
+      ? [
+          Promise.resolve({
+            name: "verifliers",
+            status: DISABLED,
+            last_error: "VERIFIERS is empty (local checks only)",
+          }),
+        ]
       : deps.verifliers.map((v) => probeVeriflier(v, ms, doFetch));
   const entries = await Promise.all([
-    probeMysql(deps.db, ms),
+    pingMysql(deps.db, ms, undefined, deps.writeProblem),
     probeWpcom(deps.wpcom),
     probeStatsd(deps.statsd),
-    probeDisk("disk:logs", deps.dirs.logs, ms, fsStats),
-    probeDisk("disk:stats", deps.dirs.stats, ms, fsStats),
+    probeDisk("logs", deps.dirs.logs, ms, fsStats),
+    probeDisk("stats", deps.dirs.stats, ms, fsStats),
     ...verifliers,
   ]);
   return entries.map((e) => normaliseDependency({ ...e, checked_at: checkedAt }));

@@ -10,6 +10,8 @@ export interface HostState {
   active_checks: number;
   queue_depth: number;
   retry_queue_size: number;
+  /** Check results held in memory while MySQL refuses writes (issue 15); 0 when all are written. */
+  held_results: number;
   sites_per_sec: number;
   round_duration_ms: number;
   wpcom_circuit_open: boolean;
@@ -52,6 +54,7 @@ function zeroHostState(): HostState {
     active_checks: 0,
     queue_depth: 0,
     retry_queue_size: 0,
+    held_results: 0,
     sites_per_sec: 0,
     round_duration_ms: 0,
     wpcom_circuit_open: false,

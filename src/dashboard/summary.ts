@@ -4,7 +4,7 @@
  * unknown dependency status counts as amber with an issue, and uncovered buckets are red.
  * The server computes it; the page only renders it.
  */
-import type { DependencyHealth, HealthStatus } from "../fleethealth/snapshot.ts";
+import { type DependencyHealth, DISABLED, type HealthStatus } from "../fleethealth/snapshot.ts";
 import { type HostHealth, type HostState, isUnpublished } from "./state.ts";
 
 export interface HostSummary {
@@ -15,6 +15,8 @@ export interface HostSummary {
   red_count: number;
   amber_count: number;
   green_count: number;
+  /** Dependencies the config turns off; they count neither amber nor red. */
+  disabled_count: number;
 }
 
 export const SUMMARY_MESSAGES = {
@@ -34,6 +36,7 @@ export function summarizeHost(
   let red = 0;
   let amber = 0;
   let green = 0;
+  let disabled = 0;
   const redIssues: string[] = [];
   const amberIssues: string[] = [];
 
@@ -59,6 +62,8 @@ export function summarizeHost(
       amberIssues.push(issueText(d));
     } else if (d.status === "green") {
       green++;
+    } else if (d.status === DISABLED) {
+      disabled++;
     } else {
       amber++;
       const detail = d.last_error ? `; ${d.last_error}` : "";
@@ -98,5 +103,6 @@ export function summarizeHost(
     red_count: red,
     amber_count: amber,
     green_count: green,
+    disabled_count: disabled,
   };
 }

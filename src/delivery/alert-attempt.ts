@@ -5,8 +5,9 @@
  * really made, and a capped send is abandoned with 429 and says why.
  */
 import { sql } from "drizzle-orm";
+import { type Executor, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { type Executor, errorText, queryRows } from "./db-util.ts";
 import {
   type AlertDispatchers,
   buildNotification,
@@ -35,7 +36,7 @@ interface ContactRow {
 
 async function siteUrl(db: Executor, siteId: number): Promise<string> {
   try {
-    const [r] = await queryRows<{ monitor_url: string | null }>(
+    const [r] = await selectRows<{ monitor_url: string | null }>(
       db,
       sql`SELECT monitor_url FROM jetpack_monitor_sites WHERE blog_id = ${siteId} LIMIT 1`,
     );
@@ -49,7 +50,7 @@ async function siteUrl(db: Executor, siteId: number): Promise<string> {
 export async function attemptAlert(deps: AlertAttemptDeps, d: ClaimedDelivery): Promise<Outcome> {
   let contact: ContactRow | undefined;
   try {
-    [contact] = await queryRows<ContactRow>(
+    [contact] = await selectRows<ContactRow>(
       deps.db,
       sql`SELECT active, transport, CAST(destination AS CHAR CHARACTER SET utf8mb4) AS destination, max_per_hour
           FROM jetmon_alert_contacts WHERE id = ${d.subscriberId}`,

@@ -6,8 +6,9 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { dbTime, type Executor, readDbTime, run, selectRows } from "../db/sql.ts";
 import type { Logger } from "../log.ts";
-import { type Clock, dbTime, type Executor, execWrite, queryRows, readDbTime } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 import { alertEventType, webhookEventType } from "./event-types.ts";
 import type { KindTables } from "./kinds.ts";
 import { alertPayloadText, type Transition, webhookPayloadText } from "./payload.ts";
@@ -204,7 +205,7 @@ export async function dispatchOnce(db: Db, spec: DispatchSpec, o: DispatchOption
       return { transitions: 0, enqueued: 0, lastTransitionId: seeded };
     }
     const settledAt = sql`NOW(3) - INTERVAL ${Math.max(0, Math.ceil(o.settleMs * 1000))} MICROSECOND`;
-    const rows = await queryRows<TransitionRow & { settled: number }>(
+    const rows = await selectRows<TransitionRow & { settled: number }>(
       tx,
       sql`SELECT id, event_id, blog_id, severity_before, severity_after, state_after, reason, changed_at,
                  changed_at <= ${settledAt} AS settled
@@ -219,11 +220,11 @@ export async function dispatchOnce(db: Db, spec: DispatchSpec, o: DispatchOption
     const now = dbTime(o.now());
     let enqueued = 0;
     for (let i = 0; i < planned.length; i += INSERT_CHUNK) {
-      const r = await execWrite(tx, insertStatement(t, planned.slice(i, i + INSERT_CHUNK), now));
+      const r = await run(tx, insertStatement(t, planned.slice(i, i + INSERT_CHUNK), now));
       enqueued += r.affectedRows;
     }
     const last = transitions.at(-1)?.id ?? mark;
-    await execWrite(
+    await run(
       tx,
       sql`UPDATE ${sql.raw(t.progress)} SET last_transition_id = ${last} WHERE instance_id = ${o.instanceId}`,
     );

@@ -3,7 +3,7 @@
  * PagerDuty, Slack and Teams always; e-mail through the sender `EMAIL_TRANSPORT` picks.
  */
 import type { Logger } from "../log.ts";
-import type { Clock } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 import {
   type EmailSender,
   SmtpEmailSender,

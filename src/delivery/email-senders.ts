@@ -6,11 +6,12 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import nodemailer from "nodemailer";
+import { errorText } from "../error-text.ts";
+import { goQuote } from "../go-format.ts";
 import type { Logger } from "../log.ts";
-import { goQuote } from "../rollout/format.ts";
-import { type Clock, errorText } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 import { type EmailMessage, mimeMessage } from "./email-message.ts";
-import { type FetchFn, fetchErrorText, readBodyPrefix } from "./http-post.ts";
+import { type FetchFn, fetchErrorText, NO_REDIRECTS, readBodyPrefix, redirectText } from "./http-post.ts";
 
 export interface EmailSender {
   send(m: EmailMessage): Promise<void>;
@@ -56,13 +57,14 @@ export class WpcomEmailSender implements EmailSender {
         headers,
         body: JSON.stringify({ from: m.from, to: m.to, subject: m.subject, plain: m.plain, html: m.html }),
         signal: AbortSignal.timeout(this.o.timeoutMs),
+        ...NO_REDIRECTS,
       });
     } catch (err) {
       throw new Error(`alerting/email/wpcom: post: ${fetchErrorText(err, this.o.timeoutMs)}`);
     }
     const body = await readBodyPrefix(res, 1024).catch(() => "");
     if (res.status < 200 || res.status > 299)
-      throw new Error(`alerting/email/wpcom: status ${res.status}: ${body}`);
+      throw new Error(`alerting/email/wpcom: ${redirectText(res) ?? `status ${res.status}`}: ${body}`);
   }
 }
 

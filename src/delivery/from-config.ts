@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from "node:tls";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
-import type { Clock } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 import type { AlertTransportOptions } from "./dispatchers.ts";
 import type { FetchFn } from "./http-post.ts";
 

@@ -1,49 +1,23 @@
-/**
- * The deliverer's `jetmon_process_health` row (docs/reference/deliverer.md §1.5): `<host>:deliverer`, running or
- * idle, MySQL and StatsD health, and the ownership it runs under. Amber when workers run with
- * no owner set, and when the current config (after a SIGHUP) would decide ownership
- * differently from the decision the workers were started under: a restart is due.
- */
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { pingMysql } from "../db/ping.ts";
 import type { DependencyHealth, SnapshotInput } from "../fleethealth/snapshot.ts";
-import { rollupHealthStatus } from "../fleethealth/snapshot.ts";
+import { DISABLED, rollupHealthStatus } from "../fleethealth/snapshot.ts";
 import { processMemory } from "../metrics/memory.ts";
-import { rfc3339Nano } from "../time.ts";
+import { type Clock, rfc3339Nano } from "../time.ts";
 import { BUILD_DATE, RUNTIME_VERSION, VERSION } from "../version.ts";
-import { type Clock, errorText } from "./db-util.ts";
-import { delivererOwnerStatus, deliveryHealth } from "./ownership.ts";
+import { deliveryHealth } from "./ownership.ts";
 
 /** Pings MySQL with a bound; red with the error on failure or timeout. */
 export async function mysqlHealth(db: Db | null, now: Clock, timeoutMs = 2000): Promise<DependencyHealth> {
   const checked_at = rfc3339Nano(now());
-  if (!db)
-    return { name: "mysql", status: "red", last_error: "database pool is not initialized", checked_at };
-  const start = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      db.execute(sql`SELECT 1`),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs}ms`)), timeoutMs);
-      }),
-    ]);
-    return { name: "mysql", status: "green", latency_ms: Math.round(performance.now() - start), checked_at };
-  } catch (err) {
-    return {
-      name: "mysql",
-      status: "red",
-      latency_ms: Math.round(performance.now() - start),
-      last_error: errorText(err),
-      checked_at,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  return { ...(await pingMysql(db, timeoutMs, `ping timed out after ${timeoutMs}ms`)), checked_at };
 }
 
-export function statsdHealth(ready: boolean, now: Clock): DependencyHealth {
+/** StatsD as the deliverer sees it: off by config is `disabled`; configured but not started is amber. */
+export function statsdHealth(configured: boolean, ready: boolean, now: Clock): DependencyHealth {
   const checked_at = rfc3339Nano(now());
+  if (!configured)
+    return { name: "statsd", status: DISABLED, last_error: 'STATSD_ADDR is "" (StatsD off)', checked_at };
   return ready
     ? { name: "statsd", status: "green", checked_at }
     : { name: "statsd", status: "amber", last_error: "statsd client is not initialized", checked_at };
@@ -61,9 +35,14 @@ export interface DelivererSnapshotInput {
 }
 
 export function delivererSnapshot(s: DelivererSnapshotInput): SnapshotInput {
-  let health = deliveryHealth(rollupHealthStatus(s.deps), s.workersEnabled, s.ownerRaw);
-  if (health === "green" && delivererOwnerStatus(s.ownerRaw, s.host).enabled !== s.workersEnabled)
-    health = "amber";
+  const state = s.workersEnabled ? "running" : "idle";
+  const health = deliveryHealth({
+    rollup: rollupHealthStatus(s.deps),
+    workersEnabled: s.workersEnabled,
+    ownerRaw: s.ownerRaw,
+    host: s.host,
+    state,
+  });
   const mem = processMemory();
   return {
     process_id: `${s.host}:deliverer`,
@@ -73,7 +52,7 @@ export function delivererSnapshot(s: DelivererSnapshotInput): SnapshotInput {
     version: VERSION,
     build_date: BUILD_DATE,
     go_version: RUNTIME_VERSION,
-    state: s.workersEnabled ? "running" : "idle",
+    state,
     health_status: health,
     started_at: new Date(s.startedAt),
     updated_at: new Date(s.now),

@@ -2,7 +2,7 @@
  * The JSON POST the alert transports share (docs/reference/deliverer.md §4.6): read at most 4096 response bytes,
  * trim, keep 2048. Only a 2xx is success.
  */
-import { errorText } from "./db-util.ts";
+import { errorText } from "../error-text.ts";
 import type { SendResult } from "./notification.ts";
 import { truncateBytes } from "./queue.ts";
 
@@ -25,6 +25,19 @@ export async function readBodyPrefix(res: Response, max: number): Promise<string
     reader.cancel().catch(() => {});
   }
   return truncateBytes(Buffer.concat(chunks).toString("utf8"), max);
+}
+
+/**
+ * Webhooks and alert transports never follow a redirect (issue 15): a receiver answering 3xx
+ * would otherwise get the signed payload delivered wherever it points. The 3xx is a failed
+ * attempt with its status recorded; this says where it pointed.
+ */
+export const NO_REDIRECTS = { redirect: "manual" } as const;
+
+export function redirectText(res: Response): string | null {
+  if (res.status < 300 || res.status > 399) return null;
+  const to = res.headers.get("location");
+  return `redirect not followed (status ${res.status}${to ? `, location ${to}` : ""})`;
 }
 
 /** Why a fetch failed, in words an operator can act on. */
@@ -51,6 +64,7 @@ export async function postJson(
       headers: { "Content-Type": "application/json", ...o.headers },
       body: JSON.stringify(body),
       signal: AbortSignal.any(signals),
+      ...NO_REDIRECTS,
     });
   } catch (err) {
     return { ok: false, statusCode: 0, body: "", error: `post: ${fetchErrorText(err, o.timeoutMs)}` };
@@ -62,7 +76,12 @@ export async function postJson(
     // The status is what matters; a body cut short by the peer is not a failure.
   }
   if (res.status < 200 || res.status > 299) {
-    return { ok: false, statusCode: res.status, body: text, error: `status ${res.status}` };
+    return {
+      ok: false,
+      statusCode: res.status,
+      body: text,
+      error: redirectText(res) ?? `status ${res.status}`,
+    };
   }
   return { ok: true, statusCode: res.status, body: text };
 }

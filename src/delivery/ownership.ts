@@ -3,6 +3,7 @@
  * compared exactly and case-sensitively with the hostname. The messages are what operators and
  * the rollout runbooks grep for, so their wording is fixed.
  */
+import type { HealthStatus, ProcessState } from "../fleethealth/snapshot.ts";
 
 export type OwnerLevel = "INFO" | "WARN";
 
@@ -65,15 +66,27 @@ export function embeddedOwnerStatus(apiPort: number, ownerRaw: string, host: str
   };
 }
 
+export interface DeliveryHealthInput {
+  /** The rollup of the process's dependency health. */
+  rollup: HealthStatus;
+  /** The decision made at startup. */
+  workersEnabled: boolean;
+  /** DELIVERY_OWNER_HOST of the current config, untrimmed. */
+  ownerRaw: string;
+  host: string;
+  state: ProcessState;
+}
+
 /**
- * The heartbeat's health for a process running delivery (docs/reference/deliverer.md §1.5): running workers
- * with no owner set turn a green rollup amber, so the fleet view shows unconstrained delivery.
+ * The standalone deliverer's heartbeat health (docs/reference/deliverer.md §1.5, §4.6): amber while stopping or
+ * stopped; else a red or amber rollup as it is; a green one turns amber when workers run with no
+ * owner set (every deliverer would deliver) or when the current config would decide ownership
+ * differently from the decision the workers started under (a restart is due).
  */
-export function deliveryHealth(
-  rollup: "green" | "amber" | "red",
-  workersEnabled: boolean,
-  ownerRaw: string,
-): "green" | "amber" | "red" {
-  if (rollup === "green" && workersEnabled && ownerRaw.trim() === "") return "amber";
-  return rollup;
+export function deliveryHealth(i: DeliveryHealthInput): HealthStatus {
+  if (i.state === "stopping" || i.state === "stopped") return "amber";
+  if (i.rollup !== "green") return i.rollup;
+  if (i.workersEnabled && i.ownerRaw.trim() === "") return "amber";
+  if (delivererOwnerStatus(i.ownerRaw, i.host).enabled !== i.workersEnabled) return "amber";
+  return "green";
 }

@@ -4,12 +4,12 @@
  * history (docs/design.md defect 8), unless `DELIVERY_REPLAY_FROM` names where to resume.
  */
 import { sql } from "drizzle-orm";
+import { type Executor, run, selectRows } from "../db/sql.ts";
 import type { Logger } from "../log.ts";
-import { type Executor, execWrite, queryRows } from "./db-util.ts";
 import type { KindTables } from "./kinds.ts";
 
 export async function readProgress(ex: Executor, t: KindTables, instanceId: string, forUpdate = false) {
-  const rows = await queryRows<{ last_transition_id: number }>(
+  const rows = await selectRows<{ last_transition_id: number }>(
     ex,
     sql`SELECT last_transition_id FROM ${sql.raw(t.progress)} WHERE instance_id = ${instanceId}${
       forUpdate ? sql` FOR UPDATE` : sql``
@@ -52,7 +52,7 @@ export async function ensureProgress(
     mark = replayFrom;
     from = "DELIVERY_REPLAY_FROM";
   } else {
-    const rows = await queryRows<{ m: number | null }>(
+    const rows = await selectRows<{ m: number | null }>(
       ex,
       sql`SELECT MAX(id) AS m FROM jetmon_event_transitions`,
     );
@@ -60,7 +60,7 @@ export async function ensureProgress(
     from = "current_max";
   }
   // A concurrent starter with the same instance id may win; its row stands.
-  await execWrite(
+  await run(
     ex,
     sql`INSERT INTO ${sql.raw(t.progress)} (instance_id, last_transition_id) VALUES (${instanceId}, ${mark})
         ON DUPLICATE KEY UPDATE instance_id = instance_id`,

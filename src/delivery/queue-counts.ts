@@ -6,7 +6,8 @@
  */
 import { sql } from "drizzle-orm";
 import { alertDeliveries, webhookDeliveries } from "../db/schema.ts";
-import { dbTime, type Executor, errorText, queryRows } from "./db-util.ts";
+import { dbTime, type Executor, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { DeliveryKind } from "./kinds.ts";
 
 export interface DeliveryCounts {
@@ -126,7 +127,7 @@ export async function queueCounts(
 ): Promise<DeliveryCounts> {
   const q = deliveryCountsQuery(kind, dbTime(nowMs), dbTime(cutoffMs));
   try {
-    return countsFromRows(await queryRows<MetricRow>(ex, q));
+    return countsFromRows(await selectRows<MetricRow>(ex, q));
   } catch (err) {
     throw new Error(`${kind} delivery summary: ${errorText(err)}`);
   }

@@ -3,8 +3,9 @@
  * per-table counts of queue-counts.ts, their total, and the thresholds an operator or a systemd
  * gate sets on them.
  */
+
+import type { Executor } from "../db/sql.ts";
 import { parseGoDuration, parseRfc3339, rfc3339, rfc3339Nano } from "../time.ts";
-import type { Executor } from "./db-util.ts";
 import type { DeliveryKind } from "./kinds.ts";
 import type { OwnerDecision } from "./ownership.ts";
 import { type QueueSummary, queueCounts, sumCounts } from "./queue-counts.ts";

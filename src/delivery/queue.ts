@@ -14,7 +14,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { dbTime, type Executor, execWrite, queryRows } from "./db-util.ts";
+import { dbTime, type Executor, run, selectRows } from "../db/sql.ts";
 import type { PlannedDelivery } from "./dispatch.ts";
 import type { KindTables } from "./kinds.ts";
 import { nextRetryDelayMs } from "./retry-ladder.ts";
@@ -63,7 +63,7 @@ export async function claimDue(db: Db, t: KindTables, o: ClaimOptions): Promise<
   return db.transaction(async (tx) => {
     // CAST gives the stored JSON as text on both MariaDB (stored verbatim) and MySQL
     // (normal form); mysql2 would otherwise parse MySQL's JSON and lose the exact bytes.
-    const rows = await queryRows<Row>(
+    const rows = await selectRows<Row>(
       tx,
       sql`SELECT id, ${sql.raw(t.subscriberColumn)} AS subscriber_id, transition_id, event_id, event_type${severity},
                  CAST(payload AS CHAR CHARACTER SET utf8mb4) AS payload, attempt
@@ -93,7 +93,7 @@ export async function claimDue(db: Db, t: KindTables, o: ClaimOptions): Promise<
     }
     if (picked.length === 0) return [];
     const leaseUntil = dbTime(o.now + o.leaseMs);
-    const res = await execWrite(
+    const res = await run(
       tx,
       sql`UPDATE ${sql.raw(t.deliveries)} SET next_attempt_at = ${leaseUntil}
           WHERE status = 'pending' AND id IN (${sql.join(
@@ -162,6 +162,6 @@ export async function recordOutcome(
               last_attempt_at = ${now}, attempt = attempt + 1, next_attempt_at = ${dbTime(nowMs + delay)} ${guard}`;
     }
   }
-  const r = await execWrite(ex, q);
+  const r = await run(ex, q);
   return r.affectedRows === 1 ? status : "lost";
 }

@@ -3,7 +3,7 @@
  * of send times kept in this process. 0 means unlimited. Only sends that are really made
  * spend from it.
  */
-import type { Clock } from "./db-util.ts";
+import type { Clock } from "../time.ts";
 
 const HOUR_MS = 3_600_000;
 

@@ -7,7 +7,7 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { sql } from "drizzle-orm";
-import { type Executor, queryRows } from "./db-util.ts";
+import { type Executor, selectRows } from "../db/sql.ts";
 
 export interface WebhookSubscriber {
   id: number;
@@ -103,7 +103,7 @@ export function webhookFromRow(r: WebhookRow): WebhookSubscriber {
 
 /** Active webhooks, in id order. */
 export async function loadActiveWebhooks(ex: Executor): Promise<WebhookSubscriber[]> {
-  const rows = await queryRows<WebhookRow>(
+  const rows = await selectRows<WebhookRow>(
     ex,
     sql`SELECT id, owner_tenant_id, events, site_filter, state_filter FROM jetmon_webhooks WHERE active = 1 ORDER BY id ASC`,
   );
@@ -136,7 +136,7 @@ export function contactFromRow(r: ContactRow): AlertSubscriber {
 
 /** Active alert contacts, in id order. */
 export async function loadActiveContacts(ex: Executor): Promise<AlertSubscriber[]> {
-  const rows = await queryRows<ContactRow>(
+  const rows = await selectRows<ContactRow>(
     ex,
     sql`SELECT id, owner_tenant_id, site_filter, min_severity FROM jetmon_alert_contacts WHERE active = 1 ORDER BY id ASC`,
   );
@@ -148,7 +148,7 @@ export async function loadSiteTenants(ex: Executor, blogIds: readonly number[]):
   const out = new Map<number, Set<string>>();
   if (blogIds.length === 0) return out;
   const ids = [...new Set(blogIds)];
-  const rows = await queryRows<{ tenant_id: string; blog_id: number }>(
+  const rows = await selectRows<{ tenant_id: string; blog_id: number }>(
     ex,
     sql`SELECT tenant_id, blog_id FROM jetmon_site_tenants WHERE blog_id IN (${sql.join(
       ids.map((i) => sql`${i}`),

@@ -1,6 +1,6 @@
 /** The e-mail alert dispatcher (docs/reference/deliverer.md §4.7): SMTP-like codes, whatever carries the mail. */
 
-import { errorText } from "./db-util.ts";
+import { errorText } from "../error-text.ts";
 import { destinationField, EmailDestination } from "./destination.ts";
 import { buildEmail } from "./email-message.ts";
 import type { EmailSender } from "./email-senders.ts";

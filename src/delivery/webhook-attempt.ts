@@ -5,9 +5,11 @@
  * (docs/design.md defect 11).
  */
 import { sql } from "drizzle-orm";
-import { type Clock, type Executor, errorText, queryRows } from "./db-util.ts";
+import { type Executor, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
+import type { Clock } from "../time.ts";
 import { httpUrlProblem } from "./destination.ts";
-import { type FetchFn, fetchErrorText, readBodyPrefix } from "./http-post.ts";
+import { type FetchFn, fetchErrorText, NO_REDIRECTS, readBodyPrefix, redirectText } from "./http-post.ts";
 import type { ClaimedDelivery, Outcome } from "./queue.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signature.ts";
 
@@ -23,7 +25,7 @@ export interface WebhookAttemptDeps {
 export async function attemptWebhook(deps: WebhookAttemptDeps, d: ClaimedDelivery): Promise<Outcome> {
   let hook: { url: string; active: number; secret: string } | undefined;
   try {
-    [hook] = await queryRows<{ url: string; active: number; secret: string }>(
+    [hook] = await selectRows<{ url: string; active: number; secret: string }>(
       deps.db,
       sql`SELECT url, active, secret FROM jetmon_webhooks WHERE id = ${d.subscriberId}`,
     );
@@ -50,6 +52,7 @@ export async function attemptWebhook(deps: WebhookAttemptDeps, d: ClaimedDeliver
       },
       body,
       signal: AbortSignal.timeout(deps.timeoutMs),
+      ...NO_REDIRECTS,
     });
   } catch (err) {
     return { kind: "failed", statusCode: 0, response: `transport: ${fetchErrorText(err, deps.timeoutMs)}` };
@@ -62,5 +65,10 @@ export async function attemptWebhook(deps: WebhookAttemptDeps, d: ClaimedDeliver
   }
   if (res.status >= 200 && res.status <= 299)
     return { kind: "delivered", statusCode: res.status, response: text };
-  return { kind: "failed", statusCode: res.status, response: text };
+  const redirect = redirectText(res);
+  return {
+    kind: "failed",
+    statusCode: res.status,
+    response: redirect ? `${redirect}${text ? `: ${text}` : ""}` : text,
+  };
 }

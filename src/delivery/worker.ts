@@ -6,9 +6,10 @@
  * in flight to finish and be recorded, so a shutdown never strands a leased row.
  */
 import type { Db } from "../db/client.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import type { Clock } from "../time.ts";
 import { attemptAlert } from "./alert-attempt.ts";
-import { type Clock, errorText } from "./db-util.ts";
 import {
   alertDispatchSpec,
   type DispatchResult,

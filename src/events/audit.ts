@@ -1,5 +1,5 @@
 import { auditLog, falsePositives } from "../db/schema.ts";
-import type { DbOrTx } from "./types.ts";
+import type { Executor } from "../db/sql.ts";
 import type { AuditEventType } from "./vocabulary.ts";
 
 export interface AuditEntry {
@@ -20,7 +20,7 @@ export interface AuditEntry {
  * Inserts `jetmon_audit_log` rows (docs/reference/monitor-core.md §1.16), several in one statement.
  * Throws `audit: eventType is required` before writing anything if any entry lacks one.
  */
-export async function writeAudit(db: DbOrTx, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
+export async function writeAudit(db: Executor, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? (entries as readonly AuditEntry[]) : [entries as AuditEntry];
   if (list.length === 0) return;
   for (const e of list) {
@@ -46,7 +46,7 @@ export interface FalsePositive {
 }
 
 /** A `jetmon_false_positives` row: the verifiers overruled a local failure. */
-export async function recordFalsePositive(db: DbOrTx, fp: FalsePositive): Promise<void> {
+export async function recordFalsePositive(db: Executor, fp: FalsePositive): Promise<void> {
   await db.insert(falsePositives).values({
     blogId: fp.blogId,
     httpCode: fp.httpCode,

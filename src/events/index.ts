@@ -1,4 +1,7 @@
 /** The incident module: events + transitions + the legacy site_status projection, and audit rows. */
+
+export type { Executor, Tx } from "../db/sql.ts";
+export { inTransaction } from "../db/sql.ts";
 export { type AuditEntry, type FalsePositive, recordFalsePositive, writeAudit } from "./audit.ts";
 export {
   closeRecoveredEvent,
@@ -29,14 +32,11 @@ export {
   updateEvent,
 } from "./store.ts";
 export type {
-  DbOrTx,
   EventIdentity,
   EventRow,
   LegacyProjection,
   OpenEvent,
   ProjectionOptions,
   TransitionRow,
-  Tx,
 } from "./types.ts";
-export { inTransaction } from "./types.ts";
 export * from "./vocabulary.ts";

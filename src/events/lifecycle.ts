@@ -4,9 +4,10 @@
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { events } from "../db/schema.ts";
+import { type Executor, inTransaction, type Tx } from "../db/sql.ts";
 import { rfc3339 } from "../time.ts";
 import { closeInTx, openInTx, projectIfEnabled, updateInTx } from "./store.ts";
-import { type DbOrTx, inTransaction, type LegacyProjection, type Tx } from "./types.ts";
+import type { LegacyProjection } from "./types.ts";
 import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";
 
 export interface RecoveryInput {
@@ -32,14 +33,19 @@ export interface RecoveryResult {
  * the blog's oldest open http event. With no open event, returns null and only projects
  * site_status 1 (if enabled).
  */
-export function closeRecoveredEvent(db: DbOrTx, input: RecoveryInput): Promise<RecoveryResult | null> {
+/** docs/reference/monitor-core.md §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
+export function recoveryReason(state: string): ResolutionReason {
+  return state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
+}
+
+export function closeRecoveredEvent(db: Executor, input: RecoveryInput): Promise<RecoveryResult | null> {
   return inTransaction(db, async (tx) => {
     const ev = await lockKnownOrOldestHttpEvent(tx, input.blogId, input.knownEventId ?? 0);
     if (!ev) {
       await projectIfEnabled(tx, input.project, input.blogId, LegacyStatus.Running);
       return null;
     }
-    const reason = ev.state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
+    const reason = recoveryReason(ev.state);
     const closed = await closeInTx(tx, ev.id, { reason, source: input.source }, input.project);
     return { eventId: ev.id, reason, state: ev.state, transitionId: closed.transitionId };
   });
@@ -111,7 +117,7 @@ export interface TlsExpiryResult {
  * `severity_escalation` / `severity_deescalation`. Never touches site_status.
  */
 export function reconcileTlsExpiryEvent(
-  db: DbOrTx,
+  db: Executor,
   input: { blogId: number; expiresAt: Date; now: Date; source?: string },
 ): Promise<TlsExpiryResult> {
   const days = tlsDaysUntil(input.expiresAt, input.now);

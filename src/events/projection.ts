@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { sites } from "../db/schema.ts";
-import type { Tx } from "./types.ts";
+import { dbTime, type Tx } from "../db/sql.ts";
 import { CheckType, LegacyStatus, State } from "./vocabulary.ts";
 
 /**
@@ -20,11 +20,6 @@ export function legacyStatusFor(
   return LegacyStatus.Running;
 }
 
-/** DATETIME has whole seconds; truncate rather than let the server round. */
-export function wholeSeconds(d: Date): Date {
-  return new Date(Math.floor(d.getTime() / 1000) * 1000);
-}
-
 /** `UPDATE jetpack_monitor_sites SET site_status=?, last_status_change=? WHERE blog_id=?`. */
 export async function writeLegacyStatus(
   tx: Tx,
@@ -34,6 +29,6 @@ export async function writeLegacyStatus(
 ): Promise<void> {
   await tx
     .update(sites)
-    .set({ siteStatus: status, lastStatusChange: wholeSeconds(changedAt) })
+    .set({ siteStatus: status, lastStatusChange: dbTime(changedAt) })
     .where(eq(sites.blogId, blogId));
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { events, eventTransitions } from "../db/schema.ts";
-import type { DbOrTx, EventRow, OpenEvent, TransitionRow } from "./types.ts";
+import type { Executor } from "../db/sql.ts";
+import type { EventRow, OpenEvent, TransitionRow } from "./types.ts";
 
 const openColumns = {
   id: events.id,
@@ -15,7 +16,7 @@ const openColumns = {
 
 /** The blog's oldest open event of `checkType`, or null. */
 export async function findOpenEvent(
-  db: DbOrTx,
+  db: Executor,
   blogId: number,
   checkType: string,
 ): Promise<OpenEvent | null> {
@@ -36,7 +37,7 @@ const BLOG_CHUNK = 1000;
  * (idx_blog_id_active), not one per site.
  */
 export async function openEventsForBlogs(
-  db: DbOrTx,
+  db: Executor,
   blogIds: readonly number[],
   checkType?: string,
 ): Promise<OpenEvent[]> {
@@ -61,7 +62,7 @@ export async function openEventsForBlogs(
 }
 
 /** One event by id, open or closed, or null. */
-export async function getEvent(db: DbOrTx, eventId: number): Promise<EventRow | null> {
+export async function getEvent(db: Executor, eventId: number): Promise<EventRow | null> {
   const [row] = await db
     .select({
       ...openColumns,
@@ -77,7 +78,7 @@ export async function getEvent(db: DbOrTx, eventId: number): Promise<EventRow | 
 }
 
 /** An event's transitions in the order they were written. */
-export function listTransitions(db: DbOrTx, eventId: number): Promise<TransitionRow[]> {
+export function listTransitions(db: Executor, eventId: number): Promise<TransitionRow[]> {
   return db
     .select()
     .from(eventTransitions)

@@ -6,15 +6,9 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { events, eventTransitions } from "../db/schema.ts";
+import { type Executor, inTransaction, type Tx } from "../db/sql.ts";
 import { legacyStatusFor, writeLegacyStatus } from "./projection.ts";
-import {
-  type DbOrTx,
-  type EventIdentity,
-  inTransaction,
-  type LegacyProjection,
-  type ProjectionOptions,
-  type Tx,
-} from "./types.ts";
+import type { EventIdentity, LegacyProjection, ProjectionOptions } from "./types.ts";
 import { type LegacyStatus, Reason, type ResolutionReason, State } from "./vocabulary.ts";
 
 export class EventClosedError extends Error {
@@ -91,7 +85,7 @@ export interface CloseResult {
  * (`Seems Down` -> site_status 0).
  */
 export function openEvent(
-  db: DbOrTx,
+  db: Executor,
   input: OpenEventInput,
   opts: ProjectionOptions = {},
 ): Promise<OpenEventResult> {
@@ -106,7 +100,7 @@ export function openEvent(
  * either way: a re-confirmed Down re-asserts site_status 2 (docs/reference/monitor-core.md §1.10).
  */
 export function updateEvent(
-  db: DbOrTx,
+  db: Executor,
   eventId: number,
   change: EventChange,
   opts: ProjectionOptions = {},
@@ -124,7 +118,7 @@ export function updateEvent(
  * Throws EventNotFoundError / EventClosedError.
  */
 export function closeEvent(
-  db: DbOrTx,
+  db: Executor,
   eventId: number,
   input: CloseInput,
   opts: ProjectionOptions = {},
@@ -139,7 +133,7 @@ export function closeEvent(
  * `{cause_event_id_before, cause_event_id_after}`.
  */
 export function linkCause(
-  db: DbOrTx,
+  db: Executor,
   eventId: number,
   causeId: number | null,
   source = "",

@@ -1,20 +1,3 @@
-import type { Db } from "../db/client.ts";
-
-/** A drizzle transaction on `Db`. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-/**
- * Where event-store functions run. Given a `Db`, each call is its own transaction; given a
- * `Tx`, it joins the caller's transaction (as a savepoint), so a caller can group an event
- * change with its own writes and have all of them commit or roll back together.
- */
-export type DbOrTx = Db | Tx;
-
-/** Runs `fn` in a transaction on `db` (a savepoint when `db` is already a transaction). */
-export function inTransaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return (db as Db).transaction(fn);
-}
-
 /**
  * The legacy `jetpack_monitor_sites` projection (LEGACY_STATUS_PROJECTION_ENABLE). When
  * `enabled`, the mutation also writes `site_status` and `last_status_change = changedAt`

@@ -6,6 +6,7 @@
  * two v2 monitors reporting overlapping pinned ranges check the same sites twice (red). Pure.
  */
 
+import { goQuote } from "../go-format.ts";
 import {
   byMinThenHost,
   firstCoverageProblem,
@@ -13,8 +14,7 @@ import {
   type HostRow,
   rangeProblem,
   summarizeHostRow,
-} from "../rollout/coverage.ts";
-import { goQuote } from "../rollout/format.ts";
+} from "../monitor/coverage.ts";
 import { ageMs, isActive, isStale } from "./processes.ts";
 import type { BucketCoverage, CoverageHost, FleetProcess, OwnershipMode } from "./types.ts";
 

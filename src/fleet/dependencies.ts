@@ -4,7 +4,7 @@
  * verifier probe appends to its name is folded into `versions`, so one verifier stays one row
  * whether it answered (with a version) or not (without). Pure.
  */
-import type { HealthStatus } from "../fleethealth/snapshot.ts";
+import { DISABLED, type HealthStatus } from "../fleethealth/snapshot.ts";
 import type { DependencyRollup, FleetProcess } from "./types.ts";
 
 const VERSION_SUFFIX = /^(veriflier:.*\S)\s+\(([^()]*)\)$/;
@@ -45,6 +45,8 @@ export function rollupDependencies(processes: readonly FleetProcess[]): Dependen
         if (d.last_error) g.last_error = d.last_error;
       } else if (d.status === "green") {
         g.green_count++;
+      } else if (d.status === DISABLED) {
+        // Deliberately off on that process: neither healthy nor a problem.
       } else {
         // amber, and anything unknown, which counts as amber.
         g.amber_count++;

@@ -24,9 +24,15 @@ export function isStale(age: number, graceSec: number): boolean {
   return age > graceSec * 1000;
 }
 
-/** The fleet's colour for one row. */
+/**
+ * The fleet's colour for one row. A row reads `stopped` only when the process wrote it at the
+ * end of its own drain (SIGINT/SIGTERM, `jetmon2 drain`), so a stopped row was expected to stop:
+ * it is shown as stopped, counted under Stopped Processes and raises no issue. A process that
+ * did not mean to stop (crash, kill -9, lost host) never writes `stopped`; it goes stale: red.
+ */
 export function processStatus(state: string, healthStatus: string, stale: boolean): ProcessStatus {
-  if (stale) return state === "stopped" ? "stopped" : "red";
+  if (state === "stopped") return "stopped";
+  if (stale) return "red";
   if (healthStatus === "red" || healthStatus === "amber" || healthStatus === "green") return healthStatus;
   return "amber";
 }

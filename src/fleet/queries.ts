@@ -6,13 +6,13 @@
 import { asc } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
+import { killableTransaction } from "../db/sql.ts";
 import type { DeliveryKind } from "../delivery/kinds.ts";
 import { type DeliveryCounts, queueCounts } from "../delivery/queue-counts.ts";
+import { countProjectionDrift } from "../events/drift.ts";
 import type { Snapshot } from "../fleethealth/snapshot.ts";
 import { listSnapshots } from "../fleethealth/store.ts";
-import type { HostRow } from "../rollout/coverage.ts";
-import { createRolloutStore } from "../rollout/store.ts";
-import { readOnce } from "./bounded.ts";
+import type { HostRow } from "../monitor/coverage.ts";
 
 /** The reads behind one fleet snapshot; each stops waiting when `signal` aborts. */
 export interface FleetSource {
@@ -32,10 +32,10 @@ export interface FleetSource {
 
 export function createFleetSource(db: Db): FleetSource {
   return {
-    listProcesses: (signal) => readOnce(db, signal, (tx) => listSnapshots(tx)),
+    listProcesses: (signal) => killableTransaction(db, signal, (tx) => listSnapshots(tx)),
 
     listHosts: (signal) =>
-      readOnce(db, signal, async (tx) => {
+      killableTransaction(db, signal, async (tx) => {
         const rows = await tx
           .select({
             hostId: hosts.hostId,
@@ -50,13 +50,9 @@ export function createFleetSource(db: Db): FleetSource {
       }),
 
     deliveryCounts: (kind, nowMs, cutoffMs, signal) =>
-      readOnce(db, signal, (tx) => queueCounts(tx, kind, nowMs, cutoffMs)),
+      killableTransaction(db, signal, (tx) => queueCounts(tx, kind, nowMs, cutoffMs)),
 
     countProjectionDrift: (bucketTotal, signal) =>
-      // The rollout store owns the drift query; it only builds selects, which a transaction
-      // offers exactly as the Db does.
-      readOnce(db, signal, (tx) =>
-        createRolloutStore(tx as unknown as Db).countProjectionDrift(0, bucketTotal - 1),
-      ),
+      killableTransaction(db, signal, (tx) => countProjectionDrift(tx, 0, bucketTotal - 1)),
   };
 }

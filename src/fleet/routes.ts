@@ -4,11 +4,11 @@
  * no catch-all: unknown paths stay the host app's 404.
  */
 import { Elysia } from "elysia";
-import { htmlResponse, jsonResponse, textResponse } from "../dashboard/http.ts";
-import { withSharedStyle } from "../dashboard/page-style.ts";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
+import { htmlResponse, jsonResponse, textResponse } from "../web/http.ts";
+import { withSharedStyle } from "../web/page-style.ts";
 import pageHtml from "./page.html" with { type: "text" };
 import { createFleetSource, type FleetSource } from "./queries.ts";
 import { createFleetSnapshotter, type FleetSnapshotter, FleetSourceMissing } from "./snapshot.ts";

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.ts";
 import type { DeliveryCounts, QueueSummary } from "../delivery/queue-counts.ts";
 import type { DependencyHealth, HealthStatus } from "../fleethealth/snapshot.ts";
-import type { HostRowSummary } from "../rollout/coverage.ts";
+import type { HostRowSummary } from "../monitor/coverage.ts";
 
 /**
  * The colour the fleet view gives one process: its health, except that a quiet running process

@@ -7,17 +7,19 @@
  * - Every write goes through one queue, so writes never overlap and run in the order asked.
  * - A heartbeat that has not started when shutdown begins becomes a no-op.
  * - Each write runs in its own transaction and is bounded by `writeTimeoutMs`. When the bound
- *   passes, the write is abandoned: its statement is killed (`KILL QUERY`), and a write that
+ *   passes, the write is abandoned: its statement is killed (db/sql.ts killableTransaction), and a write that
  *   finishes anyway is rolled back instead of committed. The queue moves on only once that
  *   transaction has settled (or a second bound has passed), so an abandoned heartbeat cannot
  *   commit behind the `stopping` row.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { type Executor, killableTransaction } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import { systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import { type SnapshotInput, processId as toProcessId, validateSnapshot } from "./snapshot.ts";
-import { type Executor, markStopped, upsertSnapshot } from "./store.ts";
+import { markStopped, upsertSnapshot } from "./store.ts";
 
 /** Why `build` is called: a periodic beat (refresh figures) or the final `stopping` row. */
 export type BuildPhase = "heartbeat" | "stopping";
@@ -32,22 +34,23 @@ export interface LifecyclePublisherOptions {
   build: (phase: BuildPhase) => SnapshotInput | Promise<SnapshotInput>;
   log: Logger;
   now?: () => number;
+  /** The heartbeat interval runs on these (default the system timers); `now` defaults to theirs. */
+  timers?: TimerSource;
 }
 
 export interface ShutdownOptions {
   /** Runs after `stopping` is written and before `stopped` (e.g. drain the orchestrator). */
   beforeStopped?: () => Promise<void>;
+  /**
+   * Epoch ms (the drain deadline) until which a failed `stopped` write is retried; a failed
+   * `stopping` is retried for a quarter of that window (at most 5 s) so the drain still runs.
+   * Without it each is tried once.
+   */
+  deadline?: number;
 }
 
-class AbandonedWrite extends Error {}
-
-function delay(ms: number): { promise: Promise<"timeout">; cancel: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
+/** Pause between retries of a lifecycle write that failed. */
+const RETRY_PAUSE_MS = 250;
 
 /**
  * Runs `work` in a transaction bounded by `timeoutMs`. Resolves when committed; rejects with
@@ -59,40 +62,13 @@ export async function boundedWrite(
   timeoutMs: number,
   work: (tx: Executor) => Promise<void>,
 ): Promise<void> {
-  let abandoned = false;
-  let connectionId: number | null = null;
-  const run = db.transaction(async (tx) => {
-    const [rows] = (await tx.execute(sql`SELECT CONNECTION_ID() AS id`)) as unknown as [{ id: number }[]];
-    connectionId = Number(rows[0]?.id);
-    if (abandoned) throw new AbandonedWrite();
-    await work(tx);
-    // Never commit a write the caller has already given up on.
-    if (abandoned) throw new AbandonedWrite();
-  });
-  const outcome = run.then(
-    () => ({ ok: true as const }),
-    (err: unknown) => ({ ok: false as const, err }),
-  );
-  const first = delay(timeoutMs);
-  const result = await Promise.race([outcome, first.promise]);
-  first.cancel();
-  if (result !== "timeout") {
-    if (result.ok) return;
-    throw result.err;
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+  try {
+    await killableTransaction(db, ac.signal, work, timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
-  abandoned = true;
-  if (connectionId !== null && Number.isSafeInteger(connectionId)) {
-    const killBound = delay(timeoutMs);
-    await Promise.race([
-      db.execute(sql.raw(`KILL QUERY ${connectionId}`)).catch(() => {}),
-      killBound.promise,
-    ]);
-    killBound.cancel();
-  }
-  const settleBound = delay(timeoutMs);
-  await Promise.race([outcome, settleBound.promise]);
-  settleBound.cancel();
-  throw new Error(`timed out after ${timeoutMs}ms`);
 }
 
 export class LifecyclePublisher {
@@ -102,12 +78,14 @@ export class LifecyclePublisher {
   private readonly build: LifecyclePublisherOptions["build"];
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly timers: TimerSource;
   private queue: Promise<unknown> = Promise.resolve();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerHandle | undefined;
   private beatPending = false;
   private shuttingDown = false;
   private shutdownDone: Promise<void> | undefined;
   private last: SnapshotInput | undefined;
+  private previousClosed = false;
 
   constructor(opts: LifecyclePublisherOptions) {
     if (!(Number.isFinite(opts.intervalMs) && opts.intervalMs > 0)) {
@@ -122,7 +100,9 @@ export class LifecyclePublisher {
     this.writeTimeoutMs = writeTimeoutMs;
     this.build = opts.build;
     this.log = opts.log;
-    this.now = opts.now ?? Date.now;
+    const timers = opts.timers ?? systemTimers;
+    this.timers = timers;
+    this.now = opts.now ?? (() => timers.now());
   }
 
   /** Beats now and then every interval. A beat still queued when the next is due is not doubled. */
@@ -135,7 +115,7 @@ export class LifecyclePublisher {
         this.beatPending = false;
       });
     };
-    this.timer = setInterval(tick, this.intervalMs);
+    this.timer = this.timers.setInterval(tick, this.intervalMs);
     tick();
   }
 
@@ -160,6 +140,10 @@ export class LifecyclePublisher {
       this.last = input;
       // The build may have taken a while; shutdown may have begun meanwhile.
       if (this.shuttingDown) return false;
+      if (!this.previousClosed) {
+        if (!(await this.closePreviousRun(input))) return false;
+        this.previousClosed = true;
+      }
       return this.write({ ...input, state: input.state || "running" });
     });
   }
@@ -171,10 +155,13 @@ export class LifecyclePublisher {
   shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.shutdownDone) return this.shutdownDone;
     this.shuttingDown = true;
-    clearInterval(this.timer);
+    this.timers.clearInterval(this.timer);
     this.timer = undefined;
     this.shutdownDone = (async () => {
-      const id = await this.enqueue(() => this.writeStopping());
+      const start = this.now();
+      const deadline = opts.deadline ?? start;
+      const stoppingBy = start + Math.min(5000, Math.max(0, deadline - start) / 4);
+      const id = await this.enqueue(() => this.writeStopping(stoppingBy));
       if (opts.beforeStopped) {
         try {
           await opts.beforeStopped();
@@ -182,12 +169,25 @@ export class LifecyclePublisher {
           this.log.error({ err: errorText(err) }, "shutdown step failed");
         }
       }
-      await this.enqueue(() => this.writeStopped(id));
+      await this.enqueue(() => this.writeStopped(id, deadline));
     })();
     return this.shutdownDone;
   }
 
-  private async writeStopping(): Promise<string> {
+  /** Runs `attempt` until it succeeds or `until` (epoch ms) has passed; at least once. */
+  private async retryUntil(until: number, attempt: () => Promise<boolean>): Promise<boolean> {
+    for (let n = 1; ; n++) {
+      if (await attempt()) {
+        if (n > 1) this.log.info({ attempts: n }, "process health write succeeded after retries");
+        return true;
+      }
+      const left = until - this.now();
+      if (left <= 0) return false;
+      await Bun.sleep(Math.min(RETRY_PAUSE_MS, left));
+    }
+  }
+
+  private async writeStopping(until: number): Promise<string> {
     let input = this.last;
     try {
       input = await this.build("stopping");
@@ -197,16 +197,48 @@ export class LifecyclePublisher {
     if (!input) return "";
     this.last = input;
     // A process on its way out is never reported green (docs/reference/dashboard-fleethealth.md §4.2).
-    await this.write({ ...input, state: "stopping", health_status: "amber" });
+    const row = { ...input, state: "stopping", health_status: "amber" as const };
+    await this.retryUntil(until, () => this.write(row));
     return input.process_id?.trim() || toProcessId(input.host_id ?? "", input.process_type ?? "");
   }
 
-  private async writeStopped(id: string): Promise<void> {
+  private async writeStopped(id: string, until: number): Promise<void> {
     if (!id) return;
+    await this.retryUntil(until, async () => {
+      try {
+        await boundedWrite(this.db, this.writeTimeoutMs, (tx) => markStopped(tx, id, this.now()));
+        return true;
+      } catch (err) {
+        this.fail(err, id, "stopped");
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Before this run's first row: a row for the same process id left `running` or `stopping` by
+   * an earlier run (its `stopped` never reached MySQL) gets that transition now, so the fleet
+   * page never shows the dead run as live. False when MySQL could not be asked (the beat waits).
+   */
+  private async closePreviousRun(input: SnapshotInput): Promise<boolean> {
+    const id = input.process_id?.trim() || toProcessId(input.host_id ?? "", input.process_type ?? "");
     try {
+      const [rows] = (await this.db.execute(
+        sql`SELECT state, pid, UNIX_TIMESTAMP(started_at) AS started FROM jetmon_process_health WHERE process_id = ${id}`,
+      )) as unknown as [{ state: string; pid: number; started: number | string | null }[]];
+      const prev = rows[0];
+      if (!prev || prev.state === "stopped") return true;
+      const ours = input.started_at ? Math.floor(input.started_at.getTime() / 1000) : null;
+      if (ours !== null && Math.floor(Number(prev.started)) === ours) return true;
       await boundedWrite(this.db, this.writeTimeoutMs, (tx) => markStopped(tx, id, this.now()));
+      this.log.warn(
+        { process_id: id, previous_state: prev.state, previous_pid: Number(prev.pid) },
+        "previous run's lifecycle row was not stopped, stopped written before running",
+      );
+      return true;
     } catch (err) {
       this.fail(err, id, "stopped");
+      return false;
     }
   }
 

@@ -10,6 +10,12 @@ import { Value } from "@sinclair/typebox/value";
 export type HealthStatus = "green" | "amber" | "red";
 const HEALTH_STATUSES: readonly HealthStatus[] = ["green", "amber", "red"];
 
+/**
+ * A dependency the config deliberately turns off (STATSD_ADDR "", no VERIFIERS): shown as
+ * `disabled`, counted neither amber nor red, so a host that opted out can still be green.
+ */
+export const DISABLED = "disabled";
+
 export type ProcessState = "running" | "stopping" | "stopped" | "idle";
 const PROCESS_STATES: readonly ProcessState[] = ["running", "stopping", "stopped", "idle"];
 
@@ -83,7 +89,7 @@ export function rollupHealthStatus(deps: readonly { status: string }[] | null | 
   let out: HealthStatus = "green";
   for (const d of deps ?? []) {
     if (d.status === "red") return "red";
-    if (d.status !== "green") out = "amber";
+    if (d.status !== "green" && d.status !== DISABLED) out = "amber";
   }
   return out;
 }

@@ -5,8 +5,8 @@
 
 import { Value } from "@sinclair/typebox/value";
 import { asc, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import { processHealth } from "../db/schema.ts";
+import type { Executor } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import {
   type DependencyHealth,
@@ -16,9 +16,6 @@ import {
   type SnapshotInput,
   validateSnapshot,
 } from "./snapshot.ts";
-
-/** A Db or a transaction on it: both carry the query builder. */
-export type Executor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 const NO_DB = "database pool is not initialized";
 

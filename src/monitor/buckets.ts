@@ -2,8 +2,9 @@ import { sql } from "drizzle-orm";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import { isRetryableLockError } from "../db/errors.ts";
+import { run, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { errorText, run, selectRows } from "./sql.ts";
 import { assignBucketRanges, formatRanges, isEmptyRange, uncoveredRanges } from "./waterfill.ts";
 
 export interface OwnershipConfig {
@@ -120,6 +121,18 @@ export class BucketOwner {
         tx,
         sql`DELETE FROM jetmon_hosts WHERE last_heartbeat < NOW() - INTERVAL ${grace} SECOND AND host_id <> ${this.hostId}`,
       );
+      // A peer whose monitor said `stopping`/`stopped` after its last bucket heartbeat has gone
+      // (its own release never reached MySQL): its buckets are free now, not after the grace.
+      const released = await run(
+        tx,
+        sql`DELETE h FROM jetmon_hosts h
+            JOIN jetmon_process_health p ON p.host_id = h.host_id AND p.process_type = 'monitor'
+            WHERE h.host_id <> ${this.hostId} AND p.state IN ('stopping', 'stopped')
+              AND p.updated_at > h.last_heartbeat`,
+      );
+      if (released.affectedRows > 0) {
+        this.log.info({ released: released.affectedRows }, "released bucket rows of stopped peers");
+      }
       const rows = await selectRows<HostRow>(
         tx,
         sql`SELECT host_id, bucket_min, bucket_max, status,

@@ -13,21 +13,24 @@ import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { LATEST_MIGRATION_ID } from "../db/migrations.ts";
+import { errorText } from "../error-text.ts";
+import { countProjectionDrift } from "../events/drift.ts";
 import { openEventsForBlogs } from "../events/index.ts";
 import type { Logger } from "../log.ts";
 import { BucketMetric, DriftMetric, RoundMetric, WpcomMetric } from "../metrics/names.ts";
 import { writeStatsFiles } from "../metrics/stats-files.ts";
 import type { Metrics } from "../metrics/statsd.ts";
-import { createRolloutStore } from "../rollout/store.ts";
+import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
-import { Incidents } from "./incidents.ts";
+import { Incidents } from "./incidents/lifecycle.ts";
+import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { checkRequestFor, dateOnly, loadSites, type Site } from "./sites.ts";
-import { errorText } from "./sql.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -68,9 +71,16 @@ export interface OrchestratorOptions {
   wpcom: Notifier;
   verifiers: () => readonly Verifier[];
   now?: () => number;
+  /** Dispatch wake-ups, periodic tasks and drain bounds run on these (default the system timers). */
+  timers?: TimerSource;
   timings?: OrchestratorTimings;
   /** JS heap in use, MB (memory-pressure rule); default process.memoryUsage().heapUsed. */
   heapMb?: () => number;
+  /**
+   * Where held results are spooled at a shutdown that cannot write them, and replayed from at
+   * start (DATA_DIR); null keeps no journal.
+   */
+  dataDir?: string | null;
 }
 
 const defaultHeapMb = () => Math.floor(process.memoryUsage().heapUsed / (1024 * 1024));
@@ -104,8 +114,12 @@ export interface MonitorFigures {
   totalChecked: number;
   /** False while MySQL is unreachable and checks are paused. */
   databaseHealthy: boolean;
-  /** Results taken but not yet written. */
+  /** Results taken but not yet written (held while writes fail). */
   pendingWrites: number;
+  /** True when the hold reached HELD_RESULTS_MAX and dispatch is paused. */
+  holdFull: boolean;
+  /** Why result writes fail right now (the server's message), null while they succeed. */
+  writeProblem: string | null;
   wpcomCircuitOpen: boolean;
   wpcomQueueDepth: number;
   state: "starting" | "running" | "draining" | "stopped";
@@ -120,10 +134,13 @@ export class Orchestrator {
   private readonly schedule: Schedule;
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
-  private readonly timers: ReturnType<typeof setInterval>[] = [];
-  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly clock: TimerSource;
+  private readonly timers: TimerHandle[] = [];
+  private wakeTimer: TimerHandle | null = null;
   private wakeAt = Number.POSITIVE_INFINITY;
   private pumping = false;
+  private holdPaused = false;
+  private readonly reportedDuplicates = new Set<string>();
   private pumpAgain = false;
   private state: MonitorFigures["state"] = "starting";
   private handling = 0;
@@ -140,7 +157,9 @@ export class Orchestrator {
   private readonly siteInterval = (site: Site): number => intervalMs(site.checkIntervalMin, this.o.config());
 
   constructor(private readonly o: OrchestratorOptions) {
-    this.now = o.now ?? Date.now;
+    this.clock = o.timers ?? systemTimers;
+    const clock = this.clock;
+    this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
     this.incidents = new Incidents({
       db: o.db,
@@ -156,8 +175,15 @@ export class Orchestrator {
       db: o.db,
       log: o.log,
       now: this.now,
+      maxHeld: () => this.o.config().HELD_RESULTS_MAX,
+      timers: this.clock,
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
+      },
+      onWritten: () => this.pump(),
+      onFatal: () => {
+        if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
+        this.wakeTimer = null;
       },
     });
     const cfg = o.config();
@@ -170,6 +196,7 @@ export class Orchestrator {
    * checking. Resolves once the first dispatch has happened.
    */
   async start(): Promise<void> {
+    await this.replayJournal();
     await this.claim(true);
     await this.refresh(true);
     this.sweep.start = this.now();
@@ -210,23 +237,23 @@ export class Orchestrator {
   async drain(deadline: number): Promise<boolean> {
     if (this.state === "stopped") return true;
     this.state = "draining";
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) this.clock.clearInterval(t);
     this.timers.length = 0;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     // A claim under way would write the row back to active after it is marked draining.
     await this.claiming?.catch(() => {});
     await this.ownerCall("mark draining", () => this.owner.markDraining());
     await this.idle(deadline);
     // A check stuck past the deadline must not hold the drain: its result is lost and says so.
-    await Promise.race([this.o.pool.drain(), Bun.sleep(Math.max(0, deadline - this.now()))]);
+    await Promise.race([this.o.pool.drain(), sleepOn(this.clock, deadline - this.now())]);
     if (this.inflight > 0)
       this.o.log.error({ in_flight: this.inflight }, "drain deadline reached with checks in flight");
     const written = await this.writer.stop(deadline);
-    if (!written) {
-      this.o.log.error({ unwritten: this.writer.pending }, "drain deadline reached with results unwritten");
-    }
-    await this.ownerCall("release", () => this.owner.release());
+    if (!written) this.spoolJournal();
+    // MySQL away now: retried until the deadline; past it peers release the row themselves once
+    // this process's `stopped` is written (buckets.ts).
+    await this.ownerCall("release", () => this.owner.release(), deadline);
     this.state = "stopped";
     this.o.log.info(
       { total_checked: this.totalChecked, written: this.writer.totals.written },
@@ -257,6 +284,8 @@ export class Orchestrator {
       totalChecked: this.totalChecked,
       databaseHealthy: this.writer.healthy,
       pendingWrites: this.writer.pending,
+      holdFull: this.writer.full,
+      writeProblem: this.writer.writeProblem,
       wpcomCircuitOpen: wp.circuitOpen,
       wpcomQueueDepth: wp.queueDepth,
       state: this.state,
@@ -294,6 +323,20 @@ export class Orchestrator {
 
   private pumpOnce(): void {
     if (this.state !== "running" || !this.writer.healthy) return;
+    if (this.writer.full) {
+      if (!this.holdPaused) {
+        this.holdPaused = true;
+        this.o.log.error(
+          { held: this.writer.pending, limit: this.o.config().HELD_RESULTS_MAX },
+          "held results at HELD_RESULTS_MAX, dispatch paused",
+        );
+      }
+      return;
+    }
+    if (this.holdPaused) {
+      this.holdPaused = false;
+      this.o.log.info({ held: this.writer.pending }, "held results below HELD_RESULTS_MAX, dispatch resumed");
+    }
     const cfg = this.o.config();
     const { workers, active } = this.o.pool.stats();
     const free = workers - active;
@@ -318,9 +361,9 @@ export class Orchestrator {
   private armWake(delay: number): void {
     const at = this.now() + delay;
     if (this.wakeTimer && this.wakeAt <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
+    this.wakeTimer = this.clock.setTimeout(() => {
       this.wakeTimer = null;
       this.wakeAt = Number.POSITIVE_INFINITY;
       this.pump();
@@ -457,6 +500,65 @@ export class Orchestrator {
     );
   }
 
+  // ---- held-results journal ----
+
+  /**
+   * Replays a journal a previous shutdown left, before anything is checked: its records are
+   * written (only the rows MySQL does not hold yet) and the file deleted once they are. A journal
+   * that cannot be written now stays for the next start; a bad one is set aside and reported.
+   */
+  private async replayJournal(): Promise<void> {
+    const dir = this.o.dataDir;
+    if (!dir) return;
+    const read = readJournal(dir, LATEST_MIGRATION_ID, this.now);
+    if (read.kind === "none") return;
+    if (read.kind === "rejected") {
+      this.o.log.error(
+        { path: read.path, kept_as: read.keptAs, problem: read.problem },
+        "held-results journal rejected, nothing replayed",
+      );
+      return;
+    }
+    this.writer.restore(read.records);
+    const done = await this.writer.stop(this.now() + 30_000);
+    if (!done) {
+      const left = this.writer.takeHeld();
+      throw new Error(
+        `replay held-results journal ${read.path}: ${left.length} of ${read.records.length} results not written (${this.writer.writeProblem ?? "mysql unreachable"}); the journal is kept`,
+      );
+    }
+    removeJournal(read.path);
+    this.o.log.info({ path: read.path, results: read.records.length }, "held-results journal replayed");
+  }
+
+  /** At a drain that could not write everything: the held results go to the journal. */
+  private spoolJournal(): void {
+    const held = this.writer.takeHeld();
+    const dir = this.o.dataDir;
+    if (!dir) {
+      this.o.log.error(
+        { unwritten: held.length },
+        "drain deadline reached with results unwritten, no DATA_DIR",
+      );
+      return;
+    }
+    try {
+      const r = spoolJournal(dir, held, this.o.config().HELD_RESULTS_MAX, LATEST_MIGRATION_ID);
+      this.o.log.warn({ path: r.path, results: r.written }, "held results spooled to the journal");
+      if (r.dropped > 0) {
+        this.o.log.error(
+          { dropped: r.dropped, limit: this.o.config().HELD_RESULTS_MAX },
+          "journal bound reached, results dropped",
+        );
+      }
+    } catch (err) {
+      this.o.log.error(
+        { dir, unwritten: held.length, err: errorText(err) },
+        "held results could not be spooled",
+      );
+    }
+  }
+
   // ---- periodic work ----
 
   private async claim(fatal: boolean): Promise<void> {
@@ -494,8 +596,9 @@ export class Orchestrator {
       if (!own) return;
       const started = this.now();
       try {
-        const sites = await loadSites(this.o.db, own.range);
-        const { added, removed } = this.schedule.sync(sites, this.now(), this.sweep.id);
+        const loaded = onePerBlog(await loadSites(this.o.db, own.range));
+        this.reportDuplicates(loaded.duplicates);
+        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
         }
@@ -531,6 +634,19 @@ export class Orchestrator {
     return this.refreshing;
   }
 
+  /** Logs each duplicated blog once per process (the set is re-read every refresh). */
+  private reportDuplicates(dups: DuplicateBlog[]): void {
+    for (const d of dups) {
+      const key = `${d.blogId}:${d.keptSiteId}:${d.ignoredSiteIds.join(",")}`;
+      if (this.reportedDuplicates.has(key)) continue;
+      this.reportedDuplicates.add(key);
+      this.o.log.warn(
+        { blog_id: d.blogId, site_id: d.keptSiteId, ignored_site_ids: d.ignoredSiteIds },
+        "duplicate active site rows for one blog, the lowest site id is checked",
+      );
+    }
+  }
+
   private async prune(): Promise<void> {
     const hours = this.o.config().CHECK_HISTORY_RETENTION_HOURS;
     if (!(hours > 0) || !this.writer.healthy) return;
@@ -547,7 +663,7 @@ export class Orchestrator {
     const own = this.ownership;
     if (!cfg.LEGACY_STATUS_PROJECTION_ENABLE || !own || own.range.max < own.range.min) return;
     try {
-      const n = await createRolloutStore(this.o.db).countProjectionDrift(own.range.min, own.range.max);
+      const n = await countProjectionDrift(this.o.db, own.range.min, own.range.max);
       this.o.metrics.gauge(DriftMetric.count, n);
       if (n > 0) {
         this.o.metrics.increment(DriftMetric.detected);
@@ -571,7 +687,7 @@ export class Orchestrator {
 
   private every(ms: number, fn: () => Promise<void>): void {
     let running = false;
-    const t = setInterval(() => {
+    const t = this.clock.setInterval(() => {
       if (running) return;
       running = true;
       fn()
@@ -583,11 +699,17 @@ export class Orchestrator {
     this.timers.push(t);
   }
 
-  private async ownerCall(what: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.o.log.error({ err: errorText(err) }, `bucket ${what} failed`);
+  private async ownerCall(what: string, fn: () => Promise<void>, retryUntil = 0): Promise<void> {
+    for (;;) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        this.o.log.error({ err: errorText(err) }, `bucket ${what} failed`);
+        const left = retryUntil - this.now();
+        if (left <= 0) return;
+        await sleepOn(this.clock, Math.min(250, left));
+      }
     }
   }
 
@@ -603,9 +725,9 @@ export class Orchestrator {
   private idle(deadline: number): Promise<void> {
     if (this.inflight === 0 && this.handling === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, deadline - this.now()));
+      const t = this.clock.setTimeout(resolve, Math.max(0, deadline - this.now()));
       this.idleWaiters.push(() => {
-        clearTimeout(t);
+        this.clock.clearTimeout(t);
         resolve();
       });
     });

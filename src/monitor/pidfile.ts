@@ -81,3 +81,30 @@ export function inspectPidFile(path: string, alive: (pid: number) => boolean = p
   }
   return { state: "running", path, pid, message: `jetmon2 running with pid ${pid} (${path})` };
 }
+
+/** The command line of a local process: /proc on Linux, `ps` elsewhere; null when unknown. */
+export function processCommandLine(pid: number): string[] | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return raw.split("\0").filter((a) => a !== "");
+  } catch {
+    const p = Bun.spawnSync(["ps", "-o", "args=", "-p", String(pid)], { stderr: "ignore" });
+    const line = p.exitCode === 0 ? p.stdout.toString().trim() : "";
+    return line ? line.split(/\s+/) : null;
+  }
+}
+
+/**
+ * True when the command line is a jetmon2: the executable is named jetmon2 (jetmon2,
+ * jetmon2-linux-x64, ...), or a Bun running this project's src/main.ts. A pid file names a
+ * process of this host's pid namespace, so a live pid that passes this is this host's jetmon2.
+ */
+export function isJetmon2CommandLine(argv: readonly string[] | null): boolean {
+  const first = argv?.[0];
+  if (!argv || first === undefined) return false;
+  const base = first.slice(first.lastIndexOf("/") + 1);
+  if (base.startsWith("jetmon2")) return true;
+  return (
+    base.startsWith("bun") && argv.slice(1, 3).some((a) => a === "src/main.ts" || a.endsWith("/src/main.ts"))
+  );
+}

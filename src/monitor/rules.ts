@@ -19,11 +19,11 @@ export interface IntervalConfig {
  * every site; with USE_VARIABLE_CHECK_INTERVALS the site's check_interval minutes (at least 1),
  * never below MIN_TIME_BETWEEN_ROUNDS_SEC; otherwise MIN_TIME_BETWEEN_ROUNDS_SEC for all.
  */
-export function intervalMs(checkIntervalMinutes: number, c: IntervalConfig): number {
+export function intervalMs(checkIntervalMinutes: number | null, c: IntervalConfig): number {
   if (c.CHECK_INTERVAL_SEC > 0) return c.CHECK_INTERVAL_SEC * 1000;
   const floor = c.MIN_TIME_BETWEEN_ROUNDS_SEC * 1000;
   if (!c.USE_VARIABLE_CHECK_INTERVALS) return floor;
-  return Math.max(Math.max(1, checkIntervalMinutes) * 60_000, floor);
+  return Math.max(Math.max(1, checkIntervalMinutes ?? 1) * 60_000, floor);
 }
 
 /** docs/reference/monitor-core.md §1.15: both bounds set and start < now < end (both exclusive). */
@@ -71,9 +71,4 @@ export function escalationVerdict(v: {
   if (v.configured === 0) return "confirmed";
   if (v.healthy === 0) return "unverified";
   return v.confirmations >= quorum(v.peerOfflineLimit, v.healthy) ? "confirmed" : "false_alarm";
-}
-
-/** docs/reference/monitor-core.md §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
-export function recoveryReason(state: string): "verifier_cleared" | "probe_cleared" {
-  return state === "Down" ? "verifier_cleared" : "probe_cleared";
 }

@@ -3,8 +3,8 @@ import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckRequest, RedirectPolicy } from "../check/types.ts";
 import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
+import { dbTime, type Executor, run, selectRows } from "../db/sql.ts";
 import { timeoutForSite } from "./rules.ts";
-import { selectRows } from "./sql.ts";
 
 /** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
 export interface Site {
@@ -70,6 +70,50 @@ export async function loadSites(db: Db, range: BucketRange): Promise<Site[]> {
         WHERE monitor_active = 1 AND bucket_no BETWEEN ${range.min} AND ${range.max}`,
   );
   return rows.map(toSite);
+}
+
+/** A blog with more than one active site row: the row checked and the rows left out. */
+export interface DuplicateBlog {
+  blogId: number;
+  keptSiteId: number;
+  ignoredSiteIds: number[];
+}
+
+/**
+ * One site per blog_id (issue 15): two active jetpack_monitor_sites rows for one blog would
+ * check it twice and make its incident flap between their results. The row with the lowest
+ * jetpack_monitor_site_id wins; the others are reported.
+ */
+export function onePerBlog(sites: Site[]): { sites: Site[]; duplicates: DuplicateBlog[] } {
+  const byBlog = new Map<number, Site[]>();
+  for (const s of sites) {
+    const list = byBlog.get(s.blogId);
+    if (list) list.push(s);
+    else byBlog.set(s.blogId, [s]);
+  }
+  const kept: Site[] = [];
+  const duplicates: DuplicateBlog[] = [];
+  for (const [blogId, list] of byBlog) {
+    list.sort((a, b) => a.siteId - b.siteId);
+    const first = list[0] as Site;
+    kept.push(first);
+    if (list.length > 1) {
+      duplicates.push({
+        blogId,
+        keptSiteId: first.siteId,
+        ignoredSiteIds: list.slice(1).map((s) => s.siteId),
+      });
+    }
+  }
+  return { sites: kept, duplicates };
+}
+
+/** Records when WPCOM accepted an alert for the blog (the cooldown reads it), in whole seconds. */
+export async function recordAlertSent(db: Executor, blogId: number, at: number): Promise<void> {
+  await run(
+    db,
+    sql`UPDATE jetpack_monitor_sites SET last_alert_sent_at = ${dbTime(at)} WHERE blog_id = ${blogId}`,
+  );
 }
 
 function toSite(r: SiteRow): Site {

@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { isRetryableLockError } from "../db/errors.ts";
+import { classifyWriteError, isRetryableLockError, isUnreachableError, mysqlErrno } from "../db/errors.ts";
+import { retryOnConflict, run, selectRows } from "../db/sql.ts";
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { errorText, isConnectionError, retryOnConflict, run } from "./sql.ts";
+import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {
@@ -25,12 +27,20 @@ export interface WriterOptions {
   db: Db;
   log: Logger;
   now?: () => number;
+  /** The flush interval and the stop retries run on these (default the system timers). */
+  timers?: TimerSource;
   /** Rows per statement/transaction (default 2000). */
   batchSize?: number;
+  /** Most results held while writes fail (HELD_RESULTS_MAX); default unbounded. */
+  maxHeld?: () => number;
   /** Called when MySQL becomes unreachable (false) and reachable again (true). */
   onHealthChange?: (healthy: boolean) => void;
-  /** Called once per dropped (unwritable, non-connection error) record count. */
+  /** Called once per dropped (poison) record count. */
   onDropped?: (count: number) => void;
+  /** Called once when a write fails with a schema mismatch: the monitor stops checking. */
+  onFatal?: (err: unknown) => void;
+  /** Called after a flush pass wrote something (the hold has room again). */
+  onWritten?: () => void;
 }
 
 /**
@@ -38,38 +48,81 @@ export interface WriterOptions {
  * `UPDATE ... WHERE jetpack_monitor_site_id IN (...)` per distinct second, in one transaction
  * per batch, so a batch is written whole or not at all.
  *
- * When MySQL is unreachable the batch goes back to the head of the buffer, `healthy` turns
- * false (the scheduler pauses checks), the outage is logged once with the count held, and
- * every later flush retries until MySQL answers; then the backlog is written and checks resume.
- * A batch that fails for any other reason (a statement MySQL refuses) is dropped with an error
- * log naming the count, so one bad row cannot stop the monitor.
+ * A failed write is classified by its MySQL error number (db/errors.ts classifyWriteError):
+ * - transient: the batch goes back to the head of the buffer and every later flush retries.
+ *   When MySQL is unreachable (refused, lost, timed out) `healthy` turns false and the
+ *   scheduler pauses checks; when it answers but refuses writes (read-only, disk full) checks go
+ *   on until `full`. Either is logged once, and so is the recovery.
+ * - poison: the batch is split until the row MySQL refuses is alone; that row is dropped and
+ *   logged with its site, the rest is written.
+ * - fatal: the results stay held, `fatal` is set, onFatal is called and flushing stops.
+ * A batch that failed in a way that may have committed (a lost reply) is written next time
+ * only for the rows MySQL does not already hold, so a retry never doubles history.
  */
 export class ResultWriter {
   private buffer: CheckRecord[] = [];
   private flushing: Promise<void> | null = null;
   private isHealthy = true;
   private outage: { since: number; failures: number } | null = null;
+  private refusal: { since: number; failures: number; text: string } | null = null;
+  private fatalError: string | null = null;
+  /** How many records at the head may already be in MySQL (an attempt ended without an answer). */
+  private uncertainRows = 0;
   private written = 0;
+  /** Records taken off the buffer by the write under way. */
+  private writingRows = 0;
   private dropped = 0;
   private readonly batchSize: number;
   private readonly now: () => number;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly timers: TimerSource;
+  private timer: TimerHandle | null = null;
 
   constructor(private readonly o: WriterOptions) {
     this.batchSize = Math.max(1, o.batchSize ?? 2000);
-    this.now = o.now ?? Date.now;
+    this.timers = o.timers ?? systemTimers;
+    this.now = o.now ?? (() => this.timers.now());
   }
 
   add(rec: CheckRecord): void {
     this.buffer.push(rec);
   }
 
+  /** Puts records (a replayed journal) ahead of everything buffered; they may already be written. */
+  restore(recs: CheckRecord[]): void {
+    this.buffer.unshift(...recs);
+    this.uncertainRows += recs.length;
+  }
+
+  /** Hands over every held record and forgets them (the journal spool at shutdown). */
+  takeHeld(): CheckRecord[] {
+    const out = this.buffer;
+    this.buffer = [];
+    this.uncertainRows = 0;
+    return out;
+  }
+
+  /** Results not yet written: buffered, or in the write under way. */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.writingRows;
+  }
+
+  /** At the hold's bound: the scheduler stops dispatching until writes succeed. */
+  get full(): boolean {
+    const max = this.o.maxHeld?.() ?? Number.POSITIVE_INFINITY;
+    return this.pending >= max;
   }
 
   get healthy(): boolean {
-    return this.isHealthy;
+    return this.isHealthy && this.fatalError === null;
+  }
+
+  /** Why writes fail right now, in the server's words; null while they succeed. */
+  get writeProblem(): string | null {
+    return this.fatalError ?? this.refusal?.text ?? null;
+  }
+
+  get fatal(): boolean {
+    return this.fatalError !== null;
   }
 
   get totals(): { written: number; dropped: number } {
@@ -79,18 +132,18 @@ export class ResultWriter {
   /** Flushes every `intervalMs` (default 1 s) until `stop`. */
   start(intervalMs = 1000): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer = this.timers.setInterval(() => void this.flush(), intervalMs);
   }
 
   /** Stops the timer and writes what is buffered, retrying until done or `deadline` (epoch ms). */
   async stop(deadline: number): Promise<boolean> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) this.timers.clearInterval(this.timer);
     this.timer = null;
     for (;;) {
       await this.flush();
       if (this.buffer.length === 0) return true;
-      if (this.now() >= deadline) return false;
-      await Bun.sleep(Math.min(500, Math.max(10, deadline - this.now())));
+      if (this.fatalError || this.now() >= deadline) return false;
+      await sleepOn(this.timers, Math.min(500, Math.max(10, deadline - this.now())));
     }
   }
 
@@ -104,35 +157,108 @@ export class ResultWriter {
   }
 
   private async flushOnce(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize);
-      try {
-        await retryOnConflict(() => writeBatch(this.o.db, batch), 3);
-        this.written += batch.length;
+    let wrote = false;
+    try {
+      while (this.buffer.length > 0 && !this.fatalError) {
+        const batch = this.buffer.splice(0, this.batchSize);
+        // Still held while the write is under way: `full` must not open for that moment.
+        this.writingRows = batch.length;
+        let ok: boolean;
+        try {
+          ok = await this.writeSplitting(batch);
+        } finally {
+          this.writingRows = 0;
+        }
+        if (!ok) return;
+        wrote = true;
         this.markHealthy();
+      }
+    } finally {
+      if (wrote) this.o.onWritten?.();
+    }
+  }
+
+  /**
+   * Writes `batch`, halving it around poison rows until each is alone and dropped. Returns false
+   * (with every unwritten record back at the head of the buffer) on a transient or fatal error.
+   */
+  private async writeSplitting(batch: CheckRecord[]): Promise<boolean> {
+    const parts: CheckRecord[][] = [batch];
+    while (parts.length > 0) {
+      const part = parts.shift() as CheckRecord[];
+      try {
+        const dedupe = this.uncertainRows > 0;
+        await retryOnConflict(() => writeBatch(this.o.db, part, dedupe), 3);
+        this.uncertainRows = Math.max(0, this.uncertainRows - part.length);
+        this.written += part.length;
       } catch (err) {
-        if (isRetryableLockError(err)) {
-          // A lock conflict with another writer: keep the batch for the next flush.
-          this.buffer.unshift(...batch);
+        const kind = classifyWriteError(err);
+        if (kind === "poison" && part.length > 1) {
+          const mid = Math.ceil(part.length / 2);
+          parts.unshift(part.slice(0, mid), part.slice(mid));
+          continue;
+        }
+        if (kind === "poison") {
+          this.dropPoison(part[0] as CheckRecord, err);
+          continue;
+        }
+        this.buffer.unshift(...part, ...parts.flat());
+        // Without an answer the transaction may have committed; with a refusal it did not.
+        if (isUnreachableError(err)) this.uncertainRows = Math.max(this.uncertainRows, part.length);
+        if (kind === "fatal") this.markFatal(err);
+        else if (isRetryableLockError(err)) {
           this.o.log.debug(
             { err: errorText(err), held: this.buffer.length },
             "result batch deferred after lock conflict",
           );
-          return;
-        }
-        if (isConnectionError(err)) {
-          this.buffer.unshift(...batch);
-          this.markUnhealthy(err);
-          return;
-        }
-        this.dropped += batch.length;
-        this.o.log.error(
-          { err: errorText(err), dropped: batch.length, dropped_total: this.dropped },
-          "check results not written",
-        );
-        this.o.onDropped?.(batch.length);
+        } else if (isUnreachableError(err)) this.markUnhealthy(err);
+        else this.markRefused(err);
+        return false;
       }
     }
+    return true;
+  }
+
+  private dropPoison(rec: CheckRecord, err: unknown): void {
+    this.dropped++;
+    this.o.log.error(
+      {
+        site_id: rec.siteId,
+        blog_id: rec.blogId,
+        checked_at: rec.checkedAt.toISOString(),
+        errno: mysqlErrno(err),
+        err: errorText(err),
+        dropped_total: this.dropped,
+      },
+      "check result refused by mysql, row dropped",
+    );
+    this.o.onDropped?.(1);
+  }
+
+  private markFatal(err: unknown): void {
+    if (this.fatalError) return;
+    this.fatalError = errorText(err);
+    if (this.timer) this.timers.clearInterval(this.timer);
+    this.timer = null;
+    this.o.log.error(
+      { errno: mysqlErrno(err), err: this.fatalError, held: this.buffer.length },
+      "check results cannot be written (schema mismatch), checking stopped",
+    );
+    this.o.onFatal?.(err);
+  }
+
+  private markRefused(err: unknown): void {
+    const text = errorText(err);
+    if (this.refusal) {
+      this.refusal.failures++;
+      this.refusal.text = text;
+      return;
+    }
+    this.refusal = { since: this.now(), failures: 1, text };
+    this.o.log.error(
+      { errno: mysqlErrno(err), err: text, held: this.buffer.length },
+      "mysql refuses writes, results held",
+    );
   }
 
   private markUnhealthy(err: unknown): void {
@@ -147,6 +273,14 @@ export class ResultWriter {
   }
 
   private markHealthy(): void {
+    if (this.refusal) {
+      const { since, failures } = this.refusal;
+      this.refusal = null;
+      this.o.log.info(
+        { refused_ms: this.now() - since, failed_flushes: failures, held: this.buffer.length },
+        "mysql accepts writes again",
+      );
+    }
     if (!this.outage) return;
     const { since, failures } = this.outage;
     this.outage = null;
@@ -171,18 +305,75 @@ function int(v: number): string {
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-async function writeBatch(db: Db, batch: CheckRecord[]): Promise<void> {
+/** A history row's identity for the retry check: every column the writer sets. */
+function historyKey(blogId: unknown, http: unknown, err: unknown, rtt: unknown, at: string): string {
+  return `${Number(blogId)}|${Number(http)}|${Number(err)}|${Number(rtt)}|${at}`;
+}
+
+/**
+ * The rows of `values` (keyed as historyKey) that jetmon_check_history does not hold yet, for a
+ * batch whose previous attempt may have committed without an answer. The sites' rows are locked
+ * first: a stale transaction from the lost connection holds them until it commits or rolls back,
+ * so what this reads is final.
+ */
+async function notYetWritten(
+  tx: Parameters<Parameters<Db["transaction"]>[0]>[0],
+  values: { key: string; blogId: number; at: string; text: string }[],
+  siteIds: number[],
+): Promise<string[]> {
+  await run(
+    tx,
+    sql.raw(
+      `SELECT jetpack_monitor_site_id FROM jetpack_monitor_sites WHERE jetpack_monitor_site_id IN (${siteIds.map(int).join(",")}) FOR UPDATE`,
+    ),
+  );
+  const pairs = values.map((v) => `(${int(v.blogId)},'${v.at}')`).join(",");
+  const found = await selectRows<{
+    blog_id: number;
+    http_code: number;
+    error_code: number;
+    rtt_ms: number;
+    at: string;
+  }>(
+    tx,
+    sql.raw(
+      `SELECT blog_id, http_code, error_code, rtt_ms, CAST(checked_at AS CHAR) AS at FROM jetmon_check_history WHERE (blog_id, checked_at) IN (${pairs})`,
+    ),
+  );
+  const present = new Map<string, number>();
+  for (const f of found) {
+    const k = historyKey(f.blog_id, f.http_code, f.error_code, f.rtt_ms, String(f.at).slice(0, 19));
+    present.set(k, (present.get(k) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const v of values) {
+    const n = present.get(v.key) ?? 0;
+    if (n > 0) present.set(v.key, n - 1);
+    else out.push(v.text);
+  }
+  return out;
+}
+
+async function writeBatch(db: Db, batch: CheckRecord[], dedupe = false): Promise<void> {
   // Every value below is an integer or a date string checked against a strict pattern, so the
   // statement text is built directly: thousands of placeholders cost more than they protect.
   const values: string[] = [];
+  const keyed: { key: string; blogId: number; at: string; text: string }[] = [];
   const latest = new Map<number, string>();
   const expiry = new Map<string, number[]>();
   for (const r of batch) {
     const at = sqlDateTime(r.checkedAt);
     if (!DATETIME_RE.test(at)) continue;
-    values.push(
-      `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}')`,
-    );
+    const text = `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}')`;
+    values.push(text);
+    if (dedupe) {
+      keyed.push({
+        key: historyKey(int(r.blogId), int(r.httpCode), int(r.errorCode), int(r.rttMs), at),
+        blogId: r.blogId,
+        at,
+        text,
+      });
+    }
     const prev = latest.get(r.siteId);
     if (prev === undefined || prev < at) latest.set(r.siteId, at);
     if (r.sslExpiryDate && DATE_RE.test(r.sslExpiryDate)) {
@@ -199,13 +390,16 @@ async function writeBatch(db: Db, batch: CheckRecord[]): Promise<void> {
     bySecond.set(at, ids);
   }
   await db.transaction(async (tx) => {
-    await run(
-      tx,
-      sql.raw(
-        "INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at) VALUES " +
-          values.join(","),
-      ),
-    );
+    const rows = dedupe ? await notYetWritten(tx, keyed, [...latest.keys()]) : values;
+    if (rows.length > 0) {
+      await run(
+        tx,
+        sql.raw(
+          "INSERT INTO jetmon_check_history (blog_id, http_code, error_code, rtt_ms, dns_ms, tcp_ms, tls_ms, ttfb_ms, checked_at) VALUES " +
+            rows.join(","),
+        ),
+      );
+    }
     for (const [at, ids] of bySecond) {
       await run(
         tx,

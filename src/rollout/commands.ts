@@ -3,7 +3,7 @@
  * Commands and docs/rollout.md print commands that must parse against this list (a test
  * proves it), so this is the one place a gate's flags are declared.
  */
-import { UsageError } from "../cli/context.ts";
+import { UsageError } from "../usage-error.ts";
 import {
   type FlagDef,
   FlagError,

@@ -5,7 +5,7 @@
  */
 
 import { errorText } from "../error-text.ts";
-import { collapseWhitespace } from "./format.ts";
+import { collapseWhitespace } from "../go-format.ts";
 import { GateError } from "./report.ts";
 
 const PROBE_TIMEOUT_MS = 5000;

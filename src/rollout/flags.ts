@@ -4,7 +4,7 @@
  * `--x=v` or `--x v`, booleans only as `--x` or `--x=true|false`, parsing stops at the first
  * positional argument or after `--`.
  */
-import { goQuote } from "./format.ts";
+import { goQuote } from "../go-format.ts";
 
 export type FlagKind = "string" | "int" | "bool";
 export type FlagValue = string | number | boolean;

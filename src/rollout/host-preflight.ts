@@ -5,7 +5,7 @@
  */
 
 import { errorText } from "../error-text.ts";
-import { collapseWhitespace } from "./format.ts";
+import { collapseWhitespace } from "../go-format.ts";
 import { type GateContext, query } from "./gate-context.ts";
 import { pinnedSafetyCheck, requirePinned } from "./pinned-check.ts";
 import { GateError } from "./report.ts";

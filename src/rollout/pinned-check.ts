@@ -4,9 +4,9 @@
  * Embedded in host-preflight and cutover-check.
  */
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
+import { goQuote } from "../go-format.ts";
 import type { RolloutConfig } from "./config.ts";
 import { formatHostRows } from "./coverage.ts";
-import { goQuote } from "./format.ts";
 import { type GateContext, query, resolveHost } from "./gate-context.ts";
 import { formatRange } from "./ranges.ts";
 import { GateError } from "./report.ts";

@@ -3,10 +3,11 @@
  * status their open http event implies. v1 readers trust `site_status`, so drift must be zero
  * before a range moves in either direction. Read-only unless `--repair --yes`.
  */
+
+import { DRIFT_CAUSES, type DriftCause, type DriftRow } from "../events/drift.ts";
 import { type GateContext, query } from "./gate-context.ts";
 import { formatRange, resolveRolloutRange } from "./ranges.ts";
 import { GateError } from "./report.ts";
-import { DRIFT_CAUSES, type DriftCause, type DriftRow } from "./store.ts";
 
 export interface DriftOptions {
   bucketMin: number;

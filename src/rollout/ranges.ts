@@ -3,9 +3,9 @@
  * errors are GateErrors worded as the reference words them.
  */
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
+import { goQuote } from "../go-format.ts";
 import { parseGoDuration, parseRfc3339 } from "../time.ts";
 import type { RolloutConfig } from "./config.ts";
-import { goQuote } from "./format.ts";
 import { GateError } from "./report.ts";
 
 export const UNSET = -1;

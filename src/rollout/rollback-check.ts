@@ -3,8 +3,9 @@
  * may claim it (the v2 host's row gone, no overlap) and the legacy projection must not drift,
  * since v1 resumes from `site_status`.
  */
+
+import { goQuote } from "../go-format.ts";
 import { formatHostRows } from "./coverage.ts";
-import { goQuote } from "./format.ts";
 import { type GateContext, query, resolveHost } from "./gate-context.ts";
 import { formatRange, resolvePinnedOrExplicitRange } from "./ranges.ts";
 import { GateError } from "./report.ts";

@@ -7,16 +7,16 @@
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
 import { errorText } from "../error-text.ts";
 import { ZERO_TIME } from "../fleethealth/snapshot.ts";
-import { rfc3339, rfc3339Nano } from "../time.ts";
-import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
+import { goQuote } from "../go-format.ts";
 import {
   type CoverageOverlap,
   type HostRowSummary,
   mapCoverage,
   summarizeHostRow,
-  validateDynamicCoverage,
-} from "./coverage.ts";
-import { goQuote } from "./format.ts";
+} from "../monitor/coverage.ts";
+import { rfc3339, rfc3339Nano } from "../time.ts";
+import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
+import { validateDynamicCoverage } from "./coverage.ts";
 import { query } from "./gate-context.ts";
 import { formatRange, fullRange, resolveCutoff } from "./ranges.ts";
 import type { RolloutStore } from "./store.ts";
@@ -47,6 +47,8 @@ export interface StateReport {
     checked_percent: number;
   };
   projection_drift: { count: number };
+  /** Blogs with more than one active site row (the lowest site id is the one checked). */
+  duplicate_sites?: { blog_id: number; site_ids: number[] }[];
   delivery_owner: { level: string; message: string };
   suggested_next_action?: string;
   issues?: string[];
@@ -130,6 +132,14 @@ export async function buildStateReport({
   const drift = await query(`count legacy projection drift in range ${r}`, () =>
     store.countProjectionDrift(range.min, range.max),
   );
+  const duplicates = await query(`list duplicate active site rows in range ${r}`, () =>
+    store.duplicateActiveBlogs(range.min, range.max),
+  );
+  for (const d of duplicates) {
+    issues.push(
+      `blog_id ${d.blog_id} has ${d.site_ids.length} active site rows (${d.site_ids.join(", ")}); site ${d.site_ids[0]} is checked`,
+    );
+  }
   const unchecked = Math.max(0, active - checked);
   const delivery = deliveryOwnerStatus(cfg, host);
 
@@ -153,6 +163,7 @@ export async function buildStateReport({
       checked_percent: active > 0 ? (checked * 100) / active : 0,
     },
     projection_drift: { count: drift },
+    ...(duplicates.length > 0 ? { duplicate_sites: duplicates } : {}),
     delivery_owner: delivery,
     suggested_next_action: nextAction({
       invalid: coverage.status === "invalid",
@@ -220,6 +231,11 @@ export function renderStateReport(rep: StateReport): string[] {
   );
   if (rep.projection_drift.count > 0) out.push(`WARN legacy_projection_drift=${rep.projection_drift.count}`);
   else out.push("PASS legacy_projection_drift=0");
+  for (const d of rep.duplicate_sites ?? []) {
+    out.push(
+      `WARN duplicate_site_rows blog_id=${d.blog_id} site_ids=${d.site_ids.join(",")} checked=${d.site_ids[0]}`,
+    );
+  }
   out.push(`${rep.delivery_owner.level} ${rep.delivery_owner.message}`);
   for (const issue of rep.issues ?? []) out.push(`WARN rollout_state_issue=${goQuote(issue)}`);
   if (rep.suggested_next_action) out.push(`INFO suggested_next_action=${goQuote(rep.suggested_next_action)}`);

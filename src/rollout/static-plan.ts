@@ -4,9 +4,10 @@
  */
 
 import { errorText } from "../error-text.ts";
-import { type HostRange, validateStaticPlan } from "./coverage.ts";
+import { goQuote } from "../go-format.ts";
+import type { HostRange } from "../monitor/coverage.ts";
+import { validateStaticPlan } from "./coverage.ts";
 import { CsvError, readCsv } from "./csv.ts";
-import { goQuote } from "./format.ts";
 import type { GateContext } from "./gate-context.ts";
 import { UNSET } from "./ranges.ts";
 import { GateError, type Lines } from "./report.ts";

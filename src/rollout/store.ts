@@ -2,46 +2,32 @@
  * The rows the rollout gates read (docs/reference/cli-rollout-api.md §2.3), and the one write they may make: the
  * projection repair. All bucket ranges are inclusive.
  */
-import { and, asc, between, eq, gte, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, between, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { auditLog, events, hosts, sites } from "../db/schema.ts";
-import type { HostRow } from "./coverage.ts";
+import { hosts, sites } from "../db/schema.ts";
+import {
+  countProjectionDrift,
+  countProjectionDriftByCause,
+  type DriftCause,
+  type DriftRow,
+  listProjectionDrift,
+  type RepairResult,
+  repairProjectionDrift,
+} from "../events/drift.ts";
+import type { HostRow } from "../monitor/coverage.ts";
 
-/** One site whose legacy `site_status` disagrees with its open http event. */
-export interface DriftRow {
-  siteId: number;
-  blogId: number;
-  bucketNo: number;
-  siteStatus: number;
-  expectedStatus: number;
-  eventId: number | null;
-  eventState: string | null;
-}
+const activeInRange = (min: number, max: number): SQL =>
+  sql`(${eq(sites.monitorActive, 1)} and ${between(sites.bucketNo, min, max)})`;
 
-/**
- * Why a row drifted: which open event (if any) implies the expected status.
- * `no_open_event` expects 1, `open_down_event` 2, `open_seems_down_event` 0, `open_other_event` 1.
- */
-export const DRIFT_CAUSES = [
-  "open_down_event",
-  "open_seems_down_event",
-  "open_other_event",
-  "no_open_event",
-] as const;
-export type DriftCause = (typeof DRIFT_CAUSES)[number];
-
-export interface RepairResult {
-  /** Sites whose site_status was rewritten. */
-  repaired: number;
-  /** Sites skipped because two open http events imply different statuses. */
-  conflicts: number[];
-}
+const count = sql<number>`COUNT(*)`.mapWith(Number);
 
 export interface RolloutStore {
   hostRowExists(hostId: string): Promise<boolean>;
   hostRowsOverlapping(min: number, max: number): Promise<HostRow[]>;
   allHosts(): Promise<HostRow[]>;
   countActiveSites(min: number, max: number): Promise<number>;
+  /** Blogs with more than one active site row in range, each with its site ids ascending. */
+  duplicateActiveBlogs(min: number, max: number): Promise<{ blog_id: number; site_ids: number[] }[]>;
   countRecentlyChecked(min: number, max: number, cutoffMs: number): Promise<number>;
   countProjectionDrift(min: number, max: number): Promise<number>;
   countProjectionDriftByCause(min: number, max: number): Promise<Map<DriftCause, number>>;
@@ -53,24 +39,6 @@ export interface RolloutStore {
     opts: { nowMs: number; source: string },
   ): Promise<RepairResult>;
 }
-
-const expectedStatus = sql<number>`CASE WHEN ${events.state} = 'Down' THEN 2 WHEN ${events.state} = 'Seems Down' THEN 0 ELSE 1 END`;
-
-const driftCause = sql<DriftCause>`CASE WHEN ${events.id} IS NULL THEN 'no_open_event' WHEN ${events.state} = 'Down' THEN 'open_down_event' WHEN ${events.state} = 'Seems Down' THEN 'open_seems_down_event' ELSE 'open_other_event' END`;
-
-const openHttpEvent = and(
-  eq(events.blogId, sites.blogId),
-  eq(events.checkType, "http"),
-  isNull(events.endedAt),
-);
-
-const activeInRange = (min: number, max: number): SQL =>
-  sql`(${eq(sites.monitorActive, 1)} and ${between(sites.bucketNo, min, max)})`;
-
-const drifted = (min: number, max: number): SQL =>
-  sql`(${activeInRange(min, max)} and ${sites.siteStatus} <> ${expectedStatus})`;
-
-const count = sql<number>`COUNT(*)`.mapWith(Number);
 
 const hostColumns = {
   hostId: hosts.hostId,
@@ -90,18 +58,6 @@ const toHostRow = (r: {
   ...r,
   lastHeartbeat: r.lastHeartbeat.getTime(),
 });
-
-const driftColumns = {
-  siteId: sites.jetpackMonitorSiteId,
-  blogId: sites.blogId,
-  bucketNo: sites.bucketNo,
-  siteStatus: sites.siteStatus,
-  expectedStatus: expectedStatus.mapWith(Number),
-  eventId: events.id,
-  eventState: events.state,
-};
-
-const REPAIR_BATCH = 1000;
 
 export function createRolloutStore(db: Db): RolloutStore {
   return {
@@ -129,6 +85,19 @@ export function createRolloutStore(db: Db): RolloutStore {
       return row?.n ?? 0;
     },
 
+    async duplicateActiveBlogs(min, max) {
+      const [rows] = (await db.execute(
+        sql`SELECT blog_id, GROUP_CONCAT(jetpack_monitor_site_id ORDER BY jetpack_monitor_site_id) AS ids
+            FROM jetpack_monitor_sites
+            WHERE monitor_active = 1 AND bucket_no BETWEEN ${min} AND ${max}
+            GROUP BY blog_id HAVING COUNT(*) > 1 ORDER BY blog_id LIMIT 1000`,
+      )) as unknown as [{ blog_id: number; ids: string }[]];
+      return rows.map((r) => ({
+        blog_id: Number(r.blog_id),
+        site_ids: String(r.ids).split(",").map(Number),
+      }));
+    },
+
     async countRecentlyChecked(min, max, cutoffMs) {
       const [row] = await db
         .select({ n: count })
@@ -137,86 +106,10 @@ export function createRolloutStore(db: Db): RolloutStore {
       return row?.n ?? 0;
     },
 
-    async countProjectionDrift(min, max) {
-      const [row] = await db
-        .select({ n: count })
-        .from(sites)
-        .leftJoin(events, openHttpEvent)
-        .where(drifted(min, max));
-      return row?.n ?? 0;
-    },
+    countProjectionDrift: (min, max) => countProjectionDrift(db, min, max),
 
-    async countProjectionDriftByCause(min, max) {
-      const rows = await db
-        .select({ cause: driftCause, n: count })
-        .from(sites)
-        .leftJoin(events, openHttpEvent)
-        .where(drifted(min, max))
-        .groupBy(driftCause);
-      return new Map(rows.map((r) => [r.cause, r.n]));
-    },
-
-    async listProjectionDrift(min, max, limit) {
-      return db
-        .select(driftColumns)
-        .from(sites)
-        .leftJoin(events, openHttpEvent)
-        .where(drifted(min, max))
-        .orderBy(asc(sites.bucketNo), asc(sites.blogId))
-        .limit(limit > 0 ? limit : 50);
-    },
-
-    async repairProjectionDrift(min, max, { nowMs, source }) {
-      return db.transaction(async (tx) => {
-        // Lock the drifted sites and their open events so the projection cannot move under us.
-        const rows = await tx
-          .select(driftColumns)
-          .from(sites)
-          .leftJoin(events, openHttpEvent)
-          .where(drifted(min, max))
-          .for("update");
-        const bySite = new Map<number, DriftRow[]>();
-        for (const r of rows) bySite.set(r.siteId, [...(bySite.get(r.siteId) ?? []), r]);
-        const conflicts: number[] = [];
-        const toWrite = new Map<number, DriftRow[]>();
-        for (const list of bySite.values()) {
-          const row = list[0];
-          if (row === undefined) continue;
-          const wanted = new Set(list.map((r) => r.expectedStatus));
-          if (wanted.size > 1) {
-            conflicts.push(row.blogId);
-            continue;
-          }
-          toWrite.set(row.expectedStatus, [...(toWrite.get(row.expectedStatus) ?? []), row]);
-        }
-        const changedAt = new Date(nowMs);
-        let repaired = 0;
-        for (const [status, list] of toWrite) {
-          for (let i = 0; i < list.length; i += REPAIR_BATCH) {
-            const batch = list.slice(i, i + REPAIR_BATCH);
-            await tx
-              .update(sites)
-              .set({ siteStatus: status, lastStatusChange: changedAt })
-              .where(
-                inArray(
-                  sites.jetpackMonitorSiteId,
-                  batch.map((r) => r.siteId),
-                ),
-              );
-            await tx.insert(auditLog).values(
-              batch.map((r) => ({
-                blogId: r.blogId,
-                eventId: r.eventId,
-                eventType: "projection_repaired",
-                source,
-                detail: `site_status ${r.siteStatus} -> ${status} (open http event ${r.eventId ?? "none"} state ${r.eventState ?? "none"})`,
-              })),
-            );
-            repaired += batch.length;
-          }
-        }
-        return { repaired, conflicts: conflicts.sort((a, b) => a - b) };
-      });
-    },
+    countProjectionDriftByCause: (min, max) => countProjectionDriftByCause(db, min, max),
+    listProjectionDrift: (min, max, limit) => listProjectionDrift(db, min, max, limit),
+    repairProjectionDrift: (min, max, opts) => repairProjectionDrift(db, min, max, opts),
   };
 }

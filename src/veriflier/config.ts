@@ -1,6 +1,6 @@
 /**
- * Verifier configuration (docs/reference/monitor-core.md §5.3): a JSON file named by VERIFLIER_CONFIG
- * (default config/veriflier.json) with `auth_token`, `port` and the deprecated `grpc_port`;
+ * Verifier configuration (docs/reference/monitor-core.md §5.3): a JSON file named by `--config`, else
+ * VERIFLIER_CONFIG (default config/veriflier.json) with `auth_token`, `port` and the deprecated `grpc_port`;
  * without the file, the environment. Environment values override the file.
  */
 import { readFileSync } from "node:fs";
@@ -17,12 +17,15 @@ const FileSchema = Type.Object({
   port: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
   grpc_port: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
   check_concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+  bind_addr: Type.Optional(Type.String()),
 });
 type FileConfig = Static<typeof FileSchema>;
 
 export interface VeriflierConfig {
   authToken: string;
   port: number;
+  /** VERIFLIER_BIND_ADDR / bind_addr; "" listens on every interface (Go's only choice). */
+  bindAddr: string;
   /** Sites checked at once (VERIFLIER_CHECK_CONCURRENCY / check_concurrency; default 100). */
   checkConcurrency: number;
   /** The file used, or null when the config came from the environment alone. */
@@ -43,17 +46,25 @@ const readIfExists: ReadFile = (path) => {
   }
 };
 
+/**
+ * `explicitPath` is the `--config` file: it must exist. Without it, VERIFLIER_CONFIG or
+ * config/veriflier.json is read when present.
+ */
 export function loadVeriflierConfig(
   env: Record<string, string | undefined>,
   readFile: ReadFile = readIfExists,
+  explicitPath?: string,
 ): VeriflierConfig {
-  const path = env.VERIFLIER_CONFIG || DEFAULT_CONFIG_PATH;
+  const path = explicitPath || env.VERIFLIER_CONFIG || DEFAULT_CONFIG_PATH;
   let text: string | null;
   try {
     text = readFile(path);
   } catch (err) {
     throw new VeriflierConfigError(`cannot read ${path}: ${(err as { code?: string }).code ?? String(err)}`);
   }
+  if (text === null && explicitPath)
+    throw new VeriflierConfigError(`cannot read ${path}: ENOENT (given by --config)`);
+  let bindAddr = "";
   let token = "";
   let port = "";
   let concurrency: number | undefined;
@@ -62,12 +73,16 @@ export function loadVeriflierConfig(
     token = file.auth_token ?? "";
     port = portText(file.port) || portText(file.grpc_port);
     concurrency = file.check_concurrency;
+    bindAddr = file.bind_addr ?? "";
   } else {
     port = DEFAULT_PORT;
   }
   if (env.VERIFLIER_AUTH_TOKEN) token = env.VERIFLIER_AUTH_TOKEN;
   if (env.VERIFLIER_PORT) port = env.VERIFLIER_PORT;
   else if (env.VERIFLIER_GRPC_PORT) port = env.VERIFLIER_GRPC_PORT;
+  if (env.VERIFLIER_BIND_ADDR !== undefined && env.VERIFLIER_BIND_ADDR.trim() !== "") {
+    bindAddr = env.VERIFLIER_BIND_ADDR;
+  }
   if (env.VERIFLIER_CHECK_CONCURRENCY) {
     concurrency = positiveInt("VERIFLIER_CHECK_CONCURRENCY", env.VERIFLIER_CHECK_CONCURRENCY);
   }
@@ -84,6 +99,7 @@ export function loadVeriflierConfig(
   return {
     authToken: token,
     port: portNumber,
+    bindAddr: bindAddr.trim(),
     checkConcurrency: concurrency ?? DEFAULT_CHECK_CONCURRENCY,
     source: text !== null ? path : null,
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
@@ -125,4 +125,181 @@ describe("compiled jetmon2", () => {
       await dropDatabase(db.database);
     }
   }, 60_000);
+});
+
+function freePort(): number {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+describe("compiled jetmon2: operator paths (issue 14)", () => {
+  it.each([
+    [["--mode=monitor", "--help"], "usage: jetmon2 [--config PATH] [--mode=monitor]"],
+    [["delivery-check", "-h"], "usage: jetmon2 delivery-check"],
+    [["--version"], "jetmon2 "],
+    [["rollout", "--help"], "usage: jetmon2 rollout <"],
+  ])("%p exits 0 with its usage", (args, first) => {
+    const r = runBin(args);
+    expect(r.code).toBe(0);
+    expect(r.out).toStartWith(first);
+  });
+
+  it("rollout without a gate is a usage error (exit 2); status with nothing running exits 3", () => {
+    expect(runBin(["rollout"]).code).toBe(2);
+    const s = runBin(["status"], { DASHBOARD_PORT: String(freePort()), JETMON_PID_FILE: "/nonexistent/pid" });
+    expect(s.code).toBe(3);
+  });
+
+  it("a taken dashboard port stops start-up with the address and the reason", () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const cwd = mkdtempSync(join(dir, "taken-"));
+      const config = join(cwd, "config.json");
+      writeFileSync(config, JSON.stringify({ AUTH_TOKEN: "t", DASHBOARD_PORT: holder.port }));
+      const r = runBin(["--mode=monitor", "--config", config], { DB_PORT: "1" });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        `dashboard: cannot listen on 127.0.0.1:${holder.port}: address already in use (EADDRINUSE); free the port or change DASHBOARD_PORT (0 disables it)`,
+      );
+    } finally {
+      holder.stop(true);
+    }
+  });
+
+  it("the veriflier takes --config and VERIFLIER_BIND_ADDR", async () => {
+    const cwd = mkdtempSync(join(dir, "vf-"));
+    const port = freePort();
+    const config = join(cwd, "veriflier.json");
+    await Bun.write(config, JSON.stringify({ auth_token: "tok", port, bind_addr: "127.0.0.1" }));
+    const proc = Bun.spawn([bin, "--mode=veriflier", "--config", config], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        await Bun.sleep(100);
+        status = await fetch(`http://127.0.0.1:${port}/status`)
+          .then((r) => r.status)
+          .catch(() => 0);
+      }
+      expect(status).toBe(200);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }, 30_000);
+
+  it("a fresh monitor opens GREEN: folders made, StatsD and verifiers disabled; status, readyz, reload and drain tell the truth", async () => {
+    const db = await createDatabase("jtbinop");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const cwd = mkdtempSync(join(dir, "green-"));
+      const port = freePort();
+      const config = join(cwd, "config.json");
+      const good = {
+        AUTH_TOKEN: "t",
+        DASHBOARD_PORT: port,
+        STATSD_ADDR: "",
+        STATS_UPDATE_INTERVAL_MS: 200,
+        BUCKET_TARGET: 1000,
+        NO_SUCH_KEY: 1,
+      };
+      await Bun.write(config, JSON.stringify(good));
+      const ctlEnv = {
+        PATH: process.env.PATH ?? "",
+        ...env,
+        JETMON_PID_FILE: join(cwd, "pid"),
+        JETMON_HOSTNAME: "op-host",
+      };
+      const proc = Bun.spawn([bin, "--mode=monitor", "--config", config], {
+        cwd,
+        env: ctlEnv,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      // Read the logs as they come: a full pipe would block the monitor's synchronous logger.
+      const logText = new Response(proc.stdout).text();
+      // Async, so this process keeps draining the monitor's log pipe while a command waits.
+      const ctl = async (args: string[]) => {
+        const p = Bun.spawn([bin, "--config", config, ...args], {
+          cwd,
+          env: ctlEnv,
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        const [out, err, code] = await Promise.all([
+          new Response(p.stdout).text(),
+          new Response(p.stderr).text(),
+          p.exited,
+        ]);
+        return { code, out, err };
+      };
+      let host: {
+        summary?: { status: string; issues?: string[] };
+        health?: { name: string; status: string }[];
+      } = {};
+      for (let i = 0; i < 150 && host.summary?.status !== "green"; i++) {
+        await Bun.sleep(100);
+        host = await fetch(`http://127.0.0.1:${port}/api/host`)
+          .then((r) => r.json() as Promise<typeof host>)
+          .catch(() => ({}));
+      }
+      expect(host.summary).toMatchObject({ status: "green" });
+      const byName = Object.fromEntries((host.health ?? []).map((d) => [d.name, d.status]));
+      expect(byName).toMatchObject({
+        statsd: "disabled",
+        verifliers: "disabled",
+        "disk:logs": "green",
+        "disk:stats": "green",
+      });
+      expect(statSync(join(cwd, "logs")).isDirectory()).toBe(true);
+      expect(statSync(join(cwd, "stats")).isDirectory()).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+
+      const status = await ctl(["status", "--output=json"]);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.out).summary.status).toBe("green");
+
+      await Bun.write(config, "{ not json");
+      const rejected = await ctl(["reload"]);
+      expect(rejected.code).toBe(1);
+      expect(rejected.err).toContain("reload: rejected by pid ");
+      expect(rejected.err).toContain("parse config");
+      await Bun.write(config, JSON.stringify({ ...good, NUM_WORKERS: 7 }));
+      const accepted = await ctl(["reload"]);
+      expect(accepted.err).toBe("");
+      expect(accepted.out).toContain("reload: accepted by pid ");
+      expect(accepted.out).toContain("changed: NUM_WORKERS");
+      expect(accepted.code).toBe(0);
+
+      const drained = await ctl(["drain"]);
+      expect(drained.err).toBe("");
+      expect(drained.code).toBe(0);
+      expect(await proc.exited).toBe(0);
+      const lines = (await logText)
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { msg: string; hostname: string; version: string });
+      expect(
+        lines.every((l) => l.hostname === "op-host" && typeof l.version === "string" && l.version !== ""),
+      ).toBe(true);
+      // Loaded once at start (unknown key), then once per reload that parsed: never twice per load.
+      expect(lines.filter((l) => l.msg === "config warning")).toHaveLength(2);
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 90_000);
 });

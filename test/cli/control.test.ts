@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliContext } from "../../src/cli/context.ts";
 import { drainCommand, makeDrainCommand, reloadCommand, statusCommand } from "../../src/cli/control.ts";
+import { isJetmon2CommandLine, processAlive, processCommandLine } from "../../src/monitor/pidfile.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "jetmon2-control-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,8 @@ function fakeMonitor(opts: { ignoreInt?: boolean } = {}) {
     console.log("ready");
     setInterval(() => {}, 1000);
   `;
-  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe" });
+  // Named jetmon2 the way a compiled binary is: control commands refuse anything else.
+  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", argv0: "jetmon2" });
   return proc;
 }
 
@@ -105,13 +107,72 @@ describe("drain", () => {
 });
 
 describe("reload", () => {
-  it("sends SIGHUP to a live monitor that survives it", async () => {
-    const proc = fakeMonitor();
+  /** A stand-in monitor that answers SIGHUP the way the real one does: through reload-outcome.ts. */
+  function reloadingMonitor(pidPath: string, answer: "accepted" | "rejected" | "silent") {
+    const mod = JSON.stringify(join(import.meta.dir, "../../src/monitor/reload-outcome.ts"));
+    const result =
+      answer === "accepted"
+        ? `{ ok: true, warnings: [], changed: ["NUM_WORKERS", "DASHBOARD_PORT"], restartRequired: ["DASHBOARD_PORT"] }`
+        : `{ ok: false, error: new Error("config/config.json: NUM_WORKERS: expected an integer, got \\"x\\"") }`;
+    const script = `
+      import { writeReloadOutcome } from ${mod};
+      process.on("SIGHUP", () => { ${answer === "silent" ? "" : `writeReloadOutcome(${JSON.stringify(`${pidPath}.reload`)}, ${result});`} });
+      console.log("ready");
+      setInterval(() => {}, 1000);
+    `;
+    return Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", argv0: "jetmon2" });
+  }
+
+  it("waits for the process to accept the reload and prints what changed", async () => {
+    const path = join(dir, `acc-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "accepted");
     await ready(proc);
     try {
-      const { c, out } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, out, err } = ctx([], { JETMON_PID_FILE: path });
       expect(await reloadCommand(c)).toBe(0);
-      expect(out).toEqual([`SIGHUP sent to pid ${proc.pid}`]);
+      expect(out).toEqual([
+        `SIGHUP sent to pid ${proc.pid}`,
+        `reload: accepted by pid ${proc.pid}; changed: NUM_WORKERS,DASHBOARD_PORT`,
+        "reload: restart needed to apply: DASHBOARD_PORT",
+      ]);
+      expect(err).toEqual([]);
+      // A second reload waits for a newer answer, not the one already on disk.
+      const again = ctx([], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(again.c)).toBe(0);
+      expect(JSON.parse(readFileSync(`${path}.reload`, "utf8")).seq).toBe(2);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("a rejected reload exits 1 with the process's reason", async () => {
+    const path = join(dir, `rej-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "rejected");
+    await ready(proc);
+    try {
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, err } = ctx([], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(c)).toBe(1);
+      expect(err).toEqual([
+        `reload: rejected by pid ${proc.pid}: config/config.json: NUM_WORKERS: expected an integer, got "x"; the old config stays`,
+      ]);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  it("no answer within --wait exits 1", async () => {
+    const path = join(dir, `sil-${Math.random().toString(36).slice(2)}.pid`);
+    const proc = reloadingMonitor(path, "silent");
+    await ready(proc);
+    try {
+      writeFileSync(path, `${proc.pid}\n`);
+      const { c, err } = ctx(["--wait=300ms"], { JETMON_PID_FILE: path });
+      expect(await reloadCommand(c)).toBe(1);
+      expect(err).toEqual([
+        `reload: pid ${proc.pid} gave no reload outcome within 0.3s (${path}.reload); check its log for "config reload"`,
+      ]);
     } finally {
       proc.kill("SIGKILL");
     }
@@ -120,6 +181,7 @@ describe("reload", () => {
   it("reports a process that died of SIGHUP", async () => {
     const proc = Bun.spawn([process.execPath, "-e", "console.log('ready'); setInterval(() => {}, 1000)"], {
       stdout: "pipe",
+      argv0: "jetmon2",
     });
     await ready(proc);
     const { c, err } = ctx([], { JETMON_PID_FILE: pidFile(`${proc.pid}`) });
@@ -130,37 +192,122 @@ describe("reload", () => {
   });
 });
 
+describe("only a jetmon2 is signalled", () => {
+  it.each([
+    [["jetmon2", "--mode=monitor"], true],
+    [["/usr/local/bin/jetmon2-linux-x64", "--config", "c.json"], true],
+    [["bun", "src/main.ts", "--mode=monitor"], true],
+    [["/usr/bin/bun", "/srv/jetmon2/src/main.ts"], true],
+    [["sleep", "300"], false],
+    [["bun", "-e", "x"], false],
+    [["/bin/sh", "-c", "jetmon2"], false],
+    [[], false],
+    [null, false],
+  ])("%p -> %p", (argv, want) => expect(isJetmon2CommandLine(argv)).toBe(want));
+
+  it.each(["drain", "reload"] as const)(
+    "%s refuses a live pid that is not jetmon2, and the process lives",
+    async (cmd) => {
+      const sleeper = Bun.spawn(["sleep", "30"]);
+      while ((processCommandLine(sleeper.pid) ?? [])[0] !== "sleep") await Bun.sleep(10);
+      try {
+        const { c, out, err } = ctx([], { JETMON_PID_FILE: pidFile(`${sleeper.pid}\n`) });
+        expect(await (cmd === "drain" ? drainCommand : reloadCommand)(c)).toBe(1);
+        expect(out).toEqual([]);
+        expect(err).toEqual([
+          `${cmd}: pid ${sleeper.pid} in ${c.env.JETMON_PID_FILE} is "sleep 30", not jetmon2; refusing to signal it (remove the stale pid file)`,
+        ]);
+        expect(processAlive(sleeper.pid)).toBe(true);
+      } finally {
+        sleeper.kill();
+      }
+    },
+  );
+});
+
 describe("status", () => {
-  it("prints the dashboard's /api/state body", async () => {
-    const server = Bun.serve({
+  function dashboard(summary: unknown, opts: { hostStatus?: number } = {}) {
+    return Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: (req) =>
-        new URL(req.url).pathname === "/api/state"
-          ? Response.json({ bucket_min: 0 })
-          : new Response("", { status: 404 }),
+      fetch: (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/api/state") return Response.json({ bucket_min: 0 });
+        if (path === "/api/host") {
+          return Response.json(
+            { state: { bucket_min: 0 }, health: null, summary },
+            { status: opts.hostStatus ?? 200 },
+          );
+        }
+        return new Response("", { status: 404 });
+      },
     });
+  }
+  const envFor = (port: number | undefined) => ({
+    DASHBOARD_HOST: "127.0.0.1",
+    DASHBOARD_PORT: String(port),
+    JETMON_PID_FILE: join(dir, "none.pid"),
+  });
+
+  it("prints the dashboard's /api/state body, the verdict on stderr, and exits 0 when green", async () => {
+    const server = dashboard({ status: "green", message: "host checks are green" });
     try {
-      const { c, out, err } = ctx([], {
-        DASHBOARD_HOST: "127.0.0.1",
-        DASHBOARD_PORT: String(server.port),
-        JETMON_PID_FILE: join(dir, "none.pid"),
-      });
+      const { c, out, err } = ctx([], envFor(server.port));
       expect(await statusCommand(c)).toBe(0);
       expect(out).toEqual(['{"bucket_min":0}']);
-      expect(err[0]).toMatch(/^status: warning: read pid file/);
+      expect(err[0]).toBe("status: green: host checks are green");
+      expect(err[1]).toMatch(/^status: warning: read pid file/);
     } finally {
       server.stop(true);
     }
   });
 
-  it("fails clearly when nothing listens", async () => {
+  it.each([
+    ["green", 0],
+    ["amber", 1],
+    ["red", 2],
+  ])("%p exits %p; --output=json prints the /api/host document", async (verdict, code) => {
+    const summary = { status: verdict, message: "m", issues: ["mysql red: down"] };
+    const server = dashboard(summary);
+    try {
+      const { c, out, err } = ctx(["--output=json"], envFor(server.port));
+      expect(await statusCommand(c)).toBe(code);
+      expect(JSON.parse(out[0]!)).toEqual({ state: { bucket_min: 0 }, health: null, summary });
+      expect(err.filter((l) => !l.includes("warning"))).toEqual([]);
+      const text = ctx([], envFor(server.port));
+      expect(await statusCommand(text.c)).toBe(code);
+      expect(text.err.slice(0, 2)).toEqual([`status: ${verdict}: m`, "status:   mysql red: down"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it("an answer without a summary is not a verdict: exit 3", async () => {
+    const server = dashboard(undefined);
+    try {
+      const { c, out, err } = ctx([], envFor(server.port));
+      expect(await statusCommand(c)).toBe(3);
+      expect(out).toEqual([]);
+      expect(err[0]).toContain("no summary status in the answer");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it("fails clearly with exit 3 when nothing listens", async () => {
     const { c, err } = ctx([], {
       DASHBOARD_HOST: "127.0.0.1",
       DASHBOARD_PORT: "1",
       JETMON_PID_FILE: join(dir, "x.pid"),
     });
-    expect(await statusCommand(c)).toBe(1);
-    expect(err[0]).toStartWith("status: http://127.0.0.1:1/api/state: ");
+    expect(await statusCommand(c)).toBe(3);
+    expect(err[0]).toStartWith("status: http://127.0.0.1:1: ");
+  });
+
+  it("--output takes text or json only", async () => {
+    const { c } = ctx(["--output=yaml"], envFor(1));
+    await expect(statusCommand(c)).rejects.toThrow(
+      'invalid value "yaml" for flag --output: want text or json',
+    );
   });
 });

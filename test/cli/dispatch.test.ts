@@ -46,3 +46,70 @@ describe("dispatch", () => {
     expect(r.out).toMatch(/^jetmon2 \d+\.\d+\.\d+\S* \(commit \S+, built \S+, bun \d+\.\d+\.\d+\)$/);
   });
 });
+
+describe("--help everywhere", () => {
+  const cases: [string[], string][] = [
+    [["--mode=monitor", "--help"], "usage: jetmon2 [--config PATH] [--mode=monitor]"],
+    [["--mode", "deliverer", "-h"], "usage: jetmon2 [--config PATH] --mode=deliverer"],
+    [["--mode=veriflier", "--help"], "usage: jetmon2 [--config PATH] --mode=veriflier"],
+    [["migrate", "--help"], "usage: jetmon2 [--config PATH] migrate"],
+    [["validate-config", "-h"], "usage: jetmon2 validate-config"],
+    [["status", "--help"], "usage: jetmon2 [--config PATH] status [--output=text|json]"],
+    [["drain", "-h"], "usage: jetmon2 drain [--wait=35s] [--no-wait]"],
+    [["reload", "--help"], "usage: jetmon2 reload [--wait=10s]"],
+    [["version", "--help"], "usage: jetmon2 version"],
+    [["delivery-check", "--help"], "usage: jetmon2 delivery-check [--host=<host>]"],
+    [
+      ["--config", "/nonexistent.json", "--mode=monitor", "--host=x", "-h"],
+      "usage: jetmon2 [--config PATH] [--mode=monitor]",
+    ],
+  ];
+  it.each(cases)("%p prints its usage on stdout, exits 0, runs nothing", async (argv, first) => {
+    const r = await invoke(argv, { JETMON_PID_FILE: "/nonexistent/pid", DB_PORT: "1" });
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n")[0]).toStartWith(first);
+    expect(r.err).toBe("");
+  });
+
+  it("delivery-check --help lists its flags under jetmon2, not Go's binary name", async () => {
+    const r = await invoke(["delivery-check", "--help"]);
+    expect(r.out).toContain("-max-pending int");
+    expect(r.out).not.toContain("jetmon-deliverer");
+  });
+
+  it("--version prints the version line", async () => {
+    const r = await invoke(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^jetmon2 \d+\.\d+\.\d+ \(commit /);
+  });
+
+  it("the top-level help lists every mode, subcommand and rollout gate", async () => {
+    const r = await invoke(["--help"]);
+    for (const name of [
+      "monitor",
+      "deliverer",
+      "veriflier",
+      "migrate",
+      "validate-config",
+      "status",
+      "drain",
+    ]) {
+      expect(r.out).toContain(name);
+    }
+    for (const name of [
+      "reload",
+      "version",
+      "delivery-check",
+      "rollout dynamic-check",
+      "rollout pinned-check",
+    ]) {
+      expect(r.out).toContain(name);
+    }
+  });
+
+  it("a --help after -- is an argument, not a help request", async () => {
+    const r = await invoke(["migrate", "--", "--help"], { DB_PORT: "1" });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("migrate takes no arguments");
+  });
+});

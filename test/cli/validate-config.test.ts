@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CliContext, UsageError } from "../../src/cli/context.ts";
+import type { CliContext } from "../../src/cli/context.ts";
 import { type Check, makeValidateConfigCommand } from "../../src/cli/validate-config.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createPool, type DbSettings } from "../../src/db/pool.ts";
 import { embeddedOwnerStatus } from "../../src/delivery/ownership.ts";
+import { UsageError } from "../../src/usage-error.ts";
 import { createDatabase, dropDatabase, useTestDatabase } from "../support/db.ts";
 
 const t = useTestDatabase();
@@ -100,13 +101,15 @@ describe("validate-config against the real database", () => {
       "INFO rollout_activity_check=./jetmon2 rollout activity-check --since=15m",
       "INFO rollout_state_report=./jetmon2 rollout state-report --since=15m",
       "INFO rollout_drift_report=./jetmon2 rollout projection-drift",
+      `PASS LOG_DIR ${join(process.cwd(), "logs")}`,
+      `PASS STATS_DIR ${join(process.cwd(), "stats")}`,
       `PASS db connect (${s.user}@${s.host}:${s.port}/${s.database})`,
       "PASS migrations current",
       "INFO email_transport=stub",
       "WARN email_transport=stub — alert-contact emails will be logged but not delivered",
       "INFO delivery_workers=disabled api_port=disabled",
       `PASS veriflier "local" at 127.0.0.1:${verifier.port} reachable (v-test)`,
-      "validate-config: 4 pass, 1 warn, 0 fail",
+      "validate-config: 6 pass, 1 warn, 0 fail",
     ]);
   });
 
@@ -140,7 +143,22 @@ describe("validate-config against the real database", () => {
     expect(r.out).toContain("INFO bucket_ownership=pinned range=0-9");
     const line = r.out.find((l) => l.includes('veriflier "gone"'));
     expect(line?.startsWith(`WARN veriflier "gone" at 127.0.0.1:${deadPort} unreachable: `)).toBe(true);
-    expect(r.out.at(-1)).toBe("validate-config: 3 pass, 4 warn, 0 fail");
+    expect(r.out.at(-1)).toBe("validate-config: 5 pass, 4 warn, 0 fail");
+  });
+
+  test('LOG_DIR that cannot be made is a FAIL naming path and fix; STATS_DIR "" is off; nothing is created', async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    const missing = join(dir, "new-stats", "deeper");
+    const r = await run(configFile({ LOG_DIR: join(file, "logs"), STATS_DIR: missing }));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      `FAIL LOG_DIR: cannot create ${join(file, "logs")}: ${file} is not a directory: create it writable for the jetmon2 user or set LOG_DIR`,
+    );
+    expect(r.out).toContain(`PASS STATS_DIR ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+    const off = await run(configFile({ STATS_DIR: "" }));
+    expect(off.out).toContain('INFO STATS_DIR is "" (disk:stats disabled)');
   });
 
   test("no verifiers is a WARN", async () => {

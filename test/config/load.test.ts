@@ -204,8 +204,13 @@ describe("keys", () => {
     ]);
   });
 
-  test("the later of two spellings wins, as in Go", () => {
-    expect(parseConfig('{"AUTH_TOKEN":"t","NUM_WORKERS":5,"num_workers":9}').config.NUM_WORKERS).toBe(9);
+  test.each([
+    ['{"AUTH_TOKEN":"t","NUM_WORKERS":5,"num_workers":9}', '"NUM_WORKERS" and "num_workers"'],
+    ['{"AUTH_TOKEN":"t","num_workers":9,"NUM_WORKERS":5}', '"num_workers" and "NUM_WORKERS"'],
+    ['{"AUTH_TOKEN":"t","Stats_Dir":"a","stats_dir":"b"}', '"Stats_Dir" and "stats_dir"'],
+  ])("two spellings of one key are an error (Go lets the later win silently): %s", (text, spellings) => {
+    expect(() => parseConfig(text)).toThrow(ConfigError);
+    expect(() => parseConfig(text)).toThrow(`is given twice, as ${spellings}; keep one (spelled `);
   });
 
   test("deprecated keys are accepted with a warning each", () => {

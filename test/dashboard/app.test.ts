@@ -39,7 +39,32 @@ function setup(opts: { keepaliveMs?: number; commands?: boolean } = {}) {
   };
 }
 
-const READ_PATHS = ["/", "/api/state", "/api/health", "/api/host"];
+const READ_PATHS = ["/", "/api/state", "/api/health", "/api/host", "/livez", "/readyz"];
+
+describe("probes for load balancers", () => {
+  test("/livez answers while /readyz is 503 with the summary until the host is green; /api/host stays 200", async () => {
+    const d = setup();
+    const live = await d.get("/livez");
+    expect([live.status, await live.text()]).toEqual([200, "ok\n"]);
+    let ready = await d.get("/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get("content-type")).toContain("application/json");
+    expect((await ready.json()).status).toBe("amber");
+    expect((await d.get("/api/host")).status).toBe(200);
+
+    d.setState({ updated_at: "2026-04-30T10:00:00Z", hostname: "h" });
+    d.setHealth([{ name: "mysql", status: "green", checked_at: "2026-04-30T10:00:00Z" }]);
+    ready = await d.get("/readyz");
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).status).toBe("green");
+
+    d.setHealth([{ name: "mysql", status: "red", last_error: "down", checked_at: "2026-04-30T10:00:00Z" }]);
+    ready = await d.get("/readyz");
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).issues).toEqual(["mysql red: down"]);
+    expect((await d.get("/api/host")).status).toBe(200);
+  });
+});
 
 describe("read routes", () => {
   test("/api/state round-trips the state (TestHandleState)", async () => {
@@ -155,6 +180,7 @@ describe("read routes", () => {
       red_count: 0,
       amber_count: 2,
       green_count: 0,
+      disabled_count: 0,
     });
   });
 
@@ -189,7 +215,8 @@ describe("read routes", () => {
     const d = setup();
     for (const path of READ_PATHS) {
       const res = await d.get(path, "HEAD");
-      expect(res.status).toBe(200);
+      // /readyz is 503 until the host is green (nothing is published here).
+      expect(res.status).toBe(path === "/readyz" ? 503 : 200);
       expect(await res.text()).toBe("");
     }
   });
@@ -198,7 +225,7 @@ describe("read routes", () => {
     const d = setup();
     for (const path of READ_PATHS) {
       const res = await d.get(path);
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(path === "/readyz" ? 503 : 200);
       expect(res.headers.get("cache-control")).toBe("no-store");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("x-frame-options")).toBe("DENY");

@@ -40,6 +40,7 @@ const baseState: Partial<HostState> = {
   active_checks: 3,
   queue_depth: 12,
   retry_queue_size: 1,
+  held_results: 0,
   sites_per_sec: 173,
   round_duration_ms: 8500,
   bucket_min: 0,

@@ -20,6 +20,7 @@ const state = completeHostState({
   active_checks: 3,
   queue_depth: 4,
   retry_queue_size: 5,
+  held_results: 0,
   bucket_min: 0,
   bucket_max: 99,
   bucket_ownership: "pinned range=0-99",

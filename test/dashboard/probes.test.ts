@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diskStatus, type FsStats, type ProbeDeps, probeDependencies } from "../../src/dashboard/probes.ts";
@@ -62,15 +62,16 @@ describe("probeDependencies", () => {
     expect(got.map((e) => [e.name, e.status])).toEqual([
       ["mysql", "green"],
       ["wpcom", "red"],
-      ["statsd", "amber"],
+      ["statsd", "disabled"],
       ["disk:logs", "green"],
       ["disk:stats", "green"],
-      ["verifliers", "amber"],
+      ["verifliers", "disabled"],
     ]);
     expect(got.every((e) => e.checked_at === "2026-04-30T10:01:00Z")).toBe(true);
     expect(got[1]?.last_error).toBe("wpcom client is not initialized");
-    expect(got[2]?.last_error).toBe("statsd client is not initialized");
-    expect(got[5]?.last_error).toBe("no verifliers configured");
+    // Turned off by config (STATSD_ADDR "", VERIFIERS []): disabled, which counts neither amber nor red.
+    expect(got[2]?.last_error).toBe('STATSD_ADDR is "" (StatsD off)');
+    expect(got[5]?.last_error).toBe("VERIFIERS is empty (local checks only)");
   });
 
   test("real statfs on the temp directory gives a status and no error text when green", async () => {
@@ -101,6 +102,32 @@ describe("probeDependencies", () => {
       } finally {
         // Close the listener first: the pool waits for its pending handshake to end.
         mute.stop(true);
+        await pool.end().catch(() => {});
+      }
+    });
+    test("a server that answers reads but refuses writes is red with the server's message", async () => {
+      const m = (
+        await byName(
+          deps({
+            writeProblem: () =>
+              "The MariaDB server is running with the --read-only option so it cannot execute this statement",
+          }),
+        )
+      ).mysql;
+      expect(m).toMatchObject({
+        status: "red",
+        last_error:
+          "writes refused: The MariaDB server is running with the --read-only option so it cannot execute this statement",
+      });
+      expect((await byName(deps({ writeProblem: () => null }))).mysql?.status).toBe("green");
+    });
+    test("a failed query shows the server's own message, not `Failed query: ...`", async () => {
+      const pool = createPool({ ...t.settings, database: "jetmon_probe_gone_15" });
+      try {
+        const m = (await byName(deps({ db: createDb(pool) }))).mysql;
+        expect(m?.status).toBe("red");
+        expect(m?.last_error).toBe("Unknown database 'jetmon_probe_gone_15'");
+      } finally {
         await pool.end().catch(() => {});
       }
     });
@@ -155,17 +182,32 @@ describe("probeDependencies", () => {
   });
 
   describe("disk", () => {
-    test("a missing directory is red (TestCheckWritableDirReportsMissingDirectory)", async () => {
-      const e = (await byName(deps({ dirs: { logs: join(dir, "nope"), stats: join(dir, "stats") } })))[
-        "disk:logs"
-      ];
-      expect(e?.status).toBe("red");
-      expect(e?.last_error).toContain("ENOENT");
+    test("a missing directory that can be made is created and green (unlike Go's red)", async () => {
+      const fresh = join(dir, "nope", "logs");
+      const e = (await byName(deps({ dirs: { logs: fresh, stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e?.status).toBe("green");
+      expect(statSync(fresh).isDirectory()).toBe(true);
+    });
+    test("a directory that cannot be made is red with the path and the fix", async () => {
+      const file = join(dir, "plain-file");
+      const under = join(file, "logs");
+      const e = (await byName(deps({ dirs: { logs: under, stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e).toMatchObject({
+        status: "red",
+        last_error: `cannot create ${under}: ${file} is not a directory: create it writable for the jetmon2 user or set LOG_DIR`,
+      });
     });
     test("a file is not a directory", async () => {
       const file = join(dir, "plain-file");
       const e = (await byName(deps({ dirs: { logs: join(dir, "logs"), stats: file } })))["disk:stats"];
-      expect(e).toMatchObject({ status: "red", last_error: `${file} is not a directory` });
+      expect(e).toMatchObject({
+        status: "red",
+        last_error: `${file} is not a directory: remove the file or set STATS_DIR to a directory`,
+      });
+    });
+    test('"" is disabled', async () => {
+      const e = (await byName(deps({ dirs: { logs: "", stats: join(dir, "stats") } })))["disk:logs"];
+      expect(e).toMatchObject({ status: "disabled", last_error: 'LOG_DIR is "" (not watched)' });
     });
     test.each([
       [60, "amber", "free space 6.0% (0.0 GiB of 0.0 GiB)"],

@@ -30,6 +30,7 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 2,
         green_count: 0,
+        disabled_count: 0,
       },
     ],
     [
@@ -43,6 +44,7 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 1,
         green_count: 1,
+        disabled_count: 0,
       },
     ],
     [
@@ -56,13 +58,14 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 1,
         green_count: 0,
+        disabled_count: 0,
       },
     ],
     [
       "all green: no issues key at all",
       state(),
       [dep("mysql", "green"), dep("wpcom", "green")],
-      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 2 },
+      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 2, disabled_count: 0 },
     ],
     [
       "red and amber entries keep their order within colour; red first; missing detail is named",
@@ -75,6 +78,7 @@ describe("summarizeHost rules", () => {
         red_count: 2,
         amber_count: 1,
         green_count: 0,
+        disabled_count: 0,
       },
     ],
     [
@@ -88,6 +92,7 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 2,
         green_count: 1,
+        disabled_count: 0,
       },
     ],
     [
@@ -101,6 +106,7 @@ describe("summarizeHost rules", () => {
         red_count: 1,
         amber_count: 1,
         green_count: 0,
+        disabled_count: 0,
       },
     ],
     [
@@ -114,6 +120,7 @@ describe("summarizeHost rules", () => {
         red_count: 1,
         amber_count: 0,
         green_count: 0,
+        disabled_count: 0,
       },
     ],
     [
@@ -127,7 +134,14 @@ describe("summarizeHost rules", () => {
         red_count: 1,
         amber_count: 0,
         green_count: 1,
+        disabled_count: 0,
       },
+    ],
+    [
+      "deliberately disabled dependencies count neither amber nor red",
+      state(),
+      [dep("mysql", "green"), dep("statsd", "disabled"), dep("verifliers", "disabled")],
+      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 1, disabled_count: 2 },
     ],
     [
       "uncovered buckets without total or ranges still read well",
@@ -140,13 +154,14 @@ describe("summarizeHost rules", () => {
         red_count: 1,
         amber_count: 0,
         green_count: 1,
+        disabled_count: 0,
       },
     ],
     [
       "delivery enabled without owner (whitespace owner is an owner: not trimmed)",
       state({ delivery_workers_enabled: true, delivery_config_eligible: true, delivery_owner_host: " " }),
       [dep("mysql", "green")],
-      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 1 },
+      { status: "green", message: GREEN, red_count: 0, amber_count: 0, green_count: 1, disabled_count: 0 },
     ],
     [
       "delivery enabled, no owner, and config no longer eligible: two ambers",
@@ -162,6 +177,7 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 2,
         green_count: 1,
+        disabled_count: 0,
       },
     ],
     [
@@ -177,6 +193,7 @@ describe("summarizeHost rules", () => {
         red_count: 0,
         amber_count: 1,
         green_count: 1,
+        disabled_count: 0,
       },
     ],
   ];
@@ -186,8 +203,8 @@ describe("summarizeHost rules", () => {
     // JSON key order as reference §1.2, issues omitted when empty.
     expect(Object.keys(got)).toEqual(
       want.issues
-        ? ["status", "message", "issues", "red_count", "amber_count", "green_count"]
-        : ["status", "message", "red_count", "amber_count", "green_count"],
+        ? ["status", "message", "issues", "red_count", "amber_count", "green_count", "disabled_count"]
+        : ["status", "message", "red_count", "amber_count", "green_count", "disabled_count"],
     );
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import pino from "pino";
 import { type DelivererDeps, makeDelivererCommand, type SignalSource } from "../../src/cli/deliverer.ts";
-import { queryRows } from "../../src/delivery/db-util.ts";
+import { selectRows } from "../../src/db/sql.ts";
 import type { DeliveryRuntime } from "../../src/delivery/runtime.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { deliveries, insertTransition, insertWebhook, resetDelivery, startReceiver } from "./support.ts";
@@ -33,7 +33,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
 }
 
 async function healthRow(id = "host-a:deliverer") {
-  const [r] = await queryRows<{
+  const [r] = await selectRows<{
     state: string;
     health_status: string;
     delivery_workers_enabled: number;
@@ -121,7 +121,7 @@ describe("--mode=deliverer", () => {
     expect(p.logs.map((l) => l.msg)).toContain(
       'config: delivery_owner_host="host-b"; standalone deliverer idle on host "host-a"',
     );
-    const progress = await queryRows<{ n: number }>(
+    const progress = await selectRows<{ n: number }>(
       t.db,
       sql`SELECT COUNT(*) AS n FROM jetmon_webhook_dispatch_progress`,
     );

@@ -345,7 +345,7 @@ describe("command", () => {
   test("bad flags exit 2 with the usage line", async () => {
     const r = await run(["--output=xml"]);
     expect(r.code).toBe(2);
-    expect(r.err[0]).toStartWith("usage: jetmon-deliverer delivery-check [--host=<host>]");
+    expect(r.err[0]).toStartWith("usage: jetmon2 delivery-check [--host=<host>]");
     expect(r.err[1]).toBe("FAIL --output must be text or json");
   });
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { queryRows } from "../../src/delivery/db-util.ts";
+import { selectRows } from "../../src/db/sql.ts";
 import { alertDispatchSpec, dispatchOnce, webhookDispatchSpec } from "../../src/delivery/dispatch.ts";
 import { ALERT_TABLES, WEBHOOK_TABLES } from "../../src/delivery/kinds.ts";
 import { ensureProgress, readProgress } from "../../src/delivery/progress.ts";
@@ -228,7 +228,7 @@ describe("dispatch", () => {
       reason: "verifier_cleared",
     });
     await dispatchOnce(t.db, alertDispatchSpec(ALERT_TABLES, silentLogger), opts());
-    const rows = await queryRows<{
+    const rows = await selectRows<{
       alert_contact_id: number;
       transition_id: number;
       event_type: string;

@@ -49,12 +49,24 @@ describe("deliverer heartbeat", () => {
     expect(snap({ deps: [{ name: "mysql", status: "red", checked_at: "x" }] }).health_status).toBe("red");
   });
   test("ping OK and statsd not ready: mysql green, statsd amber", async () => {
-    const deps = [await mysqlHealth(t.db, now), statsdHealth(false, now)];
+    const deps = [await mysqlHealth(t.db, now), statsdHealth(true, false, now)];
     expect(deps.map((d) => [d.name, d.status, d.last_error])).toEqual([
       ["mysql", "green", undefined],
       ["statsd", "amber", "statsd client is not initialized"],
     ]);
     expect(deps[0]!.checked_at).toBe("2026-04-30T10:01:00Z");
+  });
+  test("STATSD_ADDR empty is disabled, not amber, and the snapshot stays green", () => {
+    const d = statsdHealth(false, false, now);
+    expect([d.name, d.status, d.last_error]).toEqual([
+      "statsd",
+      "disabled",
+      'STATSD_ADDR is "" (StatsD off)',
+    ]);
+    expect(statsdHealth(true, true, now).status).toBe("green");
+    expect(snap({ deps: [{ name: "mysql", status: "green", checked_at: "x" }, d] }).health_status).toBe(
+      "green",
+    );
   });
   test("mysql down or missing is red with the error", async () => {
     const broken = { execute: () => Promise.reject(new Error("connect ECONNREFUSED")) };

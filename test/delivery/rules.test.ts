@@ -14,6 +14,7 @@ import { RateWindow } from "../../src/delivery/rate-window.ts";
 import { MAX_ATTEMPTS, nextRetryDelayMs } from "../../src/delivery/retry-ladder.ts";
 import { signatureHeader, signatureV1 } from "../../src/delivery/signature.ts";
 import { Slots } from "../../src/delivery/slots.ts";
+import type { HealthStatus, ProcessState } from "../../src/fleethealth/snapshot.ts";
 
 describe("retry ladder", () => {
   test.each([
@@ -218,14 +219,30 @@ describe("ownership", () => {
     expect(embeddedOwnerStatus(api, owner, host)).toEqual({ enabled, level: level as "INFO", message });
   });
 
-  test.each([
-    ["green", true, "", "amber"],
-    ["green", true, "host-a", "green"],
-    ["green", false, "", "green"],
-    ["red", true, "", "red"],
-    ["amber", true, "x", "amber"],
-  ] as const)("health %p enabled=%p owner=%p -> %p", (rollup, enabled, owner, want) => {
-    expect(deliveryHealth(rollup, enabled, owner)).toBe(want);
+  // The one deliverer health rule; the rows from the dead fleethealth/deliverer.ts table are
+  // folded in (an idle deliverer whose owner became blank is amber: a restart would start workers).
+  test.each<[string, HealthStatus, boolean, string, string, ProcessState, HealthStatus]>([
+    [
+      "owner set, all green (TestDelivererProcessHealthSnapshot)",
+      "green",
+      true,
+      "host-a",
+      "host-a",
+      "running",
+      "green",
+    ],
+    ["workers on without owner: green becomes amber", "green", true, "  ", "host-a", "running", "amber"],
+    ["workers on without owner: red stays red", "red", true, "", "host-a", "running", "red"],
+    ["amber rollup stays amber", "amber", true, "x", "x", "running", "amber"],
+    ["idle non-owner is green", "green", false, "host-b", "host-a", "idle", "green"],
+    ["idle, owner became blank: restart due", "green", false, "", "host-a", "idle", "amber"],
+    ["idle, owner became this host: restart due", "green", false, "host-a", "host-a", "idle", "amber"],
+    ["running, owner moved away: restart due", "green", true, "host-b", "host-a", "running", "amber"],
+    ["red wins over a mismatch", "red", true, "host-b", "host-a", "running", "red"],
+    ["stopping is amber", "green", true, "x", "x", "stopping", "amber"],
+    ["stopped is amber even when red", "red", true, "x", "x", "stopped", "amber"],
+  ])("deliveryHealth: %s", (_n, rollup, workersEnabled, ownerRaw, host, state, want) => {
+    expect(deliveryHealth({ rollup, workersEnabled, ownerRaw, host, state })).toBe(want);
   });
 });
 

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../src/db/client.ts";
-import { execWrite, queryRows, readDbTime } from "../../src/delivery/db-util.ts";
+import { readDbTime, run, selectRows } from "../../src/db/sql.ts";
 
 export class TestClock {
   constructor(public ms: number = Date.UTC(2026, 3, 25, 12, 0, 0)) {}
@@ -29,7 +29,7 @@ export interface TransitionInput {
 
 /** Inserts a transition row directly (as the event store's transition insert does). */
 export async function insertTransition(db: Db, t: TransitionInput = {}): Promise<number> {
-  const r = await execWrite(
+  const r = await run(
     db,
     sql`INSERT INTO jetmon_event_transitions
           (event_id, blog_id, severity_before, severity_after, state_before, state_after, reason, source, changed_at)
@@ -52,7 +52,7 @@ export interface WebhookInput {
 
 export async function insertWebhook(db: Db, w: WebhookInput): Promise<{ id: number; secret: string }> {
   const secret = w.secret ?? `whsec_${Math.random().toString(36).slice(2)}TESTSECRET`;
-  const r = await execWrite(
+  const r = await run(
     db,
     sql`INSERT INTO jetmon_webhooks (url, active, owner_tenant_id, events, site_filter, state_filter, secret, secret_preview, created_by)
         VALUES (${w.url}, ${w.active === false ? 0 : 1}, ${w.ownerTenantId ?? null},
@@ -75,7 +75,7 @@ export interface ContactInput {
 }
 
 export async function insertContact(db: Db, c: ContactInput): Promise<number> {
-  const r = await execWrite(
+  const r = await run(
     db,
     sql`INSERT INTO jetmon_alert_contacts (label, active, transport, destination, site_filter, min_severity, max_per_hour, created_by)
         VALUES (${c.label ?? "ops"}, ${c.active === false ? 0 : 1}, ${c.transport},
@@ -104,7 +104,7 @@ export interface DeliveryRow {
 export async function deliveries(db: Db, kind: "webhook" | "alert"): Promise<DeliveryRow[]> {
   const table = kind === "webhook" ? "jetmon_webhook_deliveries" : "jetmon_alert_deliveries";
   const col = kind === "webhook" ? "webhook_id" : "alert_contact_id";
-  return queryRows<DeliveryRow>(
+  return selectRows<DeliveryRow>(
     db,
     sql`SELECT id, ${sql.raw(col)} AS subscriber_id, transition_id, event_type, CAST(payload AS CHAR) AS payload, status,
                attempt, next_attempt_at, last_attempt_at, delivered_at, last_status_code, last_response

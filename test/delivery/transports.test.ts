@@ -313,3 +313,36 @@ describe("destinations and senders without a network", () => {
     );
   });
 });
+
+describe("alert transports never follow redirects (issue 15)", () => {
+  test("postJson: a 302 elsewhere is a failure with its status; the target gets nothing", async () => {
+    const { postJson } = await import("../../src/delivery/http-post.ts");
+    let stolen = 0;
+    const elsewhere = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => {
+        stolen++;
+        return new Response("ok");
+      },
+    });
+    const rx = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${elsewhere.port}/x` } }),
+    });
+    try {
+      const r = await postJson(fetch, `http://127.0.0.1:${rx.port}/hook`, { a: 1 }, { timeoutMs: 2000 });
+      expect(r).toMatchObject({
+        ok: false,
+        statusCode: 302,
+        error: `redirect not followed (status 302, location http://127.0.0.1:${elsewhere.port}/x)`,
+      });
+      expect(stolen).toBe(0);
+    } finally {
+      rx.stop(true);
+      elsewhere.stop(true);
+    }
+  });
+});

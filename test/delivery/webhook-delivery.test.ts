@@ -150,6 +150,28 @@ describe("webhook attempts against a real receiver", () => {
     });
   });
 
+  test("a 307 to another host is a failed attempt with its status; the other host gets nothing", async () => {
+    const elsewhere = startReceiver(() => new Response("stolen"));
+    const rx = startReceiver(
+      () => new Response(null, { status: 307, headers: { location: `${elsewhere.url}/catch` } }),
+    );
+    stops.push(
+      () => elsewhere.stop(),
+      () => rx.stop(),
+    );
+    const w = worker();
+    await w.start();
+    await w.stop();
+    await insertWebhook(t.db, { url: rx.url });
+    await insertTransition(t.db);
+    await pass(worker());
+    const [row] = await deliveries(t.db, "webhook");
+    expect(row).toMatchObject({ status: "pending", attempt: 1, last_status_code: 307 });
+    expect(row!.last_response).toBe(`redirect not followed (status 307, location ${elsewhere.url}/catch)`);
+    expect(rx.received.length).toBe(1);
+    expect(elsewhere.received.length).toBe(0);
+  });
+
   test("a refused connection is retried with the error stored", async () => {
     const rx = startReceiver(() => new Response("x"));
     const url = rx.url;

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
-import { legacyStatusFor, wholeSeconds } from "../../src/events/projection.ts";
+import { dbTime } from "../../src/db/sql.ts";
+import { recoveryReason } from "../../src/events/lifecycle.ts";
+import { legacyStatusFor } from "../../src/events/projection.ts";
 import {
   AuditEventType,
   isResolutionReason,
@@ -89,6 +91,11 @@ test.each([
   expect(legacyStatusFor(checkType as string, state as string | null, closed as boolean)).toBe(want as never);
 });
 
-test("wholeSeconds truncates", () => {
-  expect(wholeSeconds(new Date("2024-01-01T00:00:00.999Z")).toISOString()).toBe("2024-01-01T00:00:00.000Z");
+test("dbTime truncates to whole seconds", () => {
+  expect(dbTime(new Date("2024-01-01T00:00:00.999Z")).toISOString()).toBe("2024-01-01T00:00:00.000Z");
+});
+
+test("recoveryReason", () => {
+  expect(recoveryReason("Down")).toBe("verifier_cleared");
+  expect(recoveryReason("Seems Down")).toBe("probe_cleared");
 });

@@ -10,8 +10,9 @@ import pino from "pino";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createPool, type DbSettings, type Pool } from "../../src/db/pool.ts";
+import { killableTransaction } from "../../src/db/sql.ts";
 import { emptyCounts } from "../../src/delivery/queue-counts.ts";
-import { bounded, readOnce } from "../../src/fleet/bounded.ts";
+import { bounded } from "../../src/fleet/bounded.ts";
 import type { FleetSource } from "../../src/fleet/queries.ts";
 import { createFleetRoutes, FLEET_PATHS } from "../../src/fleet/routes.ts";
 import { createFleetSnapshotter } from "../../src/fleet/snapshot.ts";
@@ -245,7 +246,7 @@ describe("bounded reads against MariaDB", () => {
   test("a statement past its bound is given up on and killed", async () => {
     await expect(
       bounded("slow read", 300, (signal) =>
-        readOnce(db, signal, (tx) => tx.execute(sql`SELECT SLEEP(20) AS s`)),
+        killableTransaction(db, signal, (tx) => tx.execute(sql`SELECT SLEEP(20) AS s`)),
       ),
     ).rejects.toThrow("slow read: timed out after 300ms");
     // The KILL QUERY frees the connection well before the 20 s sleep would end.
@@ -262,7 +263,7 @@ describe("bounded reads against MariaDB", () => {
 
   test("an answer inside the bound comes back; an error keeps its text", async () => {
     const ok = await bounded("read", 2000, (signal) =>
-      readOnce(db, signal, async (tx) => {
+      killableTransaction(db, signal, async (tx) => {
         const [rows] = (await tx.execute(sql`SELECT 41 + 1 AS n`)) as unknown as [{ n: number }[]];
         return Number(rows[0]?.n);
       }),
@@ -270,7 +271,7 @@ describe("bounded reads against MariaDB", () => {
     expect(ok).toBe(42);
     await expect(
       bounded("read", 2000, (signal) =>
-        readOnce(db, signal, (tx) => tx.execute(sql`SELECT * FROM no_such_table`)),
+        killableTransaction(db, signal, (tx) => tx.execute(sql`SELECT * FROM no_such_table`)),
       ),
     ).rejects.toThrow(/^read: .*no_such_table/);
   });
@@ -280,7 +281,7 @@ describe("bounded reads against MariaDB", () => {
     ac.abort(new Error("gone"));
     let ran = false;
     await expect(
-      readOnce(db, ac.signal, async () => {
+      killableTransaction(db, ac.signal, async () => {
         ran = true;
       }),
     ).rejects.toThrow("gone");

@@ -21,7 +21,7 @@ import {
   type ProjectionDrift,
 } from "../../src/fleet/types.ts";
 import type { Snapshot } from "../../src/fleethealth/snapshot.ts";
-import type { HostRow } from "../../src/rollout/coverage.ts";
+import type { HostRow } from "../../src/monitor/coverage.ts";
 import { ago, fleet, GRACE_SEC, NOW, RETAIN_SEC, row } from "./support.ts";
 
 const host = (hostId: string, min: number, max: number, ageSec = 5, status = "active"): HostRow => ({
@@ -42,7 +42,8 @@ describe("processes", () => {
     ["running", "green", true, "red"],
     ["idle", "green", true, "red"],
     ["stopping", "amber", true, "red"],
-    ["stopped", "amber", false, "amber"],
+    ["stopped", "amber", false, "stopped"],
+    ["stopped", "green", false, "stopped"],
     ["stopped", "amber", true, "stopped"],
   ] as const)("state=%s health=%s stale=%s → %s", (state, health, stale, want) => {
     expect(processStatus(state, health, stale)).toBe(want);
@@ -669,11 +670,10 @@ describe("fleet summary and next action", () => {
       next: NEXT_ACTIONS.healthy,
     },
     {
-      name: "a freshly stopped monitor is amber (restart window)",
+      name: "a freshly drained monitor is stopped, not amber: it wrote `stopped` itself",
       rows: [row("a:monitor"), row("b:monitor", { state: "stopped", health_status: "amber", ageSec: 10 })],
-      status: "amber",
-      next: NEXT_ACTIONS.amberProcesses,
-      issues: ["b:monitor health_status=amber"],
+      status: "green",
+      next: NEXT_ACTIONS.healthy,
     },
     {
       name: "stale outranks coverage",

@@ -315,3 +315,122 @@ describe("boundedWrite", () => {
     }
   });
 });
+
+describe("LifecyclePublisher across a MySQL outage (issue 15)", () => {
+  test("stopping and stopped are retried until the deadline; MySQL back in time gets `stopped`", async () => {
+    const { startTcpProxy } = await import("../monitor/support.ts");
+    const { createPool } = await import("../../src/db/pool.ts");
+    const { createDb } = await import("../../src/db/client.ts");
+    const proxy = await startTcpProxy({ host: t.settings.host, port: t.settings.port });
+    const pool = createPool({ ...t.settings, host: "127.0.0.1", port: proxy.port }, { queryTimeoutMs: 500 });
+    const cap = captureLogger();
+    const p = new LifecyclePublisher({
+      db: createDb(pool),
+      intervalMs: 60_000,
+      writeTimeoutMs: 500,
+      build: builder("retry-host").build,
+      log: cap.logger,
+    });
+    try {
+      expect(await p.publishNow()).toBe(true);
+      await proxy.cut();
+      let drained = false;
+      const done = p.shutdown({
+        deadline: Date.now() + 6000,
+        beforeStopped: async () => {
+          drained = true;
+        },
+      });
+      await cap.waitFor((l) => l.msg === "process health write failed" && l.state === "stopped");
+      expect(drained).toBe(true);
+      await proxy.restore();
+      await done;
+      expect((await row("retry-host:monitor"))?.state).toBe("stopped");
+      expect(cap.lines.some((l) => l.msg === "process health write succeeded after retries")).toBe(true);
+    } finally {
+      await pool.end().catch(() => {});
+      await proxy.stop();
+    }
+  }, 20_000);
+
+  test("without a deadline each write is tried once", async () => {
+    const pool = (await import("../../src/db/pool.ts")).createPool({
+      ...t.settings,
+      host: "127.0.0.1",
+      port: 1,
+    });
+    const cap = captureLogger();
+    const p = new LifecyclePublisher({
+      db: (await import("../../src/db/client.ts")).createDb(pool),
+      intervalMs: 60_000,
+      build: builder("once-host").build,
+      log: cap.logger,
+    });
+    await p.shutdown();
+    await pool.end().catch(() => {});
+    expect(cap.lines.filter((l) => l.state === "stopping").length).toBe(1);
+  });
+
+  test("a start of the same process id writes the previous run's missing `stopped` before `running`", async () => {
+    const cap = captureLogger();
+    const old = new Date(Date.now() - 3_600_000);
+    await upsertSnapshot(t.db, {
+      host_id: "crashed-host",
+      process_type: "monitor",
+      state: "running",
+      health_status: "green",
+      pid: 4242,
+      started_at: old,
+    });
+    const seen: string[] = [];
+    const watch = async () => {
+      for (let i = 0; i < 200 && !seen.includes("running-again"); i++) {
+        const r = await row("crashed-host:monitor");
+        if (r && seen.at(-1) !== r.state) seen.push(r.state);
+        await Bun.sleep(5);
+      }
+    };
+    const p = new LifecyclePublisher({
+      db: t.db,
+      intervalMs: 60_000,
+      build: builder("crashed-host", { pid: 4343, started_at: new Date() }).build,
+      log: cap.logger,
+    });
+    const watching = watch();
+    expect(await p.publishNow()).toBe(true);
+    seen.push("running-again");
+    await watching;
+    const line = cap.lines.find((l) => l.msg.startsWith("previous run's lifecycle row was not stopped"));
+    expect(line).toMatchObject({
+      process_id: "crashed-host:monitor",
+      previous_state: "running",
+      previous_pid: 4242,
+    });
+    expect((await row("crashed-host:monitor"))?.state).toBe("running");
+    // The same run beating again does not close itself.
+    expect(await p.publishNow()).toBe(true);
+    expect(cap.lines.filter((l) => l.msg.startsWith("previous run's")).length).toBe(1);
+    await p.shutdown();
+  });
+
+  test("a previous run that reached `stopped` is left as it is", async () => {
+    const cap = captureLogger();
+    const p = new LifecyclePublisher({
+      db: t.db,
+      intervalMs: 60_000,
+      build: builder("clean-host", { started_at: new Date(Date.now() - 60_000) }).build,
+      log: cap.logger,
+    });
+    await p.publishNow();
+    await p.shutdown();
+    const q = new LifecyclePublisher({
+      db: t.db,
+      intervalMs: 60_000,
+      build: builder("clean-host", { started_at: new Date() }).build,
+      log: cap.logger,
+    });
+    expect(await q.publishNow()).toBe(true);
+    expect(cap.lines.some((l) => l.msg.startsWith("previous run's"))).toBe(false);
+    await q.shutdown();
+  });
+});

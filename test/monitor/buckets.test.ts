@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { run, selectRows } from "../../src/db/sql.ts";
 import { silentLogger } from "../../src/log.ts";
 import { BucketOwner, type OwnershipConfig, ownershipLabel } from "../../src/monitor/buckets.ts";
-import { run, selectRows } from "../../src/monitor/sql.ts";
 import { formatRanges } from "../../src/monitor/waterfill.ts";
 import { useTestDatabase } from "../support/db.ts";
 
@@ -98,6 +98,34 @@ describe("bucket ownership", () => {
     expect(ob.uncovered).toEqual([]);
     expect((await rows()).map((r) => r.host_id)).toEqual(["host-b"]);
   });
+
+  test.each([
+    ["stopped", 1, ["host-b"]],
+    ["stopping", 1, ["host-b"]],
+    ["running", 1, ["host-a", "host-b"]],
+    // A stop older than the peer's last bucket heartbeat is a previous run: the row is live.
+    ["stopped", -5, ["host-a", "host-b"]],
+  ] as Array<[string, number, string[]]>)(
+    "a peer whose monitor row says %s (%ps after its heartbeat): rows left %p",
+    async (state, after, left) => {
+      await clear();
+      await run(t.db, sql`DELETE FROM jetmon_process_health`);
+      await owner("host-a").claim(cfg());
+      const b = owner("host-b");
+      await b.claim(cfg());
+      await run(
+        t.db,
+        sql`UPDATE jetmon_hosts SET last_heartbeat = NOW() - INTERVAL 10 SECOND WHERE host_id = 'host-a'`,
+      );
+      await run(
+        t.db,
+        sql`INSERT INTO jetmon_process_health (process_id, host_id, process_type, pid, state, health_status, updated_at)
+            VALUES ('host-a:monitor', 'host-a', 'monitor', 1, ${state}, 'amber', NOW() - INTERVAL ${10 - after} SECOND)`,
+      );
+      await b.claim(cfg());
+      expect((await rows()).map((r) => r.host_id)).toEqual(left);
+    },
+  );
 
   test("a draining peer is left out of the water-fill", async () => {
     await clear();

@@ -274,4 +274,128 @@ describe("monitor command", () => {
       receiver.stop(true);
     }
   }, 30_000);
+
+  describe("shutdown order (issue 15)", () => {
+    /** A WPCOM receiver that notes the monitor's process_health state when each POST arrives. */
+    function orderingReceiver() {
+      let mode: "fail" | "ok" | "hang" = "fail";
+      const seen: { status: number; state: string | null }[] = [];
+      const hung: (() => void)[] = [];
+      const server = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        async fetch() {
+          const [row] = await rows<{ state: string }>(
+            t.db,
+            sql`SELECT state FROM jetmon_process_health WHERE process_id = 'cli-host:monitor'`,
+          );
+          if (mode === "hang") {
+            seen.push({ status: 0, state: row?.state ?? null });
+            await new Promise<void>((r) => hung.push(r));
+            return new Response("late", { status: 503 });
+          }
+          const status = mode === "ok" ? 200 : 500;
+          seen.push({ status, state: row?.state ?? null });
+          return new Response(status === 200 ? "{}" : "boom", { status });
+        },
+      });
+      return {
+        url: `http://127.0.0.1:${server.port}/status-change`,
+        seen,
+        set: (m: typeof mode) => {
+          mode = m;
+        },
+        stop: () => {
+          for (const r of hung) r();
+          server.stop(true);
+        },
+      };
+    }
+
+    async function runUntilQueued(name: string, receiverUrl: string, extra: Record<string, unknown>) {
+      await clearTables(t.db);
+      await t.db.execute(sql`DELETE FROM jetmon_process_health`);
+      sites.set(name, { kind: "status", status: 500 });
+      await seedSites(t.db, [{ blogId: 980, url: sites.url(name) }]);
+      const cfgPath = join(dir, `${name}.json`);
+      writeConfig(cfgPath, {
+        WPCOM_STATUS_ENDPOINT: receiverUrl,
+        NUM_OF_CHECKS: 1,
+        CHECK_INTERVAL_SEC: 3600,
+      });
+      const signals = new EventEmitter();
+      let rt: MonitorRuntime | null = null;
+      const cap = capturingLogger();
+      const cmd = createMonitorCommand({
+        signals,
+        log: cap.log,
+        raiseFetchCap: false,
+        // No periodic WPCOM flush: only the shutdown's flush can send the queued notification.
+        timings: { wpcomFlushMs: 600_000 },
+        onReady: (r) => (rt = r),
+        ...extra,
+      });
+      const running = cmd(context(cfgPath, { JETMON_PID_FILE: join(dir, `${name}.pid`) }, [], []));
+      const ready = await waitFor("ready", () => rt);
+      await waitFor("the down notification queued after WPCOM failed", () =>
+        ready.orchestrator.figures().wpcomQueueDepth === 1 ? true : null,
+      );
+      await waitFor("a heartbeat row", async () => {
+        const [row] = await rows<{ state: string }>(
+          t.db,
+          sql`SELECT state FROM jetmon_process_health WHERE process_id = 'cli-host:monitor'`,
+        );
+        return row?.state === "running";
+      });
+      return { signals, running, cap };
+    }
+
+    const finalState = async () => {
+      const [row] = await rows<{ state: string; health_status: string }>(
+        t.db,
+        sql`SELECT state, health_status FROM jetmon_process_health WHERE process_id = 'cli-host:monitor'`,
+      );
+      return row;
+    };
+
+    test("a queued WPCOM notification is flushed while the row still says stopping, then stopped is written", async () => {
+      const rx = orderingReceiver();
+      try {
+        const { signals, running } = await runUntilQueued("order-flush", rx.url, {});
+        // The first (failed) send may come before the first heartbeat row: only its status is fixed.
+        expect(rx.seen.map((s) => s.status)).toEqual([500]);
+        expect(["running", null]).toContain(rx.seen[0]?.state ?? null);
+        rx.set("ok");
+        signals.emit("SIGTERM");
+        expect(await running).toBe(0);
+        expect(rx.seen.slice(1)).toEqual([{ status: 200, state: "stopping" }]);
+        expect(await finalState()).toMatchObject({ state: "stopped", health_status: "amber" });
+      } finally {
+        rx.stop();
+      }
+    }, 20_000);
+
+    test("hard stop: a WPCOM flush that hangs past the drain timeout is abandoned, stopped is still written, exit 1", async () => {
+      const rx = orderingReceiver();
+      try {
+        const { signals, running, cap } = await runUntilQueued("order-hard", rx.url, {
+          drainTimeoutMs: 1500,
+          wpcomTimeoutMs: 20_000,
+        });
+        rx.set("hang");
+        signals.emit("SIGTERM");
+        // A second signal during the drain is absorbed, not a second shutdown.
+        signals.emit("SIGTERM");
+        expect(await running).toBe(1);
+        expect(rx.seen.at(-1)).toEqual({ status: 0, state: "stopping" });
+        expect(cap.msgs()).toContain("shutdown timeout exceeded, forcing exit");
+        expect(cap.msgs()).toContain("shutdown in progress; signal ignored");
+        // The pool closed only after the stopped row was written.
+        expect(await finalState()).toMatchObject({ state: "stopped", health_status: "amber" });
+        expect(signals.eventNames()).toEqual([]);
+      } finally {
+        rx.stop();
+      }
+    }, 20_000);
+  });
 });

@@ -141,8 +141,13 @@ describe("incident lifecycle", () => {
         (await auditTypes(t.db, 14)).includes("alert_suppressed"),
       );
 
-      // A persisting outage sends nothing more.
-      await Bun.sleep(2500);
+      // A persisting outage sends nothing more (each step: test/monitor/incidents/lifecycle.test.ts):
+      // wait for two more failed checks of every site rather than for a span of time.
+      const failures = h.metrics.count("detection.failure.server.count");
+      await waitFor(
+        "two more rounds of failures",
+        () => h.metrics.count("detection.failure.server.count") >= failures + 8,
+      );
       expect(notificationsFor(11)).toHaveLength(1);
       expect(notificationsFor(12)).toHaveLength(0);
       expect(notificationsFor(13)).toHaveLength(0);
@@ -168,7 +173,7 @@ describe("incident lifecycle", () => {
       expect(alert!.at).not.toBeNull();
       expect(h.orch.figures().retryQueueSize).toBeLessThanOrEqual(1);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 40_000);
 
@@ -193,7 +198,7 @@ describe("incident lifecycle", () => {
       expect(await siteStatusOf(t.db, 21)).toBe(1);
       await waitFor("recovery sent", () => notificationsFor(21).some((n) => n.status_id === 1));
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -209,7 +214,7 @@ describe("incident lifecycle", () => {
       expect(n.checks).toHaveLength(1);
       expect(h.metrics.count("detection.verifier.no_clients.count")).toBe(1);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -243,7 +248,7 @@ describe("incident lifecycle", () => {
       );
       expect(notificationsFor(41)).toHaveLength(0);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -264,7 +269,7 @@ describe("incident lifecycle", () => {
       expect(await siteStatusOf(t.db, 51)).toBe(1);
       await waitFor("recovery sent", () => notificationsFor(51).some((n) => n.status_id === 1));
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 });

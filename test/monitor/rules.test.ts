@@ -8,7 +8,6 @@ import {
   inMaintenance,
   intervalMs,
   quorum,
-  recoveryReason,
   timeoutForSite,
 } from "../../src/monitor/rules.ts";
 
@@ -90,11 +89,6 @@ describe("quorum and escalation verdict (§1.9 with the issue's changes)", () =>
   }
 });
 
-test("recoveryReason", () => {
-  expect(recoveryReason("Down")).toBe("verifier_cleared");
-  expect(recoveryReason("Seems Down")).toBe("probe_cleared");
-});
-
 describe("RetryQueue (retry_test.go)", () => {
   const fail = (code = 500) => ({
     httpCode: code,
@@ -151,5 +145,30 @@ describe("statusType (§2.1)", () => {
   for (const [success, errorCode, httpCode, want] of cases) {
     test(`${success} ${errorCode} ${httpCode} -> ${want}`, () =>
       expect(statusType({ success, errorCode, httpCode })).toBe(want));
+  }
+});
+
+// Moved from test/config/intervals.test.ts (config/intervals.ts was a dead second home of this rule).
+describe("intervalMs: how often a site is checked (docs/configuration.md)", () => {
+  const cases: Array<[string, [number, boolean, number], number | null, number]> = [
+    ["override wins over everything", [60, true, 300], 10, 60],
+    ["override below the floor still wins", [30, false, 300], 5, 30],
+    ["fixed intervals: the fleet interval", [0, false, 300], 1, 300],
+    ["fixed intervals ignore the site", [0, false, 120], 30, 120],
+    ["variable: the site's minutes", [0, true, 60], 5, 300],
+    ["variable: floored at MIN_TIME_BETWEEN_ROUNDS_SEC", [0, true, 300], 1, 300],
+    ["variable: 0 counts as 1 minute", [0, true, 30], 0, 60],
+    ["variable: NULL counts as 1 minute", [0, true, 30], null, 60],
+  ];
+  for (const [name, [override, variable, floor], minutes, wantSec] of cases) {
+    test(name, () => {
+      expect(
+        intervalMs(minutes, {
+          CHECK_INTERVAL_SEC: override,
+          USE_VARIABLE_CHECK_INTERVALS: variable,
+          MIN_TIME_BETWEEN_ROUNDS_SEC: floor,
+        }),
+      ).toBe(wantSec * 1000);
+    });
   }
 });

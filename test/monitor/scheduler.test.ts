@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { useTestDatabase } from "../support/db.ts";
 import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
-import { buildOrchestrator } from "./harness.ts";
+import { buildOrchestrator, TIME_SCALE } from "./harness.ts";
 import { clearTables, rows, seedSites, startWpcomReceiver, type WpcomReceiver, waitFor } from "./support.ts";
 
 const t = useTestDatabase();
@@ -42,12 +42,13 @@ describe("scheduler", () => {
       expect(Number(hist!.n)).toBeGreaterThanOrEqual(3 * n);
       const [stale] = await rows<{ n: number }>(
         t.db,
-        sql`SELECT COUNT(*) AS n FROM jetpack_monitor_sites WHERE last_checked_at IS NULL OR last_checked_at < NOW() - INTERVAL 5 SECOND`,
+        // Monitor time: the harness's clock runs ahead of the wall.
+        sql`SELECT COUNT(*) AS n FROM jetpack_monitor_sites WHERE last_checked_at IS NULL OR last_checked_at < ${new Date(h.timers.now() - 5000)}`,
       );
       expect(Number(stale!.n)).toBe(0);
       // A site is not checked much more often than its interval.
       const hits = sites.hits("fresh1");
-      await Bun.sleep(1500);
+      await h.sleep(1500);
       expect(sites.hits("fresh1") - hits).toBeLessThanOrEqual(3);
       const f = h.orch.figures();
       expect(f.sites).toBe(n);
@@ -58,7 +59,7 @@ describe("scheduler", () => {
       expect(f.bucketOwnership).toBe("dynamic jetmon_hosts");
       expect(f.uncoveredBuckets).toBe("");
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
     const [host] = await rows<{ n: number }>(t.db, sql`SELECT COUNT(*) AS n FROM jetmon_hosts`);
     expect(Number(host!.n)).toBe(0);
@@ -83,10 +84,10 @@ describe("scheduler", () => {
       await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 2`);
       await waitFor("r2 removed", () => h.orch.figures().sites === 1);
       const before = sites.hits("r2");
-      await Bun.sleep(1500);
+      await h.sleep(1500);
       expect(sites.hits("r2")).toBe(before);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -100,10 +101,12 @@ describe("scheduler", () => {
     });
     await h.orch.start();
     try {
-      await waitFor("three checks within a few seconds", () => sites.hits("flaky") >= 3, { timeoutMs: 6000 });
+      await waitFor("three checks within a few seconds", () => sites.hits("flaky") >= 3, {
+        timeoutMs: 6000 / TIME_SCALE,
+      });
       expect(h.orch.figures().retryQueueSize).toBe(1);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 
@@ -126,7 +129,7 @@ describe("scheduler", () => {
       heap = 10;
       await waitFor("restored", () => h.orch.figures().workerCount === 20);
     } finally {
-      await h.orch.drain(Date.now() + 5000);
+      await h.drain();
     }
   }, 20_000);
 });

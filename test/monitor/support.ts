@@ -6,8 +6,8 @@ import { sql } from "drizzle-orm";
 import pino from "pino";
 import { type Config, defaultConfig } from "../../src/config/schema.ts";
 import type { Db } from "../../src/db/client.ts";
+import { run, selectRows } from "../../src/db/sql.ts";
 import type { Logger } from "../../src/log.ts";
-import { run, selectRows } from "../../src/monitor/sql.ts";
 import type { WpcomNotification } from "../../src/wpcom/payload.ts";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { silentLogger } from "../../src/log.ts";
 import { type CheckRecord, pruneHistory, ResultWriter, sqlDateTime } from "../../src/monitor/writer.ts";
 import { useTestDatabase } from "../support/db.ts";
-import { clearTables, rows, seedSites } from "./support.ts";
+import { capturingLogger, clearTables, rows, seedSites } from "./support.ts";
 
 const t = useTestDatabase();
 
@@ -66,7 +66,7 @@ describe("ResultWriter", () => {
     expect(String(s[1]!.ssl_date)).toStartWith("2027-01-31");
   });
 
-  test("a batch MySQL refuses (not a connection error) is dropped loudly; the writer stays healthy", async () => {
+  test("a row MySQL refuses (a poison row) is dropped loudly; the writer stays healthy", async () => {
     await clearTables(t.db);
     const dropped: number[] = [];
     const w = new ResultWriter({ db: t.db, log: silentLogger, onDropped: (n) => dropped.push(n) });
@@ -76,6 +76,91 @@ describe("ResultWriter", () => {
     expect(w.healthy).toBe(true);
     expect(w.totals.dropped).toBe(1);
     expect(dropped).toEqual([1]);
+  });
+
+  test("one poison row in a batch is dropped alone, logged with its site; the rest is written", async () => {
+    await clearTables(t.db);
+    const cap = capturingLogger();
+    const w = new ResultWriter({ db: t.db, log: cap.log, batchSize: 100 });
+    const at = new Date("2026-05-01T10:00:00Z");
+    for (let i = 1; i <= 9; i++) w.add(rec(100 + i, 10 + i, new Date(at.getTime() + i * 1000)));
+    // http_code is SMALLINT: 99999 is out of range (1264), a row MySQL will never take.
+    w.add(rec(777, 77, at, { httpCode: 99999 }));
+    for (let i = 1; i <= 6; i++) w.add(rec(200 + i, 30 + i, new Date(at.getTime() + i * 1000)));
+    await w.flush();
+    expect(w.pending).toBe(0);
+    expect(w.totals).toEqual({ written: 15, dropped: 1 });
+    expect(w.healthy).toBe(true);
+    const [n] = await rows<{ n: number }>(t.db, sql`SELECT COUNT(*) AS n FROM jetmon_check_history`);
+    expect(Number(n!.n)).toBe(15);
+    const line = cap.lines.find((l) => l.msg === "check result refused by mysql, row dropped");
+    expect(line).toMatchObject({ site_id: 777, blog_id: 77, errno: 1264 });
+  });
+
+  test("a schema mismatch holds every result, stops flushing and calls onFatal once", async () => {
+    await clearTables(t.db);
+    const fatal: unknown[] = [];
+    const w = new ResultWriter({ db: t.db, log: silentLogger, onFatal: (e) => fatal.push(e) });
+    await t.db.execute(sql`RENAME TABLE jetmon_check_history TO jetmon_check_history_away`);
+    try {
+      w.add(rec(1, 1, new Date()));
+      w.add(rec(2, 2, new Date()));
+      await w.flush();
+      await w.flush();
+      expect(fatal).toHaveLength(1);
+      expect(w.fatal).toBe(true);
+      expect(w.healthy).toBe(false);
+      expect(w.pending).toBe(2);
+      expect(w.writeProblem).toMatch(/jetmon_check_history' doesn't exist/);
+      expect(await w.stop(Date.now() + 5000)).toBe(false);
+    } finally {
+      await t.db.execute(sql`RENAME TABLE jetmon_check_history_away TO jetmon_check_history`);
+    }
+  });
+
+  test("restored results that MySQL already holds are not written twice", async () => {
+    await clearTables(t.db);
+    await seedSites(t.db, [{ blogId: 41, url: "http://a" }]);
+    const id = (await siteIds()).get(41)!;
+    const at = new Date("2026-05-01T10:00:00Z");
+    const first = new ResultWriter({ db: t.db, log: silentLogger });
+    const same = [rec(id, 41, at), rec(id, 41, at), rec(id, 41, new Date(at.getTime() + 1000))];
+    for (const r of same) first.add(r);
+    await first.flush();
+    // Two of the three are in MySQL already (a commit whose answer was lost), plus one new row.
+    const w = new ResultWriter({ db: t.db, log: silentLogger });
+    w.restore([...same, rec(id, 41, at, { rttMs: 99 })]);
+    w.add(rec(id, 41, new Date(at.getTime() + 2000)));
+    await w.flush();
+    const [n] = await rows<{ n: number }>(t.db, sql`SELECT COUNT(*) AS n FROM jetmon_check_history`);
+    expect(Number(n!.n)).toBe(5);
+  });
+
+  test("full at maxHeld; takeHeld empties the hold", () => {
+    let max = 3;
+    const w = new ResultWriter({ db: t.db, log: silentLogger, maxHeld: () => max });
+    w.add(rec(1, 1, new Date()));
+    w.add(rec(1, 1, new Date()));
+    expect(w.full).toBe(false);
+    w.add(rec(1, 1, new Date()));
+    expect(w.full).toBe(true);
+    max = 10;
+    expect(w.full).toBe(false);
+    expect(w.takeHeld()).toHaveLength(3);
+    expect(w.pending).toBe(0);
+  });
+
+  test("results in the write under way still count as held (the hold cannot open mid-write)", async () => {
+    await clearTables(t.db);
+    const w = new ResultWriter({ db: t.db, log: silentLogger, maxHeld: () => 2 });
+    w.add(rec(1, 1, new Date()));
+    w.add(rec(2, 2, new Date()));
+    const writing = w.flush();
+    expect(w.pending).toBe(2);
+    expect(w.full).toBe(true);
+    await writing;
+    expect(w.pending).toBe(0);
+    expect(w.full).toBe(false);
   });
 
   test("stop() flushes what is left", async () => {

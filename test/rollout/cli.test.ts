@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../../src/cli/context.ts";
 import { run as dispatch } from "../../src/cli/dispatch.ts";
+import { UsageError } from "../../src/usage-error.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { rolloutConfig, runner, seedHost } from "./harness.ts";
 
@@ -28,10 +28,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("dispatch and usage", () => {
-  test("no gate: usage line, exit 1", async () => {
+  test("no gate: a usage error, exit 2", async () => {
     const r = await run([]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toEqual([
+      "rollout: missing gate name",
       "usage: jetmon2 rollout <state-report|host-preflight|static-plan-check|pinned-check|cutover-check|activity-check|rollback-check|dynamic-check|projection-drift> [args]",
     ]);
   });
@@ -42,9 +43,9 @@ describe("dispatch and usage", () => {
     expect(r.out[0]).toStartWith("usage: jetmon2 rollout <state-report|");
   });
 
-  test("unknown gate: exit 1, names the choices", async () => {
+  test("unknown gate: exit 2, names the choices", async () => {
     const r = await run(["cutover"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err[0]).toStartWith('unknown rollout subcommand "cutover" (want: state-report, host-preflight,');
   });
 
@@ -183,7 +184,10 @@ describe("rollout static-plan-check", () => {
   });
 
   test("missing --file, negative total, unreadable file, config failure", async () => {
-    expect((await run(["static-plan-check"])).err).toEqual([
+    const missing = await run(["static-plan-check"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toEqual([
+      "rollout static-plan-check: missing required flag --file",
       "usage: jetmon2 rollout static-plan-check --file=<ranges.csv> [--bucket-total=N] [--host=<host> --bucket-min=N --bucket-max=N] [--output=text|json]",
     ]);
     expect((await run(["static-plan-check", "--file=a", "--bucket-total=-1"])).err).toEqual([

@@ -1,10 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  type HostRow,
-  mapCoverage,
-  validateDynamicCoverage,
-  validateStaticPlan,
-} from "../../src/rollout/coverage.ts";
+import { type HostRow, mapCoverage } from "../../src/monitor/coverage.ts";
+import { validateDynamicCoverage, validateStaticPlan } from "../../src/rollout/coverage.ts";
 import { CsvError, readCsv } from "../../src/rollout/csv.ts";
 import { GateError, Lines } from "../../src/rollout/report.ts";
 import { checkStaticPlan, parseStaticPlan, planAssertionFromFlags } from "../../src/rollout/static-plan.ts";

@@ -238,6 +238,26 @@ describe("rollout activity-check", () => {
 });
 
 describe("rollout state-report", () => {
+  test("duplicate active site rows for one blog are shown, with the row that is checked", async () => {
+    await seedSites(t.db, [
+      { bucket: 12, blogId: 77, checkedMinutesAgo: 1 },
+      { bucket: 13, blogId: 77, checkedMinutesAgo: 1 },
+      { bucket: 14, blogId: 78, checkedMinutesAgo: 1 },
+    ]);
+    const cfg = pinned(12, 34, { BUCKET_TOTAL: 100 });
+    const j = (await run(["state-report", "--output=json"], { cfg, hostname: "host-a" })).json();
+    expect(j.ok).toBe(false);
+    expect(j.duplicate_sites).toHaveLength(1);
+    const [d] = j.duplicate_sites;
+    expect(d.blog_id).toBe(77);
+    expect(d.site_ids).toHaveLength(2);
+    expect(d.site_ids[0]).toBeLessThan(d.site_ids[1]);
+    const text = await run(["state-report"], { cfg, hostname: "host-a" });
+    expect(text.out).toContain(
+      `WARN duplicate_site_rows blog_id=77 site_ids=${d.site_ids.join(",")} checked=${d.site_ids[0]}`,
+    );
+  });
+
   test("pinned, all checked, no drift: ok (§2.16)", async () => {
     await seedSites(t.db, spread(12, 34, 3, 1));
     const cfg = pinned(12, 34, { BUCKET_TOTAL: 100 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { collapseWhitespace, goQuote } from "../../src/go-format.ts";
 import {
   type FlagDef,
   FlagError,
@@ -8,7 +9,6 @@ import {
   parseGoBool,
   parseGoInt,
 } from "../../src/rollout/flags.ts";
-import { collapseWhitespace, goQuote } from "../../src/rollout/format.ts";
 
 const DEFS: FlagDef[] = [
   { name: "since", kind: "string", default: "15m", help: "cutoff" },

@@ -278,10 +278,11 @@ describe("rollout host-preflight", () => {
     });
   });
 
-  test("a missing --file prints the usage line, exit 1", async () => {
+  test("a missing --file names the flag and prints the usage line, exit 2", async () => {
     const r = await run(["host-preflight", "--host=a"]);
-    expect(r.code).toBe(1);
-    expect(r.err[0]).toStartWith("usage: jetmon2 rollout host-preflight --file=<ranges.csv>");
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toBe("rollout host-preflight: missing required flag --file");
+    expect(r.err[1]).toStartWith("usage: jetmon2 rollout host-preflight --file=<ranges.csv>");
   });
 });
 

@@ -6,7 +6,13 @@ const files = (map: Record<string, string>) => (path: string) => map[path] ?? nu
 describe("loadVeriflierConfig", () => {
   test("file with auth_token and port", () => {
     const c = loadVeriflierConfig({}, files({ "config/veriflier.json": '{"auth_token":"t","port":"7900"}' }));
-    expect(c).toEqual({ authToken: "t", port: 7900, checkConcurrency: 100, source: "config/veriflier.json" });
+    expect(c).toEqual({
+      authToken: "t",
+      port: 7900,
+      bindAddr: "",
+      checkConcurrency: 100,
+      source: "config/veriflier.json",
+    });
   });
 
   test("VERIFLIER_CONFIG names the file; numeric port and check_concurrency accepted", () => {
@@ -34,6 +40,7 @@ describe("loadVeriflierConfig", () => {
     expect(loadVeriflierConfig({ VERIFLIER_AUTH_TOKEN: "t" }, files({}))).toEqual({
       authToken: "t",
       port: 7803,
+      bindAddr: "",
       checkConcurrency: 100,
       source: null,
     });
@@ -98,4 +105,31 @@ describe("loadVeriflierConfig", () => {
       expect(() => loadVeriflierConfig(env, files(fs))).toThrow(message);
     });
   }
+});
+
+describe("--config and VERIFLIER_BIND_ADDR", () => {
+  test("--config names the file and beats VERIFLIER_CONFIG; bind_addr from the file, env overrides", () => {
+    const read = files({
+      "/etc/jetmon2/veriflier.json": '{"auth_token":"t","port":7901,"bind_addr":"10.0.0.5"}',
+      "/etc/v.json": '{"auth_token":"other","port":1}',
+    });
+    const c = loadVeriflierConfig({ VERIFLIER_CONFIG: "/etc/v.json" }, read, "/etc/jetmon2/veriflier.json");
+    expect(c).toMatchObject({
+      authToken: "t",
+      port: 7901,
+      bindAddr: "10.0.0.5",
+      source: "/etc/jetmon2/veriflier.json",
+    });
+    const env = loadVeriflierConfig(
+      { VERIFLIER_BIND_ADDR: " 127.0.0.1 " },
+      read,
+      "/etc/jetmon2/veriflier.json",
+    );
+    expect(env.bindAddr).toBe("127.0.0.1");
+  });
+  test("a --config file that does not exist is an error, not a silent fall back to env", () => {
+    expect(() => loadVeriflierConfig({ VERIFLIER_AUTH_TOKEN: "t" }, files({}), "/nope.json")).toThrow(
+      "cannot read /nope.json: ENOENT (given by --config)",
+    );
+  });
 });

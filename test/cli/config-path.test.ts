@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UsageError } from "../../src/cli/context.ts";
-import { resolveConfigPath } from "../../src/config/resolve.ts";
+import { resolveConfigPath } from "../../src/cli/config-path.ts";
+import { UsageError } from "../../src/usage-error.ts";
 
 describe("resolveConfigPath", () => {
   const cases: Array<[string, string[], Record<string, string>, string, string[]]> = [
@@ -35,7 +35,10 @@ describe("resolveConfigPath", () => {
   ];
   for (const [name, argv, env, path, rest] of cases) {
     test(name, () => {
-      expect(resolveConfigPath(argv, env)).toEqual({ path, argv: rest });
+      const flagged = argv
+        .slice(0, argv.indexOf("--") >= 0 ? argv.indexOf("--") : argv.length)
+        .some((a) => /^--?config(=|$)/.test(a));
+      expect(resolveConfigPath(argv, env)).toEqual({ path, argv: rest, fromFlag: flagged });
     });
   }
 

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/correctness/noUnusedVariables: the two pages this is spliced into use them.
 // Shared by the host page (src/dashboard/page.html) and the fleet page (src/fleet/page.html);
-// spliced into each page's <script> at load (src/dashboard/page-style.ts), so these helpers
+// spliced into each page's <script> at load (src/web/page-style.ts), so these helpers
 // live inside the page's own closure. Text is always set with textContent (data is never HTML).
 
 const $ = (id) => document.getElementById(id);

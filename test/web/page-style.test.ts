@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import pageCss from "../../src/dashboard/page.css" with { type: "text" };
 import dashboardHtml from "../../src/dashboard/page.html" with { type: "text" };
-import { withSharedStyle } from "../../src/dashboard/page-style.ts";
 import fleetHtml from "../../src/fleet/page.html" with { type: "text" };
+import pageCss from "../../src/web/page.css" with { type: "text" };
+import { withSharedStyle } from "../../src/web/page-style.ts";
 
 describe("withSharedStyle", () => {
   test.each([

@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/context.ts";
+import { UsageError } from "../usage-error.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -9,7 +9,10 @@ export const DEFAULT_CONFIG_PATH = "config/config.json";
  * before a `--`; the last one wins), else JETMON_CONFIG, else config/config.json. Empty env
  * values count as unset. Returns argv without the flag.
  */
-export function resolveConfigPath(argv: readonly string[], env: Env): { path: string; argv: string[] } {
+export function resolveConfigPath(
+  argv: readonly string[],
+  env: Env,
+): { path: string; argv: string[]; fromFlag: boolean } {
   const rest: string[] = [];
   let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -28,5 +31,9 @@ export function resolveConfigPath(argv: readonly string[], env: Env): { path: st
     if (value === undefined || value === "") throw new UsageError("flag needs an argument: --config");
     path = value;
   }
-  return { path: path ?? (env.JETMON_CONFIG || DEFAULT_CONFIG_PATH), argv: rest };
+  return {
+    path: path ?? (env.JETMON_CONFIG || DEFAULT_CONFIG_PATH),
+    argv: rest,
+    fromFlag: path !== undefined,
+  };
 }

@@ -7,8 +7,8 @@ import type { Config } from "../config/schema.ts";
 import type { HostState } from "../dashboard/state.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 import type { ProcessMemory } from "../metrics/memory.ts";
+import type { MonitorFigures } from "../monitor/orchestrator.ts";
 import { rfc3339Nano } from "../time.ts";
-import type { MonitorFigures } from "./orchestrator.ts";
 
 export interface HostStateInput {
   figures: MonitorFigures;
@@ -28,6 +28,7 @@ export function buildHostState(i: HostStateInput): HostState {
     active_checks: f.activeChecks,
     queue_depth: f.queueDepth,
     retry_queue_size: f.retryQueueSize,
+    held_results: f.pendingWrites,
     sites_per_sec: Math.round(f.sitesPerSec),
     round_duration_ms: f.lastRound?.durationMs ?? 0,
     wpcom_circuit_open: f.wpcomCircuitOpen,
