@@ -247,7 +247,7 @@ async function runMain(): Promise<void> {
   const perSecond = (m: Mode) => by.get(m)!.checks / by.get(m)!.seconds;
   console.log(
     `N=${n} C=${c} addresses=${addresses} segment=${segment}${TLS ? " tls" : ""} (Bun ${Bun.version}, ` +
-      `${navigator.hardwareConcurrency} cores, load average ${load0.toFixed(2)} before / ${loadavg()[0].toFixed(2)} after)`,
+      `${navigator.hardwareConcurrency} cores, load average ${load0?.toFixed(2)} before / ${loadavg()[0]?.toFixed(2)} after)`,
   );
   console.log("mode        checks/s   p50 ms  p95 ms  CPU s  CPU/check µs  peak RSS MB (alone)  failures");
   for (const mode of modes) {

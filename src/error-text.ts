@@ -20,7 +20,8 @@ export function osErrorText(err: unknown): string {
     EISDIR: "is a directory",
     ECONNREFUSED: "connection refused",
   };
-  if (typeof e?.code === "string" && byCode[e.code]) return byCode[e.code]!;
+  const known = typeof e?.code === "string" ? byCode[e.code] : undefined;
+  if (known) return known;
   if (typeof e?.message === "string" && e.message !== "") return e.message;
   if (Array.isArray(e?.errors) && e.errors.length > 0) return osErrorText(e.errors[0]);
   if (typeof e?.code === "string") return e.code;

@@ -5,7 +5,7 @@ import { VERSION } from "./version.ts";
 /**
  * The one module-level singleton: a pino logger writing JSON lines to stdout.
  * No transport: transports spawn worker threads that cannot resolve inside a
- * compiled binary (stack-notes B.7).
+ * compiled binary (docs/reference/stack-notes.md §B.7).
  */
 export type Logger = pino.Logger;
 

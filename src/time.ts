@@ -27,8 +27,9 @@ export function parseGoDuration(input: string): number | undefined {
   let total = 0;
   while (s !== "") {
     const m = /^(\d*)(\.\d*)?(ns|us|µs|μs|ms|s|m|h)/.exec(s);
-    if (!m || (m[1] === "" && (m[2] === undefined || m[2] === "."))) return undefined;
-    total += Number(`${m[1] || "0"}${m[2] ?? ""}`) * UNIT_MS[m[3]!]!;
+    const unitMs = UNIT_MS[m?.[3] ?? ""];
+    if (!m || unitMs === undefined || (m[1] === "" && (m[2] === undefined || m[2] === "."))) return undefined;
+    total += Number(`${m[1] || "0"}${m[2] ?? ""}`) * unitMs;
     s = s.slice(m[0].length);
   }
   return sign * total;

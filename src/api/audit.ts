@@ -1,5 +1,5 @@
 /**
- * The `api_access` row every authenticated request writes (reference cli-rollout-api §3.7):
+ * The `api_access` row every authenticated request writes (docs/reference/cli-rollout-api.md §3.7):
  * blog_id/event_id NULL, source = consumer (`unknown` without a key), detail `<METHOD> <path>`,
  * metadata {key_id, consumer, method, path, status, duration_ms, request_id, remote_addr, note}.
  * Written before the response leaves, bounded to 5 s; a failure is logged, never answered.

@@ -1,10 +1,10 @@
 /**
- * The API's JSON responses and error envelope (reference cli-rollout-api §3.6):
+ * The API's JSON responses and error envelope (docs/reference/cli-rollout-api.md §3.6):
  * `application/json; charset=utf-8`, newline-terminated; errors are
  * `{"error":{"code","message","request_id"?}}`, request_id omitted when there is none.
  */
 
-/** Every error code the API answers with, by HTTP status (§3.6, plus 405 and 413 of our own). */
+/** Every error code the API answers with, by HTTP status (docs/reference/cli-rollout-api.md §3.6, plus 405 and 413 of our own). */
 export const ERROR_STATUS = {
   invalid_body: 400,
   invalid_limit: 400,

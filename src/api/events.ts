@@ -1,5 +1,5 @@
 /**
- * Event routes (reference cli-rollout-api §3.2): a site's events (id desc, cursor backward on
+ * Event routes (docs/reference/cli-rollout-api.md §3.2): a site's events (id desc, cursor backward on
  * id < cursor) with state/check_type/started_at/active filters, one event with its
  * transitions, the transitions alone (id asc, cursor forward), and close.
  */

@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key replay (reference cli-rollout-api §3.5), scoped to (API key, method, path,
+ * Idempotency-Key replay (docs/reference/cli-rollout-api.md §3.5), scoped to (API key, method, path,
  * header value): Go scopes it to (key, header value) only and so replays one endpoint's
  * response on another (docs/compatibility.md). Same body hash -> the stored status, headers and
  * body plus `Idempotency-Replayed: true`; another body -> 409 `idempotency_conflict`. Only 2xx

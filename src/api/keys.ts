@@ -1,5 +1,5 @@
 /**
- * API keys (reference cli-rollout-api §1.9, §3.3): tokens are `jm_` + unpadded base32 of 32
+ * API keys (docs/reference/cli-rollout-api.md §1.9, docs/reference/cli-rollout-api.md §3.3): tokens are `jm_` + unpadded base32 of 32
  * random bytes (52 characters); only the lowercase hex SHA-256 is stored in jetmon_api_keys.
  * Expiry and revocation are judged by the database clock, half-open (valid strictly before).
  */
@@ -11,7 +11,7 @@ import { type Executor, inTransaction, readDbTime, run, selectRows } from "../db
 export const SCOPES = ["read", "write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Default rate limit per scope when `--rate-limit` is 0 (§1.9). */
+/** Default rate limit per scope when `--rate-limit` is 0 (docs/reference/cli-rollout-api.md §1.9). */
 export const DEFAULT_RATE: Record<Scope, number> = { read: 60, write: 30, admin: 60 };
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -154,7 +154,7 @@ export async function listKeys(db: Executor): Promise<ApiKey[]> {
 
 /**
  * Sets revoked_at = now where it is NULL. A key that already has a revoked_at (past, or a
- * rotation grace in the future) is left as it is, as Go does (§1.9). Throws when missing.
+ * rotation grace in the future) is left as it is, as Go does (docs/reference/cli-rollout-api.md §1.9). Throws when missing.
  */
 export async function revokeKey(db: Executor, id: number): Promise<void> {
   const { affectedRows } = await run(

@@ -34,8 +34,9 @@ export function openApiDocument(routes: readonly RouteDef[]) {
         content: { "application/json": { schema: JSON.parse(JSON.stringify(r.body)) } },
       };
     }
-    paths[path] ??= {};
-    paths[path]![r.method.toLowerCase()] = op;
+    const item = paths[path] ?? {};
+    paths[path] = item;
+    item[r.method.toLowerCase()] = op;
   }
   return {
     openapi: "3.1.0",

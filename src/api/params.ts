@@ -1,4 +1,4 @@
-/** Query and path parameter parsing with the named 400 codes of reference cli-rollout-api §3.6. */
+/** Query and path parameter parsing with the named 400 codes of docs/reference/cli-rollout-api.md §3.6. */
 import { parseRfc3339 } from "../time.ts";
 import { ApiError, type ErrorCode } from "./errors.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Per-key token buckets (reference cli-rollout-api §3.4): capacity = the key's per-minute limit,
+ * Per-key token buckets (docs/reference/cli-rollout-api.md §3.4): capacity = the key's per-minute limit,
  * starting full, refilling limit/60 per second; a changed limit resizes the bucket (tokens
  * clamped). Buckets idle for 10 minutes are dropped by `gc`. In memory, per process.
  */

@@ -1,5 +1,6 @@
 /**
- * Webhooks and alert contacts (reference cli-rollout-api §3.2; deliverer §3.1, §4.2): CRUD,
+ * Webhooks and alert contacts (docs/reference/cli-rollout-api.md §3.2; docs/reference/deliverer.md
+ * §3.1, §4.2): CRUD,
  * webhook secret rotation, and both kinds' delivery lists and manual retry. Unpaginated lists
  * (`page.next` null, `page.limit` = count), as Go's.
  */
@@ -18,7 +19,7 @@ import { type RouteDef, route } from "./router.ts";
 
 const time = (v: unknown) => timeColumn(v);
 const json = jsonColumn;
-/** The last 4 bytes, or the whole value when shorter (deliverer §3.1). */
+/** The last 4 bytes, or the whole value when shorter (docs/reference/deliverer.md §3.1). */
 export const preview = (s: string) => Buffer.from(s).subarray(-4).toString();
 const HTTP_URL = (s: string) => /^https?:\/\/[^\s/?#]+\S*$/i.test(s) && URL.canParse(s);
 
@@ -189,7 +190,8 @@ function severityNumber(name: string): number {
 }
 
 function destinationColumns(transport: string, d: Record<string, string>): Record<string, unknown> {
-  const field = DESTINATION_FIELD[transport]!;
+  const field = DESTINATION_FIELD[transport];
+  if (!field) throw new ApiError("invalid_alert_contact", `unknown transport ${JSON.stringify(transport)}`);
   const value = d[field];
   if (!value) {
     throw new ApiError(

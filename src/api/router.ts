@@ -1,5 +1,5 @@
 /**
- * The API's route table and request pipeline (reference cli-rollout-api §3.1-§3.5, §3.7).
+ * The API's route table and request pipeline (docs/reference/cli-rollout-api.md §3.1-§3.5, docs/reference/cli-rollout-api.md §3.7).
  * Per authenticated route, in order: request id -> bearer token -> key lookup -> scope -> rate
  * limit -> gateway context -> body (size, JSON, TypeBox) -> idempotency -> handler -> audit row.
  * An unknown path is 404 `endpoint_not_found`; a known path with another method is 405 with
@@ -37,7 +37,7 @@ export interface RouteDef<S extends TSchema | undefined = TSchema | undefined> {
   path: string;
   /** null: no auth, no audit (health). */
   scope: Scope | null;
-  /** Honours Idempotency-Key (the routes marked I in §3.2). */
+  /** Honours Idempotency-Key (the routes marked I in docs/reference/cli-rollout-api.md §3.2). */
   idempotent?: boolean;
   summary: string;
   /** The JSON body schema, when the route reads one. */
@@ -69,8 +69,8 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
   if (p.length !== s.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {
-    const want = p[i]!;
-    const got = s[i]!;
+    const want = p[i] ?? "";
+    const got = s[i] ?? "";
     if (want.startsWith(":")) {
       if (got === "") return null;
       params[want.slice(1)] = decodeURIComponent(got);

@@ -1,5 +1,5 @@
 /**
- * The internal REST API /api/v1 (reference cli-rollout-api §3) as its own Elysia app, served
+ * The internal REST API /api/v1 (docs/reference/cli-rollout-api.md §3) as its own Elysia app, served
  * by `--mode=monitor` on API_BIND_ADDR:API_PORT when API_PORT > 0 (not on the dashboard port).
  */
 import { sql } from "drizzle-orm";

@@ -1,5 +1,5 @@
 /**
- * Site routes (reference cli-rollout-api §3.2, §3.6): list (filters, cursor on blog_id), get,
+ * Site routes (docs/reference/cli-rollout-api.md §3.2, docs/reference/cli-rollout-api.md §3.6): list (filters, cursor on blog_id), get,
  * create, patch, soft delete, pause, resume, trigger-now. A site is addressed by blog_id.
  * Writes land in jetpack_monitor_sites, so the owning monitor picks them up at its next site
  * refresh (docs/api.md).
@@ -65,7 +65,7 @@ interface ActiveEvent {
 
 const time = (v: unknown) => timeColumn(v);
 
-/** The state when no event is open: site_status when projecting, else Up (§3.6). */
+/** The state when no event is open: site_status when projecting, else Up (docs/reference/cli-rollout-api.md §3.6). */
 function fallbackState(siteStatus: number, projection: boolean): { state: string; severity: number } {
   if (!projection) return { state: State.Up, severity: 0 };
   if (siteStatus === 0) return { state: State.SeemsDown, severity: 3 };
@@ -128,8 +128,9 @@ async function activeEvents(db: Executor, blogIds: number[]): Promise<Map<number
   );
   for (const r of rows) {
     const b = Number(r.blog_id);
-    if (!out.has(b)) out.set(b, []);
-    out.get(b)!.push(r);
+    const list = out.get(b);
+    if (list) list.push(r);
+    else out.set(b, [r]);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Window routes (reference cli-rollout-api §3.2): uptime, response-time, timing-breakdown.
+ * Window routes (docs/reference/cli-rollout-api.md §3.2): uptime, response-time, timing-breakdown.
  * `window` ∈ 1h, 24h (= 1d), 7d, 30d, 90d (default 24h), or `from` + `to` (RFC 3339);
  * anything else is 400 `invalid_window`. Uptime comes from Down events (severity 4) overlapping
  * the window, so it holds when check history is off; response times from jetmon_check_history.

@@ -2,7 +2,7 @@ import { CheckError } from "./errors.ts";
 
 /**
  * Error classification from structured fields only (`name`, `code`), never message text
- * (DESIGN.md defect 15). Codes were measured from Bun 1.4.5's fetch and node:tls; see
+ * (docs/design.md defect 15). Codes were measured from Bun 1.4.5's fetch and node:tls; see
  * docs/checks.md for the table.
  */
 const BY_CODE: Readonly<Record<string, CheckError>> = {

@@ -13,12 +13,14 @@ export class Deadline {
   /** Set by clear(); a queue drops finished deadlines lazily. */
   done = false;
   readonly endsAt: number;
-  private controller: AbortController | null = new AbortController();
+  private controller: AbortController | null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly clock: () => number;
 
   constructor(ms: number, queue?: DeadlineQueue) {
-    this.signal = this.controller!.signal;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.signal = controller.signal;
     this.clock = queue ? () => queue.now() : () => performance.now();
     this.endsAt = this.clock() + ms;
     if (queue) queue.add(this, ms);
@@ -78,7 +80,7 @@ export class DeadlineQueue {
       this.groups.set(ms, group);
     }
     // Drop finished heads now so the queue stays short while checks complete quickly.
-    while (group.head < group.items.length && group.items[group.head]!.done) this.pop(group);
+    while (group.items[group.head]?.done) this.pop(group);
     group.items.push(deadline);
     this.pending++;
     if (!this.timer) {
@@ -96,9 +98,9 @@ export class DeadlineQueue {
   private tick(): void {
     const now = this.timers.now();
     for (const [ms, group] of this.groups) {
-      while (group.head < group.items.length) {
-        const d = group.items[group.head]!;
-        if (!d.done && d.endsAt > now) break;
+      for (;;) {
+        const d = group.items[group.head];
+        if (d === undefined || (!d.done && d.endsAt > now)) break;
         this.pop(group);
         d.expire();
       }

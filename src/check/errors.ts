@@ -1,6 +1,6 @@
 /**
  * Check error codes. The numbers are a contract: they are stored in check history and sent
- * over the verifier wire protocol (reference monitor-core §2.1).
+ * over the verifier wire protocol (docs/reference/monitor-core.md §2.1).
  */
 export enum CheckError {
   None = 0,

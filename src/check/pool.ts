@@ -42,7 +42,7 @@ export class CheckPool {
   private readonly queueLimit: number;
   private readonly check: (req: CheckRequest) => Promise<CheckResult>;
   private readonly logger: Logger;
-  private queue: Job[] = [];
+  private queue: (Job | undefined)[] = [];
   private head = 0;
   private active = 0;
   private closed = false;
@@ -127,8 +127,9 @@ export class CheckPool {
 
   private pump(): void {
     while (this.active < this.size && this.queued() > 0) {
-      const job = this.queue[this.head]!;
-      this.queue[this.head] = undefined as unknown as Job;
+      const job = this.queue[this.head];
+      if (job === undefined) break;
+      this.queue[this.head] = undefined;
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);

@@ -1,6 +1,6 @@
 import { CheckError } from "./errors.ts";
 
-/** The failure class of a result (reference §2.1 `StatusType`), used in metric names. */
+/** The failure class of a result (docs/reference/monitor-core.md §2.1 `StatusType`), used in metric names. */
 export type StatusType = "success" | "https" | "intermittent" | "redirect" | "blocked" | "server" | "client";
 
 /**

@@ -54,8 +54,8 @@ export function probeTls(opts: ProbeOptions): Promise<TlsInfo> {
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      if (err) reject(err);
-      else resolve(info!);
+      if (err || !info) reject(err ?? new Error("TLS probe ended without a result"));
+      else resolve(info);
     };
     const timer = setTimeout(
       () => finish(Object.assign(new Error("TLS probe timed out"), { code: "ETIMEDOUT" })),

@@ -1,6 +1,6 @@
 /**
  * `jetmon2 audit --blog-id <id> [--since <time>] [--until <time>]` (reference cli-rollout-api
- * §1.7): a blog's jetmon_audit_log rows, oldest first. `--since` takes a Go duration (now minus
+ * docs/reference/cli-rollout-api.md §1.7): a blog's jetmon_audit_log rows, oldest first. `--since` takes a Go duration (now minus
  * it) or a time passed to MySQL as written. Times print in UTC, the database session's zone
  * (Go prints local time: docs/compatibility.md). API access rows have no blog_id and never show.
  */

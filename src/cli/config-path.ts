@@ -17,6 +17,7 @@ export function resolveConfigPath(
   let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === undefined) continue;
     if (arg === "--") {
       rest.push(...argv.slice(i));
       break;

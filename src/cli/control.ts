@@ -33,13 +33,14 @@ function parseFlags(
   const flags: Record<string, string | boolean> = {};
   const args = [...ctx.args];
   while (args.length > 0) {
-    const a = args.shift()!;
+    const a = args.shift();
+    if (a === undefined) break;
     const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !(m[1]! in known)) throw new UsageError(`unknown argument "${a}"`);
-    const name = m[1]!;
-    if (known[name] === "bool") flags[name] = m[2] === undefined ? true : m[2] === "true";
+    const [, name = "", inline] = m ?? [];
+    if (!m || !(name in known)) throw new UsageError(`unknown argument "${a}"`);
+    if (known[name] === "bool") flags[name] = inline === undefined ? true : inline === "true";
     else {
-      const v = m[2] ?? args.shift();
+      const v = inline ?? args.shift();
       if (v === undefined) throw new UsageError(`flag needs an argument: --${name}`);
       flags[name] = v;
     }

@@ -7,7 +7,7 @@ import { errorText } from "../error-text.ts";
 import type { CliContext } from "./context.ts";
 
 /**
- * Opens the database for a one-shot command (3 attempts, reference cli-rollout-api §0.3): the
+ * Opens the database for a one-shot command (3 attempts, docs/reference/cli-rollout-api.md §0.3): the
  * config file's DB_* keys when it exists (env still wins), else the environment alone. Prints
  * `db: <err>` and returns null when it cannot connect.
  */

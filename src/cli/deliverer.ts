@@ -1,6 +1,6 @@
 /**
  * `jetmon2 --mode=deliverer`: webhook and alert-contact delivery as its own process (deliverer
- * reference §1.3-§1.6). Workers run when DELIVERY_OWNER_HOST is empty or names this host;
+ * docs/reference/deliverer.md §1.3-§1.6). Workers run when DELIVERY_OWNER_HOST is empty or names this host;
  * otherwise the process stays up, idle, and keeps its heartbeat. SIGHUP reloads the config
  * (heartbeat and logs follow it) but never starts or stops workers. SIGINT/SIGTERM stop
  * claiming at once, write `stopping`, let attempts in flight finish and be recorded, then

@@ -1,5 +1,5 @@
 /**
- * `jetmon2 delivery-check`: the read-only delivery queue report (deliverer reference §1.8).
+ * `jetmon2 delivery-check`: the read-only delivery queue report (docs/reference/deliverer.md §1.8).
  * Exit 0 when every requested threshold holds, 1 on a failed threshold or an error, 2 on a
  * bad flag.
  */

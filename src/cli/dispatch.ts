@@ -20,10 +20,11 @@ export async function resolveCommand(
   const first = rest[0];
   if (first === "--help" || first === "-h" || first === "help") return { help: true };
   if (first === undefined) {
-    return { command: await MODES.monitor!.load(), ctx: ctx([]), name: "monitor", entry: MODES.monitor! };
+    const m = known(MODES, "monitor");
+    return { command: await m.load(), ctx: ctx([]), name: "monitor", entry: m };
   }
   if (first === "--version" || first === "-version") {
-    const v = SUBCOMMANDS.version!;
+    const v = known(SUBCOMMANDS, "version");
     return { command: await v.load(), ctx: ctx(rest.slice(1)), name: "version", entry: v };
   }
   if (first === "--mode" || first.startsWith("--mode=") || first === "-mode" || first.startsWith("-mode=")) {
@@ -41,6 +42,13 @@ export async function resolveCommand(
     throw new UsageError(`unknown subcommand "${first}"`);
   }
   return { command: await sub.load(), ctx: ctx(rest.slice(1)), name: first, entry: sub };
+}
+
+/** An entry the command tables must hold; a build without it is a bug, reported as one. */
+function known<T>(table: Record<string, T>, name: string): T {
+  const entry = table[name];
+  if (entry === undefined) throw new Error(`jetmon2 has no "${name}" command`);
+  return entry;
 }
 
 /** Runs argv to completion and returns the exit code; never exits the process itself. */

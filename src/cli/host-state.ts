@@ -1,5 +1,5 @@
 /**
- * The monitor's figures as the host dashboard's HostState (reference dashboard-fleethealth §4.2);
+ * The monitor's figures as the host dashboard's HostState (docs/reference/dashboard-fleethealth.md §4.2);
  * src/dashboard/heartbeat.ts turns that state into the jetmon_process_health row. Every figure is
  * a measurement the orchestrator took.
  */
@@ -45,7 +45,7 @@ export function buildHostState(i: HostStateInput): HostState {
     legacy_status_projection_enabled: c.LEGACY_STATUS_PROJECTION_ENABLE,
     schema_missing_columns: f.missingColumns,
     delivery_workers_enabled: i.deliveryWorkersEnabled,
-    // The startup rule applied to the current config (reference §4.2).
+    // The startup rule applied to the current config (docs/reference/dashboard-fleethealth.md §4.2).
     delivery_config_eligible: embeddedOwnerStatus(c.API_PORT, c.DELIVERY_OWNER_HOST, i.hostname).enabled,
     delivery_owner_host: c.DELIVERY_OWNER_HOST,
     rollout_preflight_command: "",

@@ -1,5 +1,5 @@
 /**
- * `jetmon2 keys create|list|revoke|rotate` (reference cli-rollout-api §1.9): API key
+ * `jetmon2 keys create|list|revoke|rotate` (docs/reference/cli-rollout-api.md §1.9): API key
  * management straight against the database. The raw token is printed once and never stored.
  */
 import { type ApiKey, createKey, listKeys, parseScope, revokeKey, rotateKey } from "../api/keys.ts";

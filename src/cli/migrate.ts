@@ -7,7 +7,7 @@ import { UsageError } from "../usage-error.ts";
 import type { Command } from "./context.ts";
 
 export interface MigrateCommandDeps {
-  /** Connection attempts before giving up (reference §4.1: migrate uses 5). */
+  /** Connection attempts before giving up (docs/reference/monitor-core.md §4.1: migrate uses 5). */
   attempts?: number;
   /** Waits between attempts; tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;

@@ -176,7 +176,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
 }
 
 /**
- * The drain (reference §2.5 order): write `stopping`; stop delivery claiming and drain the
+ * The drain (docs/reference/dashboard-fleethealth.md §2.5 order): write `stopping`; stop delivery claiming and drain the
  * orchestrator, then flush WPCOM, all before `stopped` is written so the fleet never reads
  * `stopped` while this process still sends. At the hard stop (`drainMs`) the steps still
  * running are abandoned, and `stopped` is written anyway; the caller closes the pool only
@@ -349,7 +349,7 @@ async function startEngine(p: {
   return { orchestrator, wpcom, prometheus };
 }
 /**
- * Embedded delivery workers (reference deliverer §2): only with API_PORT > 0 and this host
+ * Embedded delivery workers (docs/reference/deliverer.md §2): only with API_PORT > 0 and this host
  * owning delivery. Null when not run here; "failed" (told to the operator) when they would not start.
  */
 async function startEmbeddedDelivery(p: {

@@ -1,6 +1,6 @@
 /**
  * `jetmon2 rollout <gate> [flags]`: the gates an operator runs around a host's v1-to-v2
- * cutover and rollback (reference cli-rollout-api §2). Exit codes: 0 pass, 1 gate failure,
+ * cutover and rollback (docs/reference/cli-rollout-api.md §2). Exit codes: 0 pass, 1 gate failure,
  * 2 usage error (no or unknown gate, bad or missing flag, bad --output).
  */
 
@@ -181,7 +181,7 @@ async function stateReport(
   } else if (built) {
     for (const line of renderStateReport(report)) ctx.out(line);
   } else {
-    ctx.err(`FAIL ${report.issues![0]}`);
+    ctx.err(`FAIL ${report.issues?.[0] ?? "state report not built"}`);
   }
   return built ? 0 : 1;
 }

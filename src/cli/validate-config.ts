@@ -87,7 +87,7 @@ export const rolloutInfoCheck: Check = async (v) => {
         ? `bucket_ownership=pinned range=${range.min}-${range.max}`
         : "bucket_ownership=dynamic jetmon_hosts",
     ),
-    // The exact gate commands for this host's config (reference §1.5 item 5), as the dashboard shows them.
+    // The exact gate commands for this host's config (docs/reference/cli-rollout-api.md §1.5 item 5), as the dashboard shows them.
     ...rolloutAdviceLines({ pinned: range, bucketTotal: c.BUCKET_TOTAL }).map((l) =>
       info(l.replace(/^INFO /, "")),
     ),
@@ -189,7 +189,7 @@ export const verifiersCheck: Check = async (v) => {
   );
 };
 
-/** The --require-* flags of the deliverer's validate-config (deliverer reference §1.7). */
+/** The --require-* flags of the deliverer's validate-config (docs/reference/deliverer.md §1.7). */
 export const requirementsCheck: Check = async (v) => {
   const { flags } = v;
   if (!flags.requireOwnerMatch && !flags.requireEmailDelivery && !flags.requireApiDisabled) return [];
@@ -301,9 +301,9 @@ function parseFlags(args: string[]): ValidateFlags | "help" {
     "require-api-disabled": "requireApiDisabled",
   } as const;
   for (let i = 0; i < args.length; i++) {
-    const m = args[i].match(/^--?([^=]+)(?:=(.*))?$/);
+    const m = args[i]?.match(/^--?([^=]+)(?:=(.*))?$/);
     if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(args[i])}`);
-    const [, name, value] = m;
+    const [, name = "", value] = m;
     if (name === "h" || name === "help") return "help";
     if (name === "host") {
       const v = value ?? args[++i];

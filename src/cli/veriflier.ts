@@ -53,7 +53,7 @@ export async function runVeriflier(ctx: CliContext, opts: RunVeriflierOptions): 
   // Re-executes this process when Bun's fetch cap is below the concurrency (see capacity.ts).
   ensureFetchCapacity(config.checkConcurrency + FETCH_HEADROOM);
 
-  // StatsD is optional (reference §5.3): STATSD_ADDR turns it on; it never stops the verifier.
+  // StatsD is optional (docs/reference/monitor-core.md §5.3): STATSD_ADDR turns it on; it never stops the verifier.
   let statsd: Metrics | null = null;
   if (!opts.metrics && ctx.env.STATSD_ADDR) {
     try {

@@ -21,18 +21,18 @@ function isLoopbackV6(host: string): boolean {
   const zeroPrefix = groups.slice(0, 5).every((g) => g === 0);
   if (zeroPrefix && groups[5] === 0 && groups[6] === 0 && groups[7] === 1) return true;
   // ::ffff:127.x.y.z is the IPv4 loopback in IPv6 clothing.
-  return zeroPrefix && groups[5] === 0xffff && groups[6] >> 8 === 127;
+  return zeroPrefix && groups[5] === 0xffff && (groups[6] ?? 0) >> 8 === 127;
 }
 
 /** The eight 16-bit groups of an IPv6 literal that node:net accepted. */
 function expandV6(host: string): number[] | undefined {
   let text = host;
-  const v4 = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
-  if (v4) {
-    const [a, b, c, d] = v4[1].split(".").map(Number);
-    text = text.slice(0, -v4[1].length) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
+  const v4 = text.match(/(\d+\.\d+\.\d+\.\d+)$/)?.[1];
+  if (v4 !== undefined) {
+    const [a = 0, b = 0, c = 0, d = 0] = v4.split(".").map(Number);
+    text = text.slice(0, -v4.length) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
   }
-  const [head, tail] = text.split("::") as [string, string | undefined];
+  const [head = "", tail] = text.split("::");
   const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => Number.parseInt(g, 16)));
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);

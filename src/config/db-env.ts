@@ -1,6 +1,6 @@
 import type { DbSettings } from "../db/pool.ts";
 
-/** Reference §8.3 defaults. */
+/** docs/reference/monitor-core.md §8.3 defaults. */
 export const DB_ENV_DEFAULTS: Readonly<DbSettings> = {
   host: "localhost",
   port: 3306,

@@ -31,17 +31,17 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
 function scan(text: string): void {
   let i = 0;
   const describe = () =>
-    i >= text.length ? "unexpected end of file" : `unexpected ${JSON.stringify(text[i])}`;
+    i >= text.length ? "unexpected end of file" : `unexpected ${JSON.stringify(text.charAt(i))}`;
   const fail = (expected: string): never => {
     const hint = text.startsWith("//", i) || text.startsWith("/*", i) ? " (JSON has no comments)" : "";
     throw new Stop(i, `${describe()}, expected ${expected}${hint}`);
   };
   const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+    while (i < text.length && " \t\n\r".includes(text.charAt(i))) i++;
   };
   const literal = (word: string) => {
     for (const ch of word) {
-      if (text[i] !== ch) fail(`${JSON.stringify(word)}`);
+      if (text.charAt(i) !== ch) fail(`${JSON.stringify(word)}`);
       i++;
     }
   };
@@ -49,7 +49,7 @@ function scan(text: string): void {
     i++; // opening quote
     for (;;) {
       if (i >= text.length) fail('a closing "');
-      const ch = text[i];
+      const ch = text.charAt(i);
       if (ch === '"') {
         i++;
         return;
@@ -57,10 +57,10 @@ function scan(text: string): void {
       if (ch.charCodeAt(0) < 0x20) fail('an escaped control character or a closing "');
       if (ch === "\\") {
         i++;
-        const esc = text[i];
+        const esc = text.charAt(i);
         if (esc === "u") {
           for (let k = 1; k <= 4; k++) {
-            if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) {
+            if (!/[0-9a-fA-F]/.test(text.charAt(i + k))) {
               i += k;
               fail("four hex digits after \\u");
             }
@@ -68,33 +68,33 @@ function scan(text: string): void {
           i += 5;
           continue;
         }
-        if (esc === undefined || !'"\\/bfnrt'.includes(esc)) fail("a valid escape after \\");
+        if (esc === "" || !'"\\/bfnrt'.includes(esc)) fail("a valid escape after \\");
       }
       i++;
     }
   };
   const digits = () => {
     const start = i;
-    while (i < text.length && text[i] >= "0" && text[i] <= "9") i++;
+    while (i < text.length && text.charAt(i) >= "0" && text.charAt(i) <= "9") i++;
     if (i === start) fail("a digit");
   };
   const number = () => {
-    if (text[i] === "-") i++;
-    if (text[i] === "0") i++;
+    if (text.charAt(i) === "-") i++;
+    if (text.charAt(i) === "0") i++;
     else digits();
-    if (text[i] === ".") {
+    if (text.charAt(i) === ".") {
       i++;
       digits();
     }
-    if (text[i] === "e" || text[i] === "E") {
+    if (text.charAt(i) === "e" || text.charAt(i) === "E") {
       i++;
-      if (text[i] === "+" || text[i] === "-") i++;
+      if (text.charAt(i) === "+" || text.charAt(i) === "-") i++;
       digits();
     }
   };
   const value = (): void => {
     ws();
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === "{") object();
     else if (ch === "[") array();
     else if (ch === '"') string();
@@ -107,24 +107,25 @@ function scan(text: string): void {
   const object = () => {
     i++;
     ws();
-    if (text[i] === "}") {
+    if (text.charAt(i) === "}") {
       i++;
       return;
     }
     for (;;) {
       ws();
-      if (text[i] !== '"') fail(text[i] === "}" ? "another key (no trailing comma)" : "a quoted key");
+      if (text.charAt(i) !== '"')
+        fail(text.charAt(i) === "}" ? "another key (no trailing comma)" : "a quoted key");
       string();
       ws();
-      if (text[i] !== ":") fail('":"');
+      if (text.charAt(i) !== ":") fail('":"');
       i++;
       value();
       ws();
-      if (text[i] === ",") {
+      if (text.charAt(i) === ",") {
         i++;
         continue;
       }
-      if (text[i] === "}") {
+      if (text.charAt(i) === "}") {
         i++;
         return;
       }
@@ -134,20 +135,20 @@ function scan(text: string): void {
   const array = () => {
     i++;
     ws();
-    if (text[i] === "]") {
+    if (text.charAt(i) === "]") {
       i++;
       return;
     }
     for (;;) {
       ws();
-      if (text[i] === "]") fail("another value (no trailing comma)");
+      if (text.charAt(i) === "]") fail("another value (no trailing comma)");
       value();
       ws();
-      if (text[i] === ",") {
+      if (text.charAt(i) === ",") {
         i++;
         continue;
       }
-      if (text[i] === "]") {
+      if (text.charAt(i) === "]") {
         i++;
         return;
       }

@@ -33,7 +33,7 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** The DB_* settings the environment overrides, in the order of reference §8.3. */
+/** The DB_* settings the environment overrides, in the order of docs/reference/monitor-core.md §8.3. */
 export const DB_ENV_KEYS = ["DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME"] as const;
 
 /**
@@ -63,7 +63,7 @@ export function parseConfig(text: string, env: Env = {}, source = "config"): Loa
   checkKinds(config);
   const c = config as Config;
 
-  // Deprecated alias (reference §8.1): the old key counts only when the new one is absent.
+  // Deprecated alias (docs/reference/monitor-core.md §8.1): the old key counts only when the new one is absent.
   if (!given.has("LEGACY_STATUS_PROJECTION_ENABLE") && given.has("DB_UPDATES_ENABLE")) {
     c.LEGACY_STATUS_PROJECTION_ENABLE = c.DB_UPDATES_ENABLE;
   }
@@ -336,11 +336,15 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // A cell outside the table is infinitely far: it never wins the minimum.
+      const above = prev[j] ?? Number.POSITIVE_INFINITY;
+      const left = row[j - 1] ?? Number.POSITIVE_INFINITY;
+      const diagonal = prev[j - 1] ?? Number.POSITIVE_INFINITY;
+      row[j] = Math.min(above + 1, left + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     prev = row;
   }
-  return prev[b.length];
+  return prev[b.length] ?? Number.POSITIVE_INFINITY;
 }
 
 // --- small helpers -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
- * The host dashboard HTTP app (reference §1.3-§1.5 with the #91 hardening and DESIGN.md items
- * 12-13): the page, its SSE stream and three read-only JSON routes. Unknown paths are 404;
+ * The host dashboard HTTP app (docs/reference/dashboard-fleethealth.md §1.3-§1.5 with the #91 hardening and
+ * docs/design.md defects 12-13): the page, its SSE stream and three read-only JSON routes. Unknown paths are 404;
  * read routes take GET/HEAD only, /events GET only (405 with Allow otherwise).
  */
 import { Elysia, sse } from "elysia";
@@ -18,7 +18,7 @@ import { completeHostState, type HostHealth, type HostState } from "./state.ts";
 import { summarizeHost } from "./summary.ts";
 
 /** The page with the shared CSS, inlined into the compiled binary. */
-const PAGE = withSharedStyle(pageHtml as unknown as string);
+const PAGE = withSharedStyle(pageHtml);
 
 export interface DashboardAppOptions {
   /** The monitor's latest state, or null before its first update. */
@@ -33,7 +33,7 @@ export interface DashboardAppOptions {
   fleet?: FleetRoutesOptions;
   /** The Prometheus exposition for GET /metrics; without it /metrics is 404. */
   metricsText?: () => string;
-  /** Gap between SSE keepalive comments (DESIGN.md item 12); default 15 s. */
+  /** Gap between SSE keepalive comments (docs/design.md defect 12); default 15 s. */
   keepaliveMs?: number;
 }
 
@@ -146,8 +146,8 @@ export interface RunningDashboard {
 }
 
 /**
- * Listens on DASHBOARD_BIND_ADDR:DASHBOARD_PORT. Idle connections close after 120 s (reference
- * §1.5); the 15 s keepalive keeps SSE streams under that. Bun has no separate header-read
+ * Listens on DASHBOARD_BIND_ADDR:DASHBOARD_PORT. Idle connections close after 120 s
+ * (docs/reference/dashboard-fleethealth.md §1.5); the 15 s keepalive keeps SSE streams under that. Bun has no separate header-read
  * timeout, so the idle timeout also bounds a client that stops sending its headers.
  * Throws `dashboard: <reason>` when the address cannot be bound.
  */

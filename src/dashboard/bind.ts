@@ -1,5 +1,5 @@
 /**
- * Where the dashboard listens (reference §1.6): DASHBOARD_BIND_ADDR, blank meaning 127.0.0.1.
+ * Where the dashboard listens (docs/reference/dashboard-fleethealth.md §1.6): DASHBOARD_BIND_ADDR, blank meaning 127.0.0.1.
  * The exposure warning lives with the config (src/config/bind-addr.ts).
  */
 import { isIP } from "node:net";

@@ -1,6 +1,6 @@
 /**
- * The rollout gate command lines an operator runs next, for this host's config (reference
- * §4.5, flags as cli-rollout-api.md §2). The dashboard shows them under Operator Commands and
+ * The rollout gate command lines an operator runs next, for this host's config
+ * (docs/reference/dashboard-fleethealth.md §4.5, flags as docs/reference/cli-rollout-api.md §2). The dashboard shows them under Operator Commands and
  * `validate-config` prints them as advice lines.
  */
 import type { HostState } from "./state.ts";
@@ -51,7 +51,7 @@ export function rolloutCommands(c: CommandConfig): RolloutCommands {
   };
 }
 
-/** The command fields of the host state (reference §1.2). */
+/** The command fields of the host state (docs/reference/dashboard-fleethealth.md §1.2). */
 export function commandStateFields(
   c: RolloutCommands,
 ): Pick<
@@ -73,7 +73,7 @@ export function commandStateFields(
   };
 }
 
-/** `validate-config` advice lines (cli-rollout-api.md §1.5 step 5): 7 when pinned, 4 when dynamic. */
+/** `validate-config` advice lines (docs/reference/cli-rollout-api.md §1.5 step 5): 7 when pinned, 4 when dynamic. */
 export function rolloutAdviceLines(c: CommandConfig): string[] {
   const cmd = rolloutCommands(c);
   const lines: string[] = [];

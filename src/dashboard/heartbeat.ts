@@ -1,5 +1,5 @@
 /**
- * The monitor's heartbeat row from its dashboard state (reference §4.2
+ * The monitor's heartbeat row from its dashboard state (docs/reference/dashboard-fleethealth.md §4.2
  * `monitorProcessHealthSnapshot`): what the monitor's LifecyclePublisher `build` returns.
  */
 import type { DependencyHealth, ProcessState, SnapshotInput } from "../fleethealth/snapshot.ts";

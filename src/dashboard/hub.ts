@@ -1,5 +1,5 @@
 /**
- * Fans host-state updates out to the dashboard's SSE clients (reference §1.1, §1.4): at most
+ * Fans host-state updates out to the dashboard's SSE clients (docs/reference/dashboard-fleethealth.md §1.1, §1.4): at most
  * `maxClients` (32) at once, each with a small buffer (16). A client whose buffer is full misses
  * that update rather than holding up the publisher or the other clients.
  */

@@ -1,5 +1,5 @@
 /**
- * Dependency probes for the host dashboard and the heartbeat row (reference §4.3, issue 5):
+ * Dependency probes for the host dashboard and the heartbeat row (docs/reference/dashboard-fleethealth.md §4.3, issue 5):
  * mysql, wpcom, statsd, disk:logs, disk:stats and one entry per veriflier. Every probe is
  * bounded by `timeoutMs`; all run at once and come back in that fixed order.
  */
@@ -128,7 +128,7 @@ async function probeDisk(
         // Red only for a folder that cannot be made or written; a missing one is created.
         const problem = ensureDir(dir, key);
         if (problem) return { name, status: "red", last_error: problem };
-        // Writable: create, close and remove a temp file (reference §4.3).
+        // Writable: create, close and remove a temp file (docs/reference/dashboard-fleethealth.md §4.3).
         const probe = join(dir, `.jetmon-health-${randomBytes(6).toString("hex")}`);
         try {
           const fh = await open(probe, "wx");

@@ -1,7 +1,7 @@
 /**
  * What the host dashboard shows: the monitor's current figures (`HostState`, the JSON of
- * `/api/state` and of each SSE event, field names as reference §1.2 plus `rss_mem_mb` and the
- * bucket coverage of DESIGN.md item 4) and its dependency probes (`HostHealth`).
+ * `/api/state` and of each SSE event, field names as docs/reference/dashboard-fleethealth.md §1.2 plus `rss_mem_mb` and the
+ * bucket coverage of docs/design.md defect 4) and its dependency probes (`HostHealth`).
  */
 import { type DependencyHealth, ZERO_TIME } from "../fleethealth/snapshot.ts";
 
@@ -25,7 +25,7 @@ export interface HostState {
   bucket_ownership: string;
   /** BUCKET_TOTAL as this host sees it. */
   bucket_total: number;
-  /** Buckets no live host covers (DESIGN.md item 4); any is red. */
+  /** Buckets no live host covers (docs/design.md defect 4); any is red. */
   uncovered_buckets: number;
   /** Those buckets as inclusive ranges, e.g. "500-999" or "0-9,500-999"; "" when none. */
   uncovered_bucket_ranges: string;
@@ -49,7 +49,7 @@ export interface HostState {
 /** The dependency probes, in probe order. */
 export type HostHealth = DependencyHealth[];
 
-/** The state served before the monitor's first update (reference §1.1). */
+/** The state served before the monitor's first update (docs/reference/dashboard-fleethealth.md §1.1). */
 function zeroHostState(): HostState {
   return {
     worker_count: 0,

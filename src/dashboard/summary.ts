@@ -1,6 +1,6 @@
 /**
- * The host's red/amber/green answer to "is this host safe to advance?" (reference §1.7), with
- * this project's changes (DESIGN.md items 4 and 14): a missing host state counts as amber, an
+ * The host's red/amber/green answer to "is this host safe to advance?" (docs/reference/dashboard-fleethealth.md §1.7), with
+ * this project's changes (docs/design.md defects 4 and 14): a missing host state counts as amber, an
  * unknown dependency status counts as amber with an issue, and uncovered buckets are red.
  * The server computes it; the page only renders it.
  */

@@ -192,7 +192,7 @@ function sortedMigrations(list: ReadonlyArray<Migration>): Migration[] {
  */
 export function skipGuard(sql: string): string | null {
   const m = /^--\s*skip-when:\s*(SELECT\b.+)$/im.exec(sql);
-  return m ? m[1]!.trim() : null;
+  return m?.[1]?.trim() ?? null;
 }
 
 async function alreadySatisfied(conn: PoolConnection, m: Migration): Promise<boolean> {

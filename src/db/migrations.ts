@@ -114,4 +114,4 @@ export const LEGACY_IDS: ReadonlyArray<LegacyId> = [
 ];
 
 /** The highest id this binary knows. */
-export const LATEST_MIGRATION_ID: number = MIGRATIONS[MIGRATIONS.length - 1].id;
+export const LATEST_MIGRATION_ID: number = MIGRATIONS.at(-1)?.id ?? 0;

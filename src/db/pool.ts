@@ -14,7 +14,7 @@ export interface DbSettings {
 
 /**
  * Opens a mysql2 pool. Every session runs in UTC. `-FOUND_ROWS` makes affectedRows
- * report changed rows rather than matched rows (DESIGN.md upstream defect 17), so
+ * report changed rows rather than matched rows (docs/design.md defect 17), so
  * code can branch on whether an UPDATE really changed something.
  */
 export function createPool(
@@ -105,7 +105,7 @@ function boundQueries(conn: CoreConnection, timeoutMs: number): void {
 }
 
 /**
- * Pings with retry: waits min(2^i s, 30 s) between attempts (reference §4.1). A permanent error
+ * Pings with retry: waits min(2^i s, 30 s) between attempts (docs/reference/monitor-core.md §4.1). A permanent error
  * (wrong password, unknown database) is thrown at once: no retry can fix it.
  */
 export async function connectWithRetry(

@@ -348,7 +348,7 @@ export const siteTenants = mysqlTable(
 /**
  * Migrations 24-26. One heartbeat row per long-running process. Names are Go's: a Bun process
  * writes its runtime heap MB into `go_sys_mem_mb`, `bun <version>` into `go_version`, and its
- * RSS into `rss_mem_mb` (DESIGN.md, the data contract).
+ * RSS into `rss_mem_mb` (docs/design.md §2, the data contract).
  */
 export const processHealth = mysqlTable(
   "jetmon_process_health",

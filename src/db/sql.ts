@@ -125,5 +125,8 @@ export function readDbTime(v: unknown): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/.exec(String(v));
   if (!m) throw new Error(`unexpected time value from the database: ${JSON.stringify(v)}`);
   const ms = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
-  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms));
+  const [, year, month, day, hour, minute, second] = m;
+  return new Date(
+    Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms),
+  );
 }

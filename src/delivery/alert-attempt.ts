@@ -1,5 +1,5 @@
 /**
- * One alert-contact attempt (reference §4.5). Lookup failures from the database are retried;
+ * One alert-contact attempt (docs/reference/deliverer.md §4.5). Lookup failures from the database are retried;
  * a contact that is gone or inactive, a transport this process does not offer, a malformed
  * destination or payload are abandoned now. The hourly cap is spent only by sends that are
  * really made, and a capped send is abandoned with 429 and says why.

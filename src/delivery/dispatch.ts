@@ -1,7 +1,7 @@
 /**
- * The pull model (reference §3.6, ADR-0005): read the transitions after this instance's mark,
+ * The pull model (docs/reference/deliverer.md §3.6, ADR-0005): read the transitions after this instance's mark,
  * match them to subscribers, and enqueue deliveries. The enqueue and the new mark commit in
- * one transaction, so a failed enqueue never advances the mark (DESIGN.md defect 7); the next
+ * one transaction, so a failed enqueue never advances the mark (docs/design.md defect 7); the next
  * tick retries the same batch, and the unique (subscriber, transition) key drops repeats.
  */
 import { type SQL, sql } from "drizzle-orm";
@@ -143,6 +143,8 @@ interface TransitionRow {
 }
 
 function toTransition(r: TransitionRow): Transition {
+  const changedAt = readDbTime(r.changed_at);
+  if (changedAt === null) throw new Error(`transition ${r.id} has no changed_at`);
   return {
     id: Number(r.id),
     eventId: Number(r.event_id),
@@ -151,7 +153,7 @@ function toTransition(r: TransitionRow): Transition {
     severityAfter: r.severity_after === null ? null : Number(r.severity_after),
     stateAfter: r.state_after,
     reason: r.reason,
-    changedAt: readDbTime(r.changed_at)!,
+    changedAt,
   };
 }
 
@@ -221,7 +223,7 @@ export async function dispatchOnce(db: Db, spec: DispatchSpec, o: DispatchOption
       const r = await run(tx, insertStatement(t, planned.slice(i, i + INSERT_CHUNK), now));
       enqueued += r.affectedRows;
     }
-    const last = transitions[transitions.length - 1]!.id;
+    const last = transitions.at(-1)?.id ?? mark;
     await run(
       tx,
       sql`UPDATE ${sql.raw(t.progress)} SET last_transition_id = ${last} WHERE instance_id = ${o.instanceId}`,

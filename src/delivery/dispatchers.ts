@@ -1,5 +1,5 @@
 /**
- * The alert transports a delivery process offers (reference §2 BuildAlertDispatchers):
+ * The alert transports a delivery process offers (docs/reference/deliverer.md §2 BuildAlertDispatchers):
  * PagerDuty, Slack and Teams always; e-mail through the sender `EMAIL_TRANSPORT` picks.
  */
 import type { Logger } from "../log.ts";

@@ -1,5 +1,5 @@
 /**
- * Alert e-mail text (reference §4.7): subject, plain and HTML bodies, and the MIME message the
+ * Alert e-mail text (docs/reference/deliverer.md §4.7): subject, plain and HTML bodies, and the MIME message the
  * SMTP sender hands over. Header values are stripped of CR and LF so nothing in a site URL or
  * an address can add a header line. Unlike Go's, the message carries `Date` and `Message-ID`
  * (mail servers and spam filters expect both).

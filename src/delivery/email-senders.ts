@@ -1,5 +1,5 @@
 /**
- * Where alert e-mail goes (`EMAIL_TRANSPORT`, reference §1.2, §4.7): `stub` logs and keeps the
+ * Where alert e-mail goes (`EMAIL_TRANSPORT`, docs/reference/deliverer.md §1.2, §4.7): `stub` logs and keeps the
  * message, `wpcom` POSTs it to the WPCOM mail endpoint, `smtp` speaks SMTP through nodemailer.
  * SMTP upgrades with STARTTLS whenever the server offers it and, with `SMTP_USE_TLS`, refuses
  * to send without it; port 465 means TLS from the first byte.

@@ -1,5 +1,5 @@
 /**
- * Which transitions become deliveries, and under which event type (reference §3.2, §4.4).
+ * Which transitions become deliveries, and under which event type (docs/reference/deliverer.md §3.2, §4.4).
  * Alert contacts skip the cause links: they are bookkeeping, not news for a pager.
  */
 import { Reason } from "../events/vocabulary.ts";

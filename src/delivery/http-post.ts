@@ -1,5 +1,5 @@
 /**
- * The JSON POST the alert transports share (reference §4.6): read at most 4096 response bytes,
+ * The JSON POST the alert transports share (docs/reference/deliverer.md §4.6): read at most 4096 response bytes,
  * trim, keep 2048. Only a 2xx is success.
  */
 import { errorText } from "../error-text.ts";

@@ -2,7 +2,7 @@
  * JSON text in the normal form MySQL 8 gives a JSON column when it is read back: object keys
  * ordered by byte length and then bytewise, `", "` and `": "` separators. MariaDB stores JSON
  * text verbatim, so text written in this form reads back byte for byte on both servers; that
- * is what lets the bytes stored, signed and sent be one and the same (DESIGN.md defect 10).
+ * is what lets the bytes stored, signed and sent be one and the same (docs/design.md defect 10).
  */
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -21,6 +21,6 @@ export function mysqlJsonText(v: JsonValue): string {
     return JSON.stringify(v);
   }
   if (Array.isArray(v)) return `[${v.map(mysqlJsonText).join(", ")}]`;
-  const keys = Object.keys(v).sort(compareKeys);
-  return `{${keys.map((k) => `${JSON.stringify(k)}: ${mysqlJsonText(v[k]!)}`).join(", ")}}`;
+  const entries = Object.entries(v).sort(([a], [b]) => compareKeys(a, b));
+  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}: ${mysqlJsonText(x)}`).join(", ")}}`;
 }

@@ -1,5 +1,5 @@
 /**
- * What an alert transport is asked to send (reference §4.1, §4.5), built from a stored alert
+ * What an alert transport is asked to send (docs/reference/deliverer.md §4.1, §4.5), built from a stored alert
  * payload, and the result every transport returns.
  */
 import { type Static, Type } from "@sinclair/typebox";
@@ -105,7 +105,7 @@ export function buildNotification(p: AlertPayload, siteUrl: string): Notificatio
   };
 }
 
-/** The notification an API "test send" uses (reference §4.7). */
+/** The notification an API "test send" uses (docs/reference/deliverer.md §4.7). */
 export function testNotification(label: string, minSeverity: number, now: Date): Notification {
   return {
     siteId: 0,

@@ -1,5 +1,5 @@
 /**
- * Who runs delivery workers (reference §1.4, §2). The owner is `DELIVERY_OWNER_HOST` trimmed,
+ * Who runs delivery workers (docs/reference/deliverer.md §1.4, §2). The owner is `DELIVERY_OWNER_HOST` trimmed,
  * compared exactly and case-sensitively with the hostname. The messages are what operators and
  * the rollout runbooks grep for, so their wording is fixed.
  */
@@ -78,7 +78,7 @@ export interface DeliveryHealthInput {
 }
 
 /**
- * The standalone deliverer's heartbeat health (reference §1.5, §4.6): amber while stopping or
+ * The standalone deliverer's heartbeat health (docs/reference/deliverer.md §1.5, §4.6): amber while stopping or
  * stopped; else a red or amber rollup as it is; a green one turns amber when workers run with no
  * owner set (every deliverer would deliver) or when the current config would decide ownership
  * differently from the decision the workers started under (a restart is due).

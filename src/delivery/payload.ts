@@ -1,5 +1,5 @@
 /**
- * The delivery payload, frozen at enqueue (reference §3.7, §4.4): a flat object, stored and
+ * The delivery payload, frozen at enqueue (docs/reference/deliverer.md §3.7, §4.4): a flat object, stored and
  * later sent as the same JSON text.
  */
 import { rfc3339Nano } from "../time.ts";

@@ -1,7 +1,7 @@
 /**
- * The per-instance high-water mark over `jetmon_event_transitions.id` (reference §3.6). A new
+ * The per-instance high-water mark over `jetmon_event_transitions.id` (docs/reference/deliverer.md §3.6). A new
  * instance starts at the newest transition, so a host taking over delivery does not replay
- * history (DESIGN.md defect 8), unless `DELIVERY_REPLAY_FROM` names where to resume.
+ * history (docs/design.md defect 8), unless `DELIVERY_REPLAY_FROM` names where to resume.
  */
 import { sql } from "drizzle-orm";
 import { type Executor, run, selectRows } from "../db/sql.ts";

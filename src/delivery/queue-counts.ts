@@ -1,7 +1,7 @@
 /**
  * How full a delivery queue is: pending, due, future-retry, recently delivered, abandoned and
- * failed rows plus the oldest ages. One UNION ALL per table (dashboard-fleethealth §6.5) serves
- * both `jetmon2 delivery-check` (deliverer §1.8) and the fleet view; the two define every count
+ * failed rows plus the oldest ages. One UNION ALL per table (docs/reference/dashboard-fleethealth.md §6.5) serves
+ * both `jetmon2 delivery-check` (docs/reference/deliverer.md §1.8) and the fleet view; the two define every count
  * alike, with abandoned and failed rows dated by their last attempt, or by creation if never tried.
  */
 import { sql } from "drizzle-orm";

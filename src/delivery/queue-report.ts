@@ -1,5 +1,5 @@
 /**
- * The read-only delivery queue report behind `jetmon2 delivery-check` (reference §1.8): the
+ * The read-only delivery queue report behind `jetmon2 delivery-check` (docs/reference/deliverer.md §1.8): the
  * per-table counts of queue-counts.ts, their total, and the thresholds an operator or a systemd
  * gate sets on them.
  */
@@ -94,7 +94,7 @@ export function buildReport(o: {
   limits: ReportLimits;
 }): DeliveryReport {
   const failures = reportFailures(o.tables, o.limits, rfc3339(o.cutoff));
-  // Key order is the JSON field order (reference §1.8); empty optional fields are left out.
+  // Key order is the JSON field order (docs/reference/deliverer.md §1.8); empty optional fields are left out.
   return {
     ok: failures.length === 0,
     host: o.host,
@@ -123,8 +123,10 @@ const COLUMNS: [string, keyof QueueSummary][] = [
 /** A left-aligned table, columns two spaces apart (Go's tabwriter with padding 2). */
 export function renderTable(rows: readonly QueueSummary[]): string[] {
   const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, k]) => String(r[k])))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2))).join(""));
+  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => (c[i] ?? "").length)));
+  return cells.map((c) =>
+    c.map((v, i) => (i === c.length - 1 ? v : v.padEnd((widths[i] ?? 0) + 2))).join(""),
+  );
 }
 
 export function renderText(r: DeliveryReport): string[] {

@@ -1,10 +1,10 @@
 /**
- * Claiming due deliveries and recording what happened (reference §3.8, §3.10, ADR-0007).
+ * Claiming due deliveries and recording what happened (docs/reference/deliverer.md §3.8, §3.10, ADR-0007).
  *
  * A claim is one transaction: `SELECT … FOR UPDATE SKIP LOCKED` over due rows, then a lease
  * (next_attempt_at moved past the attempt's longest possible run) on only the rows this
  * process will attempt right now; rows it cannot take (subscriber at its in-flight cap) are
- * released untouched at commit (DESIGN.md defect 9). Rows locked by another deliverer are
+ * released untouched at commit (docs/design.md defect 9). Rows locked by another deliverer are
  * skipped rather than waited for, and once leased they are not due for anyone else, so two
  * deliverers never send the same delivery twice. The lease is also crash recovery: a row
  * whose sender died becomes due again when its lease runs out.
@@ -122,7 +122,7 @@ export function truncateBytes(s: string, max = 2048): string {
   const b = Buffer.from(s, "utf8");
   if (b.length <= max) return s;
   let end = max;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+  while (end > 0 && ((b[end] ?? 0) & 0xc0) === 0x80) end--;
   return b.subarray(0, end).toString("utf8");
 }
 

@@ -1,5 +1,5 @@
 /**
- * The per-contact hourly send cap (`max_per_hour`, reference §4.5): a sliding one-hour window
+ * The per-contact hourly send cap (`max_per_hour`, docs/reference/deliverer.md §4.5): a sliding one-hour window
  * of send times kept in this process. 0 means unlimited. Only sends that are really made
  * spend from it.
  */

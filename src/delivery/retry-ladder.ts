@@ -1,9 +1,11 @@
 /**
- * The retry ladder shared by webhooks and alert contacts (reference §3.10): after the 1st
+ * The retry ladder shared by webhooks and alert contacts (docs/reference/deliverer.md §3.10): after the 1st
  * failed attempt wait 1 min, after the 2nd 5 min, then 30 min, 1 h, 6 h; the 6th failure
  * abandons the delivery. Nominally 7 h 36 min from first attempt to abandon.
  */
-export const RETRY_DELAYS_MS: readonly number[] = [60_000, 300_000, 1_800_000, 3_600_000, 21_600_000];
+export const RETRY_DELAYS_MS: readonly [number, ...number[]] = [
+  60_000, 300_000, 1_800_000, 3_600_000, 21_600_000,
+];
 
 /** The number of attempts a delivery gets before it is abandoned. */
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
@@ -13,6 +15,6 @@ export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
  * or null when the delivery is to be abandoned.
  */
 export function nextRetryDelayMs(attemptsMade: number): number | null {
-  if (!Number.isInteger(attemptsMade) || attemptsMade < 1) return RETRY_DELAYS_MS[0]!;
+  if (!Number.isInteger(attemptsMade) || attemptsMade < 1) return RETRY_DELAYS_MS[0];
   return RETRY_DELAYS_MS[attemptsMade - 1] ?? null;
 }

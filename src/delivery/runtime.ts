@@ -1,5 +1,5 @@
 /**
- * Delivery as a unit (reference §2 deliverer.Start): the webhook worker and the alert worker
+ * Delivery as a unit (docs/reference/deliverer.md §2 deliverer.Start): the webhook worker and the alert worker
  * for one instance. Used by `--mode=deliverer` and by a monitor running delivery embedded.
  */
 import type { AlertDispatchers } from "./notification.ts";

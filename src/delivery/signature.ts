@@ -1,5 +1,5 @@
 /**
- * Webhook request signing (reference §3.4, ADR-0004):
+ * Webhook request signing (docs/reference/deliverer.md §3.4, ADR-0004):
  * `X-Jetmon-Signature: t=<unix seconds>,v1=<lowercase hex HMAC-SHA256("<t>.<body>")>`, keyed by
  * the whole secret (`whsec_` prefix included). The body is the exact bytes sent.
  */

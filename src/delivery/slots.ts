@@ -1,5 +1,5 @@
 /**
- * In-flight attempts per subscriber in this process (reference §3.8 PerWebhookCap): a
+ * In-flight attempts per subscriber in this process (docs/reference/deliverer.md §3.8 PerWebhookCap): a
  * subscriber at its cap gets no new claims until one of its attempts finishes.
  */
 export class Slots {

@@ -1,6 +1,6 @@
 /**
  * Webhooks and alert contacts as dispatch sees them, and the rules that decide whether a
- * transition is for them (reference §3.3, §4.3). JSON columns are checked at this boundary:
+ * transition is for them (docs/reference/deliverer.md §3.3, §4.3). JSON columns are checked at this boundary:
  * a filter that does not parse makes its subscriber match nothing (and says so in the log)
  * rather than silently match everything, which is what an empty filter means.
  */
@@ -173,7 +173,7 @@ export function tenantAllows(ownerTenantId: string | null, siteId: number, tenan
   return tenants.get(siteId)?.has(ownerTenantId) ?? false;
 }
 
-/** Every non-empty filter must pass (reference §3.3). */
+/** Every non-empty filter must pass (docs/reference/deliverer.md §3.3). */
 export function webhookMatches(
   w: WebhookSubscriber,
   eventType: string,
@@ -189,7 +189,7 @@ export function webhookMatches(
 }
 
 /**
- * The severity gate (reference §4.3): fires when the new severity reaches the contact's
+ * The severity gate (docs/reference/deliverer.md §4.3): fires when the new severity reaches the contact's
  * minimum, or on recovery to Up from a severity that had reached it. NULL severities count
  * as 0 (Up): `opened` has no "before", a close has no "after".
  */

@@ -1,4 +1,4 @@
-/** Slack incoming webhooks and Microsoft Teams adaptive cards (reference §4.6). */
+/** Slack incoming webhooks and Microsoft Teams adaptive cards (docs/reference/deliverer.md §4.6). */
 import { rfc3339 } from "../time.ts";
 import { destinationField, httpUrlProblem, WebhookUrlDestination } from "./destination.ts";
 import { type FetchFn, postJson } from "./http-post.ts";

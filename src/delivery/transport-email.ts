@@ -1,4 +1,4 @@
-/** The e-mail alert dispatcher (reference §4.7): SMTP-like codes, whatever carries the mail. */
+/** The e-mail alert dispatcher (docs/reference/deliverer.md §4.7): SMTP-like codes, whatever carries the mail. */
 
 import { errorText } from "../error-text.ts";
 import { destinationField, EmailDestination } from "./destination.ts";

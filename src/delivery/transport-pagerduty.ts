@@ -1,4 +1,4 @@
-/** PagerDuty Events API v2 (reference §4.6). */
+/** PagerDuty Events API v2 (docs/reference/deliverer.md §4.6). */
 import { destinationField, PagerDutyDestination } from "./destination.ts";
 import { type FetchFn, postJson } from "./http-post.ts";
 import type { AlertDispatcher, Notification } from "./notification.ts";

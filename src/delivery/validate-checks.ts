@@ -1,5 +1,5 @@
 /**
- * The deliverer's --require-* gates in `validate-config` (deliverer reference §1.7), which a
+ * The deliverer's --require-* gates in `validate-config` (docs/reference/deliverer.md §1.7), which a
  * systemd `ExecStartPre` uses before a dedicated deliverer starts.
  */
 import { emailTransportLabel } from "../config/validate.ts";

@@ -1,8 +1,8 @@
 /**
- * One webhook attempt (reference §3.9): look the webhook up, sign the stored payload text and
+ * One webhook attempt (docs/reference/deliverer.md §3.9): look the webhook up, sign the stored payload text and
  * POST exactly that text. A lookup that fails for a database reason is retried; a webhook that
  * is gone, inactive, or whose URL can never work is abandoned now with the reason stored
- * (DESIGN.md defect 11).
+ * (docs/design.md defect 11).
  */
 import { sql } from "drizzle-orm";
 import { type Executor, selectRows } from "../db/sql.ts";

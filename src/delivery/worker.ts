@@ -1,7 +1,7 @@
 /**
  * A delivery worker: two loops, dispatch (transitions → queued deliveries) and deliver (claim →
- * attempt → record), each ticking every poll interval and never overlapping itself (reference
- * §3.5, §6). Attempts run concurrently up to `maxConcurrent`, at most `perSubscriberCap` per
+ * attempt → record), each ticking every poll interval and never overlapping itself
+ * (docs/reference/deliverer.md §3.5, §6). Attempts run concurrently up to `maxConcurrent`, at most `perSubscriberCap` per
  * subscriber. `stop()` stops both loops from claiming and then waits for the attempts already
  * in flight to finish and be recorded, so a shutdown never strands a leased row.
  */

@@ -17,7 +17,7 @@ export interface AuditEntry {
 }
 
 /**
- * Inserts `jetmon_audit_log` rows (reference monitor-core §1.16), several in one statement.
+ * Inserts `jetmon_audit_log` rows (docs/reference/monitor-core.md §1.16), several in one statement.
  * Throws `audit: eventType is required` before writing anything if any entry lacks one.
  */
 export async function writeAudit(db: Executor, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {

@@ -42,10 +42,10 @@ const openHttpEvent = and(
 );
 
 const activeInRange = (min: number, max: number): SQL =>
-  and(eq(sites.monitorActive, 1), between(sites.bucketNo, min, max))!;
+  sql`(${eq(sites.monitorActive, 1)} and ${between(sites.bucketNo, min, max)})`;
 
 const drifted = (min: number, max: number): SQL =>
-  and(activeInRange(min, max), sql`${sites.siteStatus} <> ${expectedStatus}`)!;
+  sql`(${activeInRange(min, max)} and ${sites.siteStatus} <> ${expectedStatus})`;
 
 const count = sql<number>`COUNT(*)`.mapWith(Number);
 
@@ -129,12 +129,13 @@ export async function repairProjectionDrift(
     const conflicts: number[] = [];
     const toWrite = new Map<number, DriftRow[]>();
     for (const list of bySite.values()) {
+      const row = list[0];
+      if (row === undefined) continue;
       const wanted = new Set(list.map((r) => r.expectedStatus));
       if (wanted.size > 1) {
-        conflicts.push(list[0]!.blogId);
+        conflicts.push(row.blogId);
         continue;
       }
-      const row = list[0]!;
       toWrite.set(row.expectedStatus, [...(toWrite.get(row.expectedStatus) ?? []), row]);
     }
     const changedAt = new Date(nowMs);

@@ -1,6 +1,6 @@
 /**
- * Event sequences the monitor runs as one transaction each: closing on recovery (reference
- * monitor-core §1.12) and the TLS-expiry event (§1.14). Built from the store's steps.
+ * Event sequences the monitor runs as one transaction each: closing on recovery and the TLS-expiry
+ * event (docs/reference/monitor-core.md §1.12, §1.14). Built from the store's steps.
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { events } from "../db/schema.ts";
@@ -29,11 +29,11 @@ export interface RecoveryResult {
 /**
  * Closes the blog's open `http` event because a check succeeded: `verifier_cleared` if it was
  * `Down`, else `probe_cleared`. Decided from the event, never from the legacy site_status
- * (DESIGN.md defect 3). A `knownEventId` that is closed, missing or another blog's falls back to
+ * (docs/design.md defect 3). A `knownEventId` that is closed, missing or another blog's falls back to
  * the blog's oldest open http event. With no open event, returns null and only projects
  * site_status 1 (if enabled).
  */
-/** §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
+/** docs/reference/monitor-core.md §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
 export function recoveryReason(state: string): ResolutionReason {
   return state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
 }
@@ -111,7 +111,7 @@ export interface TlsExpiryResult {
 }
 
 /**
- * Keeps the blog's `tls_expiry` event in line with its certificate (reference §1.14): more than
+ * Keeps the blog's `tls_expiry` event in line with its certificate (docs/reference/monitor-core.md §1.14): more than
  * 30 days out closes an open one (reason `verifier_cleared`, as upstream); within 30 days opens
  * Warning (severity 1), within 7 Degraded (2), and moves an existing event's severity with
  * `severity_escalation` / `severity_deescalation`. Never touches site_status.

@@ -4,7 +4,7 @@ import { dbTime, type Tx } from "../db/sql.ts";
 import { CheckType, LegacyStatus, State } from "./vocabulary.ts";
 
 /**
- * The legacy `site_status` implied by an event (reference monitor-core §1.6): only `http` events
+ * The legacy `site_status` implied by an event (docs/reference/monitor-core.md §1.6): only `http` events
  * project; `Down` -> 2, `Seems Down` -> 0, anything else (a closed event included) -> 1.
  * Returns null for check types that never touch the legacy columns (e.g. tls_expiry).
  */

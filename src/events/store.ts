@@ -1,5 +1,5 @@
 /**
- * The event store (reference monitor-core §3): the only writer of `jetmon_events` and
+ * The event store (docs/reference/monitor-core.md §3): the only writer of `jetmon_events` and
  * `jetmon_event_transitions`. Every mutation writes exactly one transition row and, when the
  * caller enables the legacy projection, the `jetpack_monitor_sites` status, all in one
  * transaction: an error anywhere rolls every part back.
@@ -97,7 +97,7 @@ export function openEvent(
 /**
  * Changes severity and/or state with `reason` (`verifier_confirmed`, `severity_escalation`, ...).
  * Writes nothing to the event when neither differs, but the projection (if enabled) is written
- * either way: a re-confirmed Down re-asserts site_status 2 (reference §1.10).
+ * either way: a re-confirmed Down re-asserts site_status 2 (docs/reference/monitor-core.md §1.10).
  */
 export function updateEvent(
   db: Executor,

@@ -1,6 +1,6 @@
 /**
  * The incident vocabulary: every string and number the event store, the orchestrator, the
- * deliverer and the dashboard agree on (reference monitor-core §3.1, §1.16). These values are
+ * deliverer and the dashboard agree on (docs/reference/monitor-core.md §3.1, §1.16). These values are
  * stored in MySQL and read by Go hosts in the same fleet, so they never change spelling.
  */
 
@@ -72,7 +72,7 @@ export const LegacyStatus = {
 } as const;
 export type LegacyStatus = (typeof LegacyStatus)[keyof typeof LegacyStatus];
 
-/** `jetmon_audit_log.event_type` (reference §1.16). */
+/** `jetmon_audit_log.event_type` (docs/reference/monitor-core.md §1.16). */
 export const AuditEventType = {
   RetryDispatched: "retry_dispatched",
   VeriflierSent: "veriflier_sent",

@@ -1,5 +1,5 @@
 /**
- * Bucket coverage across the fleet (reference §6.4): the ownership mode the fresh monitors
+ * Bucket coverage across the fleet (docs/reference/dashboard-fleethealth.md §6.4): the ownership mode the fresh monitors
  * report, then, for dynamic ownership, whether the `jetmon_hosts` rows cover
  * 0..BUCKET_TOTAL-1 exactly once with active, fresh rows. In pinned mode the buckets not held by
  * Bun/Go v2 monitors belong to v1 hosts that publish nothing, so gaps are expected (amber), but
@@ -74,7 +74,7 @@ export interface CoverageInput {
   nowMs: number;
 }
 
-/** Reference §6.4 rules, first match wins, plus the pinned overlap check described above. */
+/** docs/reference/dashboard-fleethealth.md §6.4 rules, first match wins, plus the pinned overlap check described above. */
 export function summarizeCoverage(input: CoverageInput): BucketCoverage {
   const { hosts, processes, bucketTotal: total, graceSec, nowMs } = input;
   if (hosts instanceof Error) {

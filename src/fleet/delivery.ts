@@ -1,5 +1,5 @@
 /**
- * Delivery queue health and delivery ownership posture across the fleet (reference §6.5-§6.6).
+ * Delivery queue health and delivery ownership posture across the fleet (docs/reference/dashboard-fleethealth.md §6.5-§6.6).
  * Pure: the counts come from src/delivery/queue-counts.ts.
  */
 import type { DeliveryKind } from "../delivery/kinds.ts";
@@ -29,7 +29,7 @@ const POSTURE_MESSAGES = {
 
 const sortedUnique = (xs: string[]) => [...new Set(xs)].sort();
 
-/** Reference §6.6, first match wins; only active processes with delivery workers enabled count. */
+/** docs/reference/dashboard-fleethealth.md §6.6, first match wins; only active processes with delivery workers enabled count. */
 export function summarizePosture(processes: readonly FleetProcess[], pending: number): DeliveryPosture {
   const enabled = processes.filter((p) => isActive(p) && p.delivery_workers_enabled);
   const hosts = sortedUnique(enabled.map((p) => p.host_id));

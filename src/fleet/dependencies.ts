@@ -1,5 +1,5 @@
 /**
- * Dependency rollup across every shown process (reference §6.7), so a verifier that three
+ * Dependency rollup across every shown process (docs/reference/dashboard-fleethealth.md §6.7), so a verifier that three
  * monitors probe appears once with three counts. Unlike the reference, the ` (<version>)` a
  * verifier probe appends to its name is folded into `versions`, so one verifier stays one row
  * whether it answered (with a version) or not (without). Pure.
@@ -13,7 +13,8 @@ const VERSION_SUFFIX = /^(veriflier:.*\S)\s+\(([^()]*)\)$/;
 export function splitDependencyName(raw: string): { name: string; version?: string } {
   const name = raw.trim() || "unknown";
   const m = VERSION_SUFFIX.exec(name);
-  return m ? { name: m[1]!, version: m[2]!.trim() || undefined } : { name };
+  const [, base, version] = m ?? [];
+  return base === undefined ? { name } : { name: base, version: version?.trim() || undefined };
 }
 
 const RANK: Record<HealthStatus, number> = { red: 3, amber: 2, green: 1 };

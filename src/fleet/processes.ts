@@ -1,5 +1,5 @@
 /**
- * Staleness, retirement and ordering of process-health rows (reference §6.3, with the change of
+ * Staleness, retirement and ordering of process-health rows (docs/reference/dashboard-fleethealth.md §6.3, with the change of
  * the fleet issue): a quiet running process is red, a process that wrote `stopped` and then went
  * quiet is shown as stopped (not red), and stopped rows past the retention window are hidden, so
  * a clean decommission does not turn the fleet red forever. Pure functions.

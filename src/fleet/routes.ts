@@ -1,5 +1,5 @@
 /**
- * The fleet dashboard routes (reference §6.1, §1.3 hardening): `GET|HEAD /fleet` (the page) and
+ * The fleet dashboard routes (docs/reference/dashboard-fleethealth.md §6.1, §1.3 hardening): `GET|HEAD /fleet` (the page) and
  * `GET|HEAD /api/fleet` (JSON). Other methods get 405 with `Allow: GET, HEAD`. The plugin adds
  * no catch-all: unknown paths stay the host app's 404.
  */
@@ -15,7 +15,7 @@ import { createFleetSnapshotter, type FleetSnapshotter, FleetSourceMissing } fro
 import type { FleetOptions } from "./types.ts";
 
 /** The page with the shared CSS, inlined into the compiled binary. */
-const PAGE = withSharedStyle(pageHtml as unknown as string);
+const PAGE = withSharedStyle(pageHtml);
 
 /** The paths this plugin serves; a host app that filters paths before routing must allow them. */
 export const FLEET_PATHS = ["/fleet", "/api/fleet"] as const;

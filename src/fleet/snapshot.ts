@@ -1,5 +1,5 @@
 /**
- * The fleet snapshot pipeline (reference §6.2): processes, then bucket coverage, delivery,
+ * The fleet snapshot pipeline (docs/reference/dashboard-fleethealth.md §6.2): processes, then bucket coverage, delivery,
  * posture, drift and dependencies, then the summary. Only the process list is fatal; any other
  * section whose query fails or passes its bound is red with the reason. Results are cached for
  * a few seconds (failures too, so a sick database is not asked again on every poll), and
@@ -40,7 +40,7 @@ export interface ResolvedFleetOptions {
 
 const positive = (v: number | undefined): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
-/** Defaults as reference §6.1: grace <= 0 → 600 s, TTL 0 → 5 s (negative disables), bound 3 s. */
+/** Defaults as docs/reference/dashboard-fleethealth.md §6.1: grace <= 0 → 600 s, TTL 0 → 5 s (negative disables), bound 3 s. */
 export function resolveFleetOptions(o: FleetOptions): ResolvedFleetOptions {
   const retain = o.retainStoppedHours;
   const ttl = o.cacheTtlMs ?? 0;

@@ -1,6 +1,6 @@
 /**
- * The fleet's answer to "is it safe to advance the rollout?" and what to do next (reference
- * §6.8). Changes from the reference, per the fleet issue: a process that wrote `stopped` and
+ * The fleet's answer to "is it safe to advance the rollout?" and what to do next
+ * (docs/reference/dashboard-fleethealth.md §6.8). Changes from the reference, per the fleet issue: a process that wrote `stopped` and
  * then went quiet counts as stopped (no issue) rather than stale and red, and a fleet whose
  * every monitor is stopped is amber. Pure.
  */
@@ -125,7 +125,7 @@ export function summarizeFleet(s: FleetSections): FleetSummary {
   };
 }
 
-/** Reference §6.8 "suggested_next_action", first match wins. */
+/** docs/reference/dashboard-fleethealth.md §6.8 "suggested_next_action", first match wins. */
 function nextAction(
   s: FleetSections,
   c: { stale_processes: number; red_processes: number; amber_processes: number },

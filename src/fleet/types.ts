@@ -1,5 +1,5 @@
 /**
- * The JSON shapes of `GET /api/fleet` (reference §6.2-§6.8). Field names are the contract; the
+ * The JSON shapes of `GET /api/fleet` (docs/reference/dashboard-fleethealth.md §6.2-§6.8). Field names are the contract; the
  * few additions of this project are marked "added". Times are RFC 3339 strings in UTC.
  */
 import type { Config } from "../config/schema.ts";
@@ -13,7 +13,7 @@ import type { HostRowSummary } from "../monitor/coverage.ts";
  */
 export type ProcessStatus = HealthStatus | "stopped";
 
-/** One `jetmon_process_health` row as the fleet sees it (reference §6.3). */
+/** One `jetmon_process_health` row as the fleet sees it (docs/reference/dashboard-fleethealth.md §6.3). */
 export interface FleetProcess {
   process_id: string;
   host_id: string;
@@ -50,7 +50,7 @@ export interface FleetProcess {
 
 export type OwnershipMode = "pinned" | "dynamic" | "mixed" | "unknown";
 
-/** One `jetmon_hosts` row (reference §6.4). */
+/** One `jetmon_hosts` row (docs/reference/dashboard-fleethealth.md §6.4). */
 export interface CoverageHost extends HostRowSummary {
   stale: boolean;
 }
@@ -74,7 +74,7 @@ export interface DeliveryPosture {
   message: string;
 }
 
-/** Reference §6.5: counts summed over both delivery tables, ages the maximum. */
+/** docs/reference/dashboard-fleethealth.md §6.5: counts summed over both delivery tables, ages the maximum. */
 export interface DeliverySummary extends DeliveryCounts {
   status: HealthStatus;
   error?: string;
@@ -90,7 +90,7 @@ export interface ProjectionDrift {
   error?: string;
 }
 
-/** One dependency name rolled up over every process that reports it (reference §6.7). */
+/** One dependency name rolled up over every process that reports it (docs/reference/dashboard-fleethealth.md §6.7). */
 export interface DependencyRollup {
   name: string;
   status: HealthStatus;

@@ -1,5 +1,5 @@
 /**
- * The lifecycle publisher every long-running mode shares (DESIGN.md item 6, reference §2.5):
+ * The lifecycle publisher every long-running mode shares (docs/design.md defect 6, docs/reference/dashboard-fleethealth.md §2.5):
  * a heartbeat row every interval, and on shutdown `stopping` then `stopped`, such that no
  * heartbeat already under way can land after either.
  *
@@ -28,7 +28,7 @@ export interface LifecyclePublisherOptions {
   db: Db;
   /** Heartbeat period (STATS_UPDATE_INTERVAL_MS); must be > 0. */
   intervalMs: number;
-  /** Bound on each row write (default 2000 ms, as reference §2.5). */
+  /** Bound on each row write (default 2000 ms, as docs/reference/dashboard-fleethealth.md §2.5). */
   writeTimeoutMs?: number;
   /** Fresh figures for this beat. `state` defaults to running (a deliverer may say idle). */
   build: (phase: BuildPhase) => SnapshotInput | Promise<SnapshotInput>;
@@ -196,7 +196,7 @@ export class LifecyclePublisher {
     }
     if (!input) return "";
     this.last = input;
-    // A process on its way out is never reported green (reference §4.2).
+    // A process on its way out is never reported green (docs/reference/dashboard-fleethealth.md §4.2).
     const row = { ...input, state: "stopping", health_status: "amber" as const };
     await this.retryUntil(until, () => this.write(row));
     return input.process_id?.trim() || toProcessId(input.host_id ?? "", input.process_type ?? "");

@@ -1,5 +1,5 @@
 /**
- * One process's durable heartbeat: a row of `jetmon_process_health` (reference §2.1, after
+ * One process's durable heartbeat: a row of `jetmon_process_health` (docs/reference/dashboard-fleethealth.md §2.1, after
  * migration 26). Field names are the column names so the row, the JSON and the type agree.
  * Columns named for Go keep their names: `go_sys_mem_mb` holds the Bun heap in MB,
  * `go_version` holds `bun <version>`, `rss_mem_mb` the true RSS.
@@ -74,7 +74,7 @@ export type SnapshotInput = Partial<
   dependency_health?: DependencyHealth[] | null;
 };
 
-/** `<host>:<type>` from trimmed parts, or "" when either is empty (reference §2.1 ProcessID). */
+/** `<host>:<type>` from trimmed parts, or "" when either is empty (docs/reference/dashboard-fleethealth.md §2.1 ProcessID). */
 export function processId(host: string, type: string): string {
   const h = host.trim();
   const t = type.trim();
@@ -82,7 +82,7 @@ export function processId(host: string, type: string): string {
 }
 
 /**
- * Fleet rollup of dependency statuses (reference §2.4): red wins, then amber; anything that is
+ * Fleet rollup of dependency statuses (docs/reference/dashboard-fleethealth.md §2.4): red wins, then amber; anything that is
  * not green/amber/red (including "") counts as amber; an empty list is green.
  */
 export function rollupHealthStatus(deps: readonly { status: string }[] | null | undefined): HealthStatus {
@@ -136,7 +136,7 @@ function validTime(v: Date | null | undefined, now: number): Date {
 }
 
 /**
- * Normalises a snapshot before any SQL, in the order and with the messages of reference §2.2:
+ * Normalises a snapshot before any SQL, in the order and with the messages of docs/reference/dashboard-fleethealth.md §2.2:
  * host and type required (trimmed), process id derived when empty, state in
  * running/stopping/stopped/idle (empty = running), health in green/amber/red (empty = rollup of
  * the dependencies), missing times become now. Then the unsigned column ranges are checked so
@@ -197,7 +197,7 @@ export function validateSnapshot(input: SnapshotInput, now: number = Date.now())
 }
 
 /**
- * A dependency entry in its JSON shape and key order (reference §2.1): latency omitted when 0,
+ * A dependency entry in its JSON shape and key order (docs/reference/dashboard-fleethealth.md §2.1): latency omitted when 0,
  * last_error omitted when empty.
  */
 export function normaliseDependency(d: DependencyHealth): DependencyHealth {

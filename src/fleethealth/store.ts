@@ -1,5 +1,5 @@
 /**
- * Reads and writes `jetmon_process_health` (reference §2.3-§2.4): full-row upsert keyed on
+ * Reads and writes `jetmon_process_health` (docs/reference/dashboard-fleethealth.md §2.3-§2.4): full-row upsert keyed on
  * process_id (last writer wins), mark-stopped, and the fleet listing.
  */
 
@@ -52,7 +52,7 @@ function rowOf(s: Snapshot) {
 }
 
 /**
- * Validates (reference §2.2, before any SQL) then writes every column; `created_at` keeps the
+ * Validates (docs/reference/dashboard-fleethealth.md §2.2, before any SQL) then writes every column; `created_at` keeps the
  * first insert's value. Returns the row as written.
  */
 export async function upsertSnapshot(
@@ -72,7 +72,7 @@ export async function upsertSnapshot(
   return s;
 }
 
-/** `stopped` / `amber` at `when` (default now); a missing row is a silent no-op (reference §2.4). */
+/** `stopped` / `amber` at `when` (default now); a missing row is a silent no-op (docs/reference/dashboard-fleethealth.md §2.4). */
 export async function markStopped(
   db: Executor | null | undefined,
   id: string,
@@ -112,7 +112,7 @@ function decodeDependencies(id: string, raw: unknown): DependencyHealth[] {
   return (value ?? []).map(normaliseDependency);
 }
 
-/** Every row, ordered by process_type, host_id, process_id (reference §2.4 ListSnapshots). */
+/** Every row, ordered by process_type, host_id, process_id (docs/reference/dashboard-fleethealth.md §2.4 ListSnapshots). */
 export async function listSnapshots(db: Executor | null | undefined): Promise<Snapshot[]> {
   if (!db) throw new Error(NO_DB);
   let rows: (typeof processHealth.$inferSelect)[];

@@ -9,7 +9,7 @@ export interface ProcessMemory {
 
 /**
  * The process's memory in whole MB. Go reported runtime Sys memory under the name "rss"; here
- * `rssMb` is the true RSS and `heapMb` the JS heap (DESIGN.md, the data contract).
+ * `rssMb` is the true RSS and `heapMb` the JS heap (docs/design.md §2, the data contract).
  */
 export function processMemory(): ProcessMemory {
   const m = process.memoryUsage();

@@ -1,5 +1,5 @@
 /**
- * Every metric name the monitor and verifier emit (reference monitor-core §7.2), prefix omitted.
+ * Every metric name the monitor and verifier emit (docs/reference/monitor-core.md §7.2), prefix omitted.
  * Names are branded by kind so a caller cannot pass a free-form string or send a timer as a
  * counter. Parameterised names run their argument through `metricSegment`.
  */
@@ -104,7 +104,7 @@ export const WpcomMetric = {
   circuitOpen: gauge("wpcom.circuit.open"),
 } as const;
 
-/** Additions (not in Go): DESIGN.md defect 4, buckets no live host covers. */
+/** Additions (not in Go): docs/design.md defect 4, buckets no live host covers. */
 export const BucketMetric = {
   uncovered: gauge("bucket.uncovered.count"),
 } as const;

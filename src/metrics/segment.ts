@@ -1,4 +1,4 @@
-/** Turning free text into StatsD-safe name segments (reference monitor-core §1.18, §7.1). */
+/** Turning free text into StatsD-safe name segments (docs/reference/monitor-core.md §1.18, §7.1). */
 
 /**
  * Lowercases, maps each run of characters outside [a-z0-9] to one `_`, trims `_` from both

@@ -14,7 +14,7 @@ export interface RoundStats {
 }
 
 /**
- * Writes `sitespersec`, `sitesqueue` and `totals` (reference monitor-core §7.3): each a decimal
+ * Writes `sitespersec`, `sitesqueue` and `totals` (docs/reference/monitor-core.md §7.3): each a decimal
  * integer and `\n`, mode 0644. The directory is not created; a missing directory or any write
  * error is ignored (these files are a legacy convenience, never worth stopping a round for).
  * Resolves to true when all three were written.

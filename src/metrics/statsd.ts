@@ -27,10 +27,11 @@ export function parseStatsdAddr(addr: string | undefined): { host: string; port:
   const s = (addr ?? "").trim() || STATSD_ADDR_DEFAULT;
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port < 1 || port > 65535) {
+  const host = m?.[1] ?? m?.[2];
+  if (host === undefined || port < 1 || port > 65535) {
     throw new Error(`STATSD_ADDR: expected host:port with a port from 1 to 65535, got ${JSON.stringify(s)}`);
   }
-  return { host: (m[1] ?? m[2])!, port };
+  return { host, port };
 }
 
 export interface StatsdOptions {

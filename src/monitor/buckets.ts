@@ -50,7 +50,7 @@ const STORED_EMPTY = { min: 1, max: 0 };
  * jetmon_hosts. Dynamic mode runs one transaction: expire peers whose heartbeat is older than
  * the grace, lock the table's rows, water-fill over the live active hosts, and upsert ONLY this
  * host's row (heartbeat, range, active). Upstream refreshed every peer's heartbeat there, so a
- * crashed host never expired (DESIGN.md defect 2); here each host keeps only itself alive.
+ * crashed host never expired (docs/design.md defect 2); here each host keeps only itself alive.
  */
 export class BucketOwner {
   private owned: Ownership | null = null;
@@ -144,7 +144,7 @@ export class BucketOwner {
         ...rows.filter((r) => r.status === "active" && r.host_id !== this.hostId).map((r) => r.host_id),
       ];
       const assignment = assignBucketRanges(members, cfg.BUCKET_TOTAL, cfg.BUCKET_TARGET);
-      const mine = assignment.get(this.hostId)!;
+      const mine = assignment.get(this.hostId) ?? STORED_EMPTY;
       const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
       await run(
         tx,

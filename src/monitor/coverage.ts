@@ -1,6 +1,6 @@
 /**
  * Bucket coverage rules: a static plan or the live `jetmon_hosts` rows must cover
- * 0..BUCKET_TOTAL-1 exactly once (reference §2.11, §2.13). Pure functions; a problem is a
+ * 0..BUCKET_TOTAL-1 exactly once (docs/reference/cli-rollout-api.md §2.11, §2.13). Pure functions; a problem is a
  * value (the text an operator reads), which the rollout gates wrap in their GateError.
  */
 import type { BucketRange } from "../config/validate.ts";
@@ -21,8 +21,8 @@ export interface HostRow extends HostRange {
 }
 
 /**
- * A `jetmon_hosts` row as the JSON reports show it (`rollout state-report` §2.10; the fleet view
- * §6.4 adds `stale`). The field names are the contract.
+ * A `jetmon_hosts` row as the JSON reports show it (`rollout state-report`, docs/reference/cli-rollout-api.md §2.10;
+ * the fleet view, docs/reference/dashboard-fleethealth.md §6.4, adds `stale`). The field names are the contract.
  */
 export interface HostRowSummary {
   host_id: string;
@@ -153,8 +153,10 @@ export function mapCoverage(hosts: HostRow[], total: number, graceSec: number, n
   const gaps: BucketRange[] = [];
   const overlaps: CoverageOverlap[] = [];
   for (let i = 0; i + 1 < points.length; i++) {
-    const min = points[i]!;
-    const max = points[i + 1]! - 1;
+    const min = points[i];
+    const next = points[i + 1];
+    if (min === undefined || next === undefined) continue;
+    const max = next - 1;
     if (min > max || min >= total) continue;
     const owners = clamped
       .filter((r) => r.min <= min && r.max >= max)

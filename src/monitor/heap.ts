@@ -4,75 +4,67 @@
  * cheaper than decrease-key with 100,000 sites.
  */
 export class MinHeap<T> {
-  private keys: number[] = [];
-  private values: T[] = [];
+  private entries: { key: number; value: T }[] = [];
 
   get size(): number {
-    return this.keys.length;
+    return this.entries.length;
   }
 
   push(key: number, value: T): void {
-    this.keys.push(key);
-    this.values.push(value);
-    this.up(this.keys.length - 1);
+    const entry = { key, value };
+    this.entries.push(entry);
+    this.up(this.entries.length - 1, entry);
   }
 
   peekKey(): number | undefined {
-    return this.keys[0];
+    return this.entries[0]?.key;
   }
 
   peek(): T | undefined {
-    return this.values[0];
+    return this.entries[0]?.value;
   }
 
   pop(): T | undefined {
-    const n = this.keys.length;
-    if (n === 0) return undefined;
-    const top = this.values[0];
-    const lastKey = this.keys.pop()!;
-    const lastValue = this.values.pop()!;
-    if (n > 1) {
-      this.keys[0] = lastKey;
-      this.values[0] = lastValue;
-      this.down(0);
-    }
-    return top;
+    const top = this.entries[0];
+    const last = this.entries.pop();
+    if (top === undefined || last === undefined) return undefined;
+    if (this.entries.length > 0) this.down(0, last);
+    return top.value;
   }
 
   clear(): void {
-    this.keys = [];
-    this.values = [];
+    this.entries = [];
   }
 
-  private up(i: number): void {
-    const k = this.keys[i];
-    const v = this.values[i];
+  /** Moves `entry`, bound for slot `i`, up past every larger parent. */
+  private up(i: number, entry: { key: number; value: T }): void {
+    const heap = this.entries;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.keys[p] <= k) break;
-      this.keys[i] = this.keys[p];
-      this.values[i] = this.values[p];
+      const parent = heap[p];
+      if (parent === undefined || parent.key <= entry.key) break;
+      heap[i] = parent;
       i = p;
     }
-    this.keys[i] = k;
-    this.values[i] = v;
+    heap[i] = entry;
   }
 
-  private down(i: number): void {
-    const n = this.keys.length;
-    const k = this.keys[i];
-    const v = this.values[i];
+  /** Moves `entry`, bound for slot `i`, down past every smaller child. */
+  private down(i: number, entry: { key: number; value: T }): void {
+    const heap = this.entries;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.keys[r] < this.keys[l] ? r : l;
-      if (this.keys[c] >= k) break;
-      this.keys[i] = this.keys[c];
-      this.values[i] = this.values[c];
+      let c = 2 * i + 1;
+      let child = heap[c];
+      if (child === undefined) break;
+      const right = heap[c + 1];
+      if (right !== undefined && right.key < child.key) {
+        c += 1;
+        child = right;
+      }
+      if (child.key >= entry.key) break;
+      heap[i] = child;
       i = c;
     }
-    this.keys[i] = k;
-    this.values[i] = v;
+    heap[i] = entry;
   }
 }

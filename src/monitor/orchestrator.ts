@@ -1,7 +1,7 @@
 /**
  * Monitor mode's engine: owns the host's buckets, keeps the host's sites in an in-memory
  * schedule, keeps the check pool full with due sites, hands results to the writer and the
- * incident lifecycle, and measures what it does (DESIGN.md "Scheduling and speed").
+ * incident lifecycle, and measures what it does (docs/design.md §6, scheduling and speed).
  *
  * A "round" here is a sweep: it ends when every site of the host has been checked once since
  * the sweep began, so its duration says how stale the oldest site got (about the check
@@ -69,7 +69,7 @@ export interface OrchestratorOptions {
   hostname: string;
   log: Logger;
   metrics: Metrics;
-  /** False when StatsD is off: stats files are written only alongside StatsD (reference §7.3). */
+  /** False when StatsD is off: stats files are written only alongside StatsD (docs/reference/monitor-core.md §7.3). */
   statsFiles?: boolean | string;
   config: () => Config;
   /** Build it with queueLimit 0: the schedule is the queue, the pool only runs checks. */
@@ -465,7 +465,7 @@ export class Orchestrator {
   }
 
   /**
-   * Reference §1.19 on the JS heap: every round starts at NUM_WORKERS again, and a round that
+   * docs/reference/monitor-core.md §1.19 on the JS heap: every round starts at NUM_WORKERS again, and a round that
    * ends above WORKER_MAX_MEM_MB runs the next one with a tenth fewer workers.
    */
   private memoryPressure(): void {

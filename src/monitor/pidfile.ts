@@ -18,7 +18,7 @@ export function writePidFile(path: string, pid: number = process.pid): void {
 
 /**
  * Reads the pid. Errors carry the operator-facing text of reference
- * cli-rollout-api §1.8: `read pid file <path>: <err> (is jetmon2 running?)` and
+ * docs/reference/cli-rollout-api.md §1.8: `read pid file <path>: <err> (is jetmon2 running?)` and
  * `invalid pid in <path>`.
  */
 export function readPidFile(path: string): number {
@@ -100,11 +100,11 @@ export function processCommandLine(pid: number): string[] | null {
  * process of this host's pid namespace, so a live pid that passes this is this host's jetmon2.
  */
 export function isJetmon2CommandLine(argv: readonly string[] | null): boolean {
-  if (!argv || argv.length === 0) return false;
-  const base = (s: string) => s.slice(s.lastIndexOf("/") + 1);
-  if (base(argv[0]!).startsWith("jetmon2")) return true;
+  const first = argv?.[0];
+  if (!argv || first === undefined) return false;
+  const base = first.slice(first.lastIndexOf("/") + 1);
+  if (base.startsWith("jetmon2")) return true;
   return (
-    base(argv[0]!).startsWith("bun") &&
-    argv.slice(1, 3).some((a) => a === "src/main.ts" || a.endsWith("/src/main.ts"))
+    base.startsWith("bun") && argv.slice(1, 3).some((a) => a === "src/main.ts" || a.endsWith("/src/main.ts"))
   );
 }

@@ -6,7 +6,7 @@ import type { CheckRequest } from "../check/types.ts";
 import type { NotifyOutcome, WpcomState } from "../wpcom/client.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 
-/** One site sent to a verifier (reference §5.1). */
+/** One site sent to a verifier (docs/reference/monitor-core.md §5.1). */
 export interface VerifierRequest extends CheckRequest {
   requestId: string;
 }

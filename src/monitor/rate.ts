@@ -14,21 +14,18 @@ export class RateWindow {
   add(now: number, n = 1): void {
     const sec = Math.floor(now / 1000);
     const i = sec % this.counts.length;
-    if (this.seconds[i] !== sec) {
-      this.seconds[i] = sec;
-      this.counts[i] = 0;
-    }
-    this.counts[i] += n;
+    const sameSecond = this.seconds[i] === sec;
+    this.seconds[i] = sec;
+    this.counts[i] = (sameSecond ? (this.counts[i] ?? 0) : 0) + n;
   }
 
   /** Average per second over the last `windowSec` complete seconds. */
   perSecond(now: number): number {
     const current = Math.floor(now / 1000);
     let total = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      const sec = this.seconds[i]!;
-      if (sec < current && sec >= current - this.windowSec) total += this.counts[i]!;
-    }
+    this.seconds.forEach((sec, i) => {
+      if (sec < current && sec >= current - this.windowSec) total += this.counts[i] ?? 0;
+    });
     return total / this.windowSec;
   }
 }

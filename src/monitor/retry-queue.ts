@@ -21,7 +21,7 @@ export interface RetryEntry {
 }
 
 /**
- * Consecutive local failures per blog (reference §1.8). In memory only: a restart starts the
+ * Consecutive local failures per blog (docs/reference/monitor-core.md §1.8). In memory only: a restart starts the
  * count again, while the open event in MySQL survives.
  */
 export class RetryQueue {

@@ -1,5 +1,5 @@
 /**
- * Pure incident rules (reference monitor-core §1.9-§1.15, §1.18). No I/O and no clock:
+ * Pure incident rules (docs/reference/monitor-core.md §1.9-§1.15, §1.18). No I/O and no clock:
  * callers pass `now` in epoch milliseconds.
  */
 
@@ -26,18 +26,18 @@ export function intervalMs(checkIntervalMinutes: number | null, c: IntervalConfi
   return Math.max(Math.max(1, checkIntervalMinutes ?? 1) * 60_000, floor);
 }
 
-/** §1.15: both bounds set and start < now < end (both exclusive). */
+/** docs/reference/monitor-core.md §1.15: both bounds set and start < now < end (both exclusive). */
 export function inMaintenance(start: Date | null, end: Date | null, now: number): boolean {
   if (!start || !end) return false;
   return start.getTime() < now && now < end.getTime();
 }
 
-/** §1.15: the site's alert_cooldown_minutes when not NULL (0 disables), else ALERT_COOLDOWN_MINUTES. */
+/** docs/reference/monitor-core.md §1.15: the site's alert_cooldown_minutes when not NULL (0 disables), else ALERT_COOLDOWN_MINUTES. */
 export function cooldownMinutes(siteCooldown: number | null, configCooldown: number): number {
   return siteCooldown ?? configCooldown;
 }
 
-/** §1.15: suppressed when cooldown > 0 and the last alert (non-zero) is less than cooldown minutes ago. */
+/** docs/reference/monitor-core.md §1.15: suppressed when cooldown > 0 and the last alert (non-zero) is less than cooldown minutes ago. */
 export function cooldownSuppressed(lastAlertSentAt: Date | null, cooldownMin: number, now: number): boolean {
   if (cooldownMin <= 0 || !lastAlertSentAt) return false;
   const at = lastAlertSentAt.getTime();
@@ -45,7 +45,7 @@ export function cooldownSuppressed(lastAlertSentAt: Date | null, cooldownMin: nu
   return now - at < cooldownMin * 60_000;
 }
 
-/** §1.9: quorum = max(1, min(PEER_OFFLINE_LIMIT, healthy replies)). */
+/** docs/reference/monitor-core.md §1.9: quorum = max(1, min(PEER_OFFLINE_LIMIT, healthy replies)). */
 export function quorum(peerOfflineLimit: number, healthy: number): number {
   return Math.max(1, Math.min(peerOfflineLimit, healthy));
 }

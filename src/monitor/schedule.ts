@@ -27,7 +27,7 @@ export interface SyncResult {
 }
 
 /**
- * The host's sites in memory, ordered by next due time (DESIGN.md "Scheduling and speed").
+ * The host's sites in memory, ordered by next due time (docs/design.md §6, scheduling and speed).
  * A site is due when its last check start + interval <= now; a site never checked is due at
  * once. Rescheduling pushes a new heap entry and bumps the slot's token, so stale entries are
  * skipped when they surface (no decrease-key).
@@ -119,7 +119,8 @@ export class Schedule {
     while (out.length < max) {
       const key = this.heap.peekKey();
       if (key === undefined || key > now) break;
-      const ref = this.heap.pop()!;
+      const ref = this.heap.pop();
+      if (ref === undefined) break;
       const slot = ref.slot;
       if (ref.token !== slot.token || slot.removed || slot.busy) continue;
       slot.busy = true;

@@ -85,7 +85,8 @@ export class TlsDeprecatedAdvisory {
         }
         return;
       }
-      await closeEvent(this.d.db, eventId!, {
+      if (eventId === undefined) return; // "close" is advised only for an open advisory
+      await closeEvent(this.d.db, eventId, {
         reason: ResolutionReason.ProbeCleared,
         source: this.d.hostname,
         metadata: { tls_version: res.tlsVersion, tls_cipher: res.tlsCipher ?? "" },

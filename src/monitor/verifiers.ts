@@ -23,7 +23,7 @@ export function verifierFromConfig(v: VerifierConfig): Verifier {
 }
 
 /**
- * The verifier clients for the current config (reference §1.17): rebuilt, all of them, only
+ * The verifier clients for the current config (docs/reference/monitor-core.md §1.17): rebuilt, all of them, only
  * when the list of `host:port|auth_token` keys changes, so a reload that leaves VERIFIERS alone
  * keeps the existing clients.
  */

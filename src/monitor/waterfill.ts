@@ -9,7 +9,7 @@ export function isEmptyRange(r: BucketRange): boolean {
 }
 
 /**
- * Water-fill (reference §1.5): hosts sorted by byte order, each takes
+ * Water-fill (docs/reference/monitor-core.md §1.5): hosts sorted by byte order, each takes
  * ceil(remaining / hostsRemaining) buckets capped at `target`. Coverage is
  * min(total, hosts × target); the rest is reported by `uncoveredRanges`.
  */

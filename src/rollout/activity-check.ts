@@ -1,5 +1,5 @@
 /**
- * Post-cutover activity (reference §2.8): the active sites of a range must show fresh
+ * Post-cutover activity (docs/reference/cli-rollout-api.md §2.8): the active sites of a range must show fresh
  * `last_checked_at` writes, proof that a check loop owns those buckets. An idle range fails.
  */
 

@@ -181,8 +181,9 @@ export class GateFlags {
     return this.parsed.positionals;
   }
   private value(name: string) {
-    if (!this.parsed.values.has(name)) throw new Error(`flag ${name} is not defined for this gate`);
-    return this.parsed.values.get(name)!;
+    const value = this.parsed.values.get(name);
+    if (value === undefined) throw new Error(`flag ${name} is not defined for this gate`);
+    return value;
   }
 }
 
@@ -206,7 +207,7 @@ export function splitCommandLine(line: string): string[] {
   let cur = "";
   let inWord = false;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+    const c = line.charAt(i);
     if (c === "'") {
       const end = line.indexOf("'", i + 1);
       if (end < 0) throw new Error(`unterminated ' in ${line}`);
@@ -248,7 +249,7 @@ export function parseRolloutCommandLine(line: string): { gate: GateName; flags: 
   const exe = words.shift();
   if (!exe || !/(^|\/)jetmon2$/.test(exe)) throw new Error(`not a jetmon2 command: ${line}`);
   while (words[0] === "--config" || words[0] === "-config" || /^--?config=/.test(words[0] ?? "")) {
-    words.splice(0, words[0]!.includes("=") ? 1 : 2);
+    words.splice(0, words[0]?.includes("=") ? 1 : 2);
   }
   if (words.shift() !== "rollout") throw new Error(`not a rollout command: ${line}`);
   const name = words.shift() ?? "";

@@ -17,7 +17,7 @@ export type RolloutConfig = Pick<
   | "BUCKET_NO_MAX"
 >;
 
-/** Reference §1.5 delivery-owner line for this host (the monitor's embedded-worker rule). */
+/** docs/reference/cli-rollout-api.md §1.5 delivery-owner line for this host (the monitor's embedded-worker rule). */
 export function deliveryOwnerStatus(
   cfg: RolloutConfig,
   hostname: string,

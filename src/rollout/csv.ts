@@ -34,7 +34,7 @@ export function readCsv(text: string): string[][] {
         let field = "";
         for (;;) {
           if (pos >= src.length) throw parseError(recordLine, line, pos - lineStart + 1, QUOTE);
-          const ch = src[pos]!;
+          const ch = src.charAt(pos);
           if (ch === '"') {
             if (src[pos + 1] === '"') {
               field += '"';

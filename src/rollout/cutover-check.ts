@@ -1,5 +1,5 @@
 /**
- * Post-start gate for a pinned v2 host (reference §2.7): pinned safety, fresh checks in the
+ * Post-start gate for a pinned v2 host (docs/reference/cli-rollout-api.md §2.7): pinned safety, fresh checks in the
  * range, the dashboard answering, and no projection drift. Stops at the first failure.
  */
 import { activityCheck } from "./activity-check.ts";

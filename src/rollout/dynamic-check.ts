@@ -1,5 +1,5 @@
 /**
- * Dynamic ownership gate (reference §2.13): with no pinned range left in config, the live
+ * Dynamic ownership gate (docs/reference/cli-rollout-api.md §2.13): with no pinned range left in config, the live
  * `jetmon_hosts` rows must cover every bucket exactly once and the projection must not drift.
  */
 

@@ -1,5 +1,5 @@
 /**
- * A flag parser with Go `flag` package semantics (reference cli-rollout-api §0.1), so scripts
+ * A flag parser with Go `flag` package semantics (docs/reference/cli-rollout-api.md §0.1), so scripts
  * written for the Go jetmon2 keep working: `-x` and `--x` are the same flag, values come as
  * `--x=v` or `--x v`, booleans only as `--x` or `--x=true|false`, parsing stops at the first
  * positional argument or after `--`.
@@ -36,8 +36,8 @@ export function parseFlags(defs: readonly FlagDef[], args: readonly string[]): P
   const given = new Set<string>();
   let i = 0;
   for (; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.length < 2 || arg[0] !== "-") break;
+    const arg = args[i];
+    if (arg === undefined || arg.length < 2 || arg[0] !== "-") break;
     let body = arg.slice(1);
     if (body[0] === "-") {
       body = body.slice(1);
@@ -61,8 +61,10 @@ export function parseFlags(defs: readonly FlagDef[], args: readonly string[]): P
     } else if (def.kind === "bool") {
       raw = "true";
     } else {
-      if (i + 1 >= args.length) throw new FlagError(`flag needs an argument: -${name}`);
-      raw = args[++i]!;
+      const next = args[i + 1];
+      if (next === undefined) throw new FlagError(`flag needs an argument: -${name}`);
+      raw = next;
+      i++;
     }
     values.set(name, convert(def, raw));
     given.add(name);
@@ -96,8 +98,7 @@ export function parseGoBool(s: string): boolean | undefined {
  * the error phrase ("parse error" / "value out of range").
  */
 export function parseGoInt(s: string): number | string {
-  const m = /^([+-]?)(.*)$/.exec(s)!;
-  const body = m[2]!;
+  const [, sign = "", body = ""] = /^([+-]?)(.*)$/.exec(s) ?? [];
   const forms: [RegExp, string][] = [
     [/^0[xX](_?[0-9a-fA-F])+$/, "0x"],
     [/^0[oO](_?[0-7])+$/, "0o"],
@@ -109,7 +110,7 @@ export function parseGoInt(s: string): number | string {
   if (!form) return "parse error";
   const digits = body.replaceAll("_", "").replace(/^0[xXoObB]?(?=.)/, form[1] === "" ? "0" : "");
   let value = BigInt(`${form[1]}${digits}`);
-  if (m[1] === "-") value = -value;
+  if (sign === "-") value = -value;
   if (value > 9223372036854775807n || value < -9223372036854775808n) return "value out of range";
   // Beyond 2^53 a JS number would silently round; no bucket, port or limit gets near it.
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))

@@ -1,5 +1,5 @@
 /**
- * Pre-stop gate (reference §2.6), run on the v2 host before v1 stops: the static plan gives
+ * Pre-stop gate (docs/reference/cli-rollout-api.md §2.6), run on the v2 host before v1 stops: the static plan gives
  * this v1 host exactly the requested range, the config pins that same range, pinned safety
  * holds, and the systemd unit verifies.
  */

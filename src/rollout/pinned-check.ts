@@ -1,5 +1,5 @@
 /**
- * Pinned safety (reference §2.5): a pinned v2 host must own exactly its configured range with
+ * Pinned safety (docs/reference/cli-rollout-api.md §2.5): a pinned v2 host must own exactly its configured range with
  * the legacy projection on, and no dynamic `jetmon_hosts` row may claim any of it.
  * Embedded in host-preflight and cutover-check.
  */

@@ -1,5 +1,5 @@
 /**
- * Legacy projection drift (reference §2.12): sites whose v1 `site_status` disagrees with the
+ * Legacy projection drift (docs/reference/cli-rollout-api.md §2.12): sites whose v1 `site_status` disagrees with the
  * status their open http event implies. v1 readers trust `site_status`, so drift must be zero
  * before a range moves in either direction. Read-only unless `--repair --yes`.
  */
@@ -24,8 +24,15 @@ const CAUSE_EXPECTS: Record<DriftCause, number> = {
   no_open_event: 1,
 };
 
-const row = (cols: string[]) =>
-  `${cols[0]!.padEnd(12)} ${cols[1]!.padEnd(8)} ${cols[2]!.padEnd(11)} ${cols[3]!.padEnd(9)} ${cols[4]!.padEnd(10)} ${cols[5]}`;
+const row = ([blog, bucket, status, expected, event, state]: [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+]) =>
+  `${blog.padEnd(12)} ${bucket.padEnd(8)} ${status.padEnd(11)} ${expected.padEnd(9)} ${event.padEnd(10)} ${state}`;
 
 export function driftTable(rows: DriftRow[]): string[] {
   return [

@@ -1,5 +1,5 @@
 /**
- * Which buckets and which time window a gate looks at (reference §2.4). Pure functions;
+ * Which buckets and which time window a gate looks at (docs/reference/cli-rollout-api.md §2.4). Pure functions;
  * errors are GateErrors worded as the reference words them.
  */
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";

@@ -1,5 +1,5 @@
 /**
- * The line vocabulary of the rollout gates (reference §2.2) and the JSON envelope that
+ * The line vocabulary of the rollout gates (docs/reference/cli-rollout-api.md §2.2) and the JSON envelope that
  * `--output=json` prints. A gate writes lines and throws `GateError` to fail; the runner
  * decides whether the lines stream to stdout (text) or are captured into JSON.
  */

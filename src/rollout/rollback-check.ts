@@ -1,5 +1,5 @@
 /**
- * Rollback gate (reference §2.9): before v1 takes a range back, no dynamic `jetmon_hosts` row
+ * Rollback gate (docs/reference/cli-rollout-api.md §2.9): before v1 takes a range back, no dynamic `jetmon_hosts` row
  * may claim it (the v2 host's row gone, no overlap) and the legacy projection must not drift,
  * since v1 resumes from `site_status`.
  */

@@ -1,5 +1,5 @@
 /**
- * `rollout state-report` (reference §2.10): where the rollout stands and what to do next.
+ * `rollout state-report` (docs/reference/cli-rollout-api.md §2.10): where the rollout stands and what to do next.
  * Informational: it exits 0 whenever the report is built, even when `ok` is false. Besides the
  * reference's first-error coverage validation it maps every bucket no live host covers (gaps)
  * and every bucket two live hosts claim (overlaps).
@@ -204,7 +204,7 @@ function nextAction(s: {
   return "Dynamic ownership looks healthy; continue normal v2 rolling updates and monitoring.";
 }
 
-/** The text rendering of §2.10, plus one line per host row, gap and overlap. */
+/** The text rendering of docs/reference/cli-rollout-api.md §2.10, plus one line per host row, gap and overlap. */
 export function renderStateReport(rep: StateReport): string[] {
   const out: string[] = [];
   const a = rep.activity;

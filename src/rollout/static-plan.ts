@@ -1,6 +1,6 @@
 /**
  * The static bucket plan: a CSV of `host,bucket_min,bucket_max` rows naming which v1 host owns
- * which buckets during a pinned rollout (reference §2.11).
+ * which buckets during a pinned rollout (docs/reference/cli-rollout-api.md §2.11).
  */
 
 import { errorText } from "../error-text.ts";
@@ -25,12 +25,12 @@ const headerField = (f: string) => {
 };
 
 const isBlank = (r: string[]) => r.every((f) => f.trim() === "");
-const isComment = (r: string[]) => r.length > 0 && r[0]!.trim().startsWith("#");
+const isComment = (r: string[]) => r[0]?.trim().startsWith("#") === true;
 const isHeader = (r: string[]) =>
   r.length === 3 &&
-  headerField(r[0]!) === "host" &&
-  headerField(r[1]!) === "bucket_min" &&
-  headerField(r[2]!) === "bucket_max";
+  headerField(r[0] ?? "") === "host" &&
+  headerField(r[1] ?? "") === "bucket_min" &&
+  headerField(r[2] ?? "") === "bucket_max";
 
 function planInt(row: number, field: string, value: string): number {
   const v = value.trim();
@@ -57,12 +57,13 @@ export function parseStaticPlan(text: string): HostRange[] {
     }
     seenData = true;
     if (record.length !== 3) throw new GateError(`row ${row}: expected host,bucket_min,bucket_max`);
-    const hostId = record[0]!.trim();
+    const [host = "", bucketMin = "", bucketMax = ""] = record;
+    const hostId = host.trim();
     if (hostId === "") throw new GateError(`row ${row}: host is required`);
     ranges.push({
       hostId,
-      bucketMin: planInt(row, "bucket_min", record[1]!),
-      bucketMax: planInt(row, "bucket_max", record[2]!),
+      bucketMin: planInt(row, "bucket_min", bucketMin),
+      bucketMax: planInt(row, "bucket_max", bucketMax),
     });
   });
   if (ranges.length === 0) throw new GateError("static bucket plan has no host ranges");
@@ -101,7 +102,7 @@ function checkAssertion(ranges: HostRange[], a: PlanAssertion): HostRange {
   return found;
 }
 
-/** Parses, validates and asserts a plan, printing the PASS lines of §2.11. */
+/** Parses, validates and asserts a plan, printing the PASS lines of docs/reference/cli-rollout-api.md §2.11. */
 export function checkStaticPlan(
   lines: Lines,
   fileName: string,

@@ -1,5 +1,5 @@
 /**
- * The rows the rollout gates read (reference §2.3), and the one write they may make: the
+ * The rows the rollout gates read (docs/reference/cli-rollout-api.md §2.3), and the one write they may make: the
  * projection repair. All bucket ranges are inclusive.
  */
 import { and, asc, between, eq, gte, lte, type SQL, sql } from "drizzle-orm";
@@ -17,7 +17,7 @@ import {
 import type { HostRow } from "../monitor/coverage.ts";
 
 const activeInRange = (min: number, max: number): SQL =>
-  and(eq(sites.monitorActive, 1), between(sites.bucketNo, min, max))!;
+  sql`(${eq(sites.monitorActive, 1)} and ${between(sites.bucketNo, min, max)})`;
 
 const count = sql<number>`COUNT(*)`.mapWith(Number);
 

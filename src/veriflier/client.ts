@@ -49,7 +49,7 @@ export interface VeriflierClientOptions {
   timeoutMarginSeconds?: number;
 }
 
-/** Talks to one remote verifier (reference monitor-core §5.2). */
+/** Talks to one remote verifier (docs/reference/monitor-core.md §5.2). */
 export class VeriflierClient {
   private readonly base: string;
   private readonly fetchFn: typeof fetch;

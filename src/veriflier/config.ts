@@ -1,5 +1,5 @@
 /**
- * Verifier configuration (reference monitor-core §5.3): a JSON file named by `--config`, else
+ * Verifier configuration (docs/reference/monitor-core.md §5.3): a JSON file named by `--config`, else
  * VERIFLIER_CONFIG (default config/veriflier.json) with `auth_token`, `port` and the deprecated `grpc_port`;
  * without the file, the environment. Environment values override the file.
  */

@@ -19,7 +19,7 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Sites that may wait for a check worker across all requests; beyond it /check answers 503. */
 const QUEUE_LIMIT = 100_000;
 
-/** The StatsD calls the server makes (reference §7.2 "verifier server side"). */
+/** The StatsD calls the server makes (docs/reference/monitor-core.md §7.2 "verifier server side"). */
 export type VeriflierMetrics = Pick<Metrics, "increment" | "timing">;
 
 export interface VeriflierServerOptions {
@@ -45,7 +45,7 @@ export interface VeriflierServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Serves POST /check and GET /status (reference monitor-core §5.1). */
+/** Serves POST /check and GET /status (docs/reference/monitor-core.md §5.1). */
 export function createVeriflierServer(opts: VeriflierServerOptions): VeriflierServer {
   if (!opts.token) throw new Error("veriflier: refusing to serve with an empty token");
   const logger = opts.logger ?? defaultLog;

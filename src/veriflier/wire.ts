@@ -1,5 +1,5 @@
 /**
- * The verifier wire format (reference monitor-core §5.1): JSON whose keys are Go field names.
+ * The verifier wire format (docs/reference/monitor-core.md §5.1): JSON whose keys are Go field names.
  * Go decodes keys case-insensitively and fills missing fields with zero values, so decoding
  * here does the same; encoding always emits the exact Go names.
  */

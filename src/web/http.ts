@@ -1,4 +1,4 @@
-/** Response helpers shared by the host and fleet dashboards: no-store plus the security headers of reference §1.3. */
+/** Response helpers shared by the host and fleet dashboards: no-store plus the security headers of docs/reference/dashboard-fleethealth.md §1.3. */
 const READ_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
   "content-security-policy":

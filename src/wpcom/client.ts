@@ -57,7 +57,7 @@ interface Pending {
  * Sends status changes to WPCOM through a circuit breaker and a FIFO queue.
  *
  * Every notification enters the queue once and leaves it only when delivered or dropped, so the
- * caller never retries (DESIGN.md defect 16: upstream retried at once and queued twice). Sends
+ * caller never retries (docs/design.md defect 16: upstream retried at once and queued twice). Sends
  * are strictly sequential and in order, so a later "running" can never overtake an earlier
  * "down" for the same site. There is no timer: the queue drains on the next `notify` or `flush`
  * once the circuit is closed or half-open (the monitor calls `flush` every round).
@@ -130,7 +130,8 @@ export class WpcomClient {
   /** Drops the oldest entries beyond maxQueue. */
   private trim(): void {
     while (this.queue.length > this.maxQueue) {
-      const old = this.queue.shift()!;
+      const old = this.queue.shift();
+      if (old === undefined) break;
       this.droppedCount++;
       this.log.warn(
         { blog_id: old.n.blog_id, status_id: old.n.status_id, dropped_total: this.droppedCount },
@@ -157,7 +158,8 @@ export class WpcomClient {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 && breakerAllowsSend(this.breaker, this.now(), this.cfg)) {
-        const p = this.queue.shift()!;
+        const p = this.queue.shift();
+        if (p === undefined) break;
         this.inflight = p;
         const wasPhase = breakerPhase(this.breaker, this.now(), this.cfg);
         const err = await this.send(p.n);

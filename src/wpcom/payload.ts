@@ -1,7 +1,7 @@
 import { rfc3339 } from "../time.ts";
 
 /**
- * The WPCOM status-change body (reference monitor-core §6.2, §1.13). Field names and order are
+ * The WPCOM status-change body (docs/reference/monitor-core.md §6.2, §1.13). Field names and order are
  * the wire contract; `checks` lists the local check first, then one entry per verifier reply.
  */
 

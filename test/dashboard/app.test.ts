@@ -400,7 +400,7 @@ describe("SSE /events on a real listener", () => {
     expect(extra.status).toBe(503);
     expect(await extra.text()).toBe("too many dashboard event clients\n");
 
-    conns[0].ac.abort();
+    conns[0]?.ac.abort();
     await until(() => d.hub.clientCount === 31, "a slot to free");
     const again = await fetch(`${base}/events`);
     expect(again.status).toBe(200);

@@ -255,8 +255,8 @@ describe("TestSummarizeHost (reference §1.9), steps in sequence", () => {
     s = { ...s, delivery_owner_host: "host-a" };
     got = summarizeHost(s, [dep("statsd", "amber", "not initialized"), dep("mysql", "red", "access denied")]);
     expect(got.status).toBe("red");
-    expect(got.issues?.[0].startsWith("mysql red")).toBe(true);
-    expect(got.issues?.[1].startsWith("statsd amber")).toBe(true);
+    expect(got.issues?.[0]?.startsWith("mysql red")).toBe(true);
+    expect(got.issues?.[1]?.startsWith("statsd amber")).toBe(true);
 
     // 4. same state, mysql green
     got = summarizeHost(s, [dep("mysql", "green")]);

@@ -90,7 +90,7 @@ async function writesInFlight(): Promise<number> {
     `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
       WHERE DB = DATABASE() AND (INFO LIKE 'insert into %jetmon_process_health%' OR INFO LIKE 'update %jetmon_process_health%')`,
   );
-  return Number((rows as { n: number }[])[0].n);
+  return Number((rows as { n: number }[])[0]?.n);
 }
 
 describe("LifecyclePublisher construction", () => {
@@ -120,20 +120,20 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     const p = new LifecyclePublisher({ db: t.db, intervalMs: 20, build, log: silentLogger });
     p.start();
     await until(async () => ((await row("beat-host:monitor"))?.worker_count ?? 0) >= 3, "three beats");
-    expect((await row("beat-host:monitor")).state).toBe("running");
-    expect((await row("beat-host:monitor")).health_status).toBe("green");
+    expect((await row("beat-host:monitor"))?.state).toBe("running");
+    expect((await row("beat-host:monitor"))?.health_status).toBe("green");
 
     let seenBetween: string | undefined;
     await p.shutdown({
       beforeStopped: async () => {
         const r = await row("beat-host:monitor");
-        seenBetween = `${r.state}/${r.health_status}`;
+        seenBetween = `${r?.state}/${r?.health_status}`;
       },
     });
     expect(seenBetween).toBe("stopping/amber");
     const final = await row("beat-host:monitor");
-    expect(final.state).toBe("stopped");
-    expect(final.health_status).toBe("amber");
+    expect(final?.state).toBe("stopped");
+    expect(final?.health_status).toBe("amber");
     expect(phases.at(-1)).toBe("stopping");
     expect(phases.slice(0, -1).every((ph) => ph === "heartbeat")).toBe(true);
 
@@ -142,19 +142,19 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     expect(await p.publishNow()).toBe(false);
     await Bun.sleep(60);
     expect(phases.length).toBe(beats);
-    expect((await row("beat-host:monitor")).state).toBe("stopped");
+    expect((await row("beat-host:monitor"))?.state).toBe("stopped");
     // Shutdown is idempotent.
     await p.shutdown();
-    expect((await row("beat-host:monitor")).state).toBe("stopped");
+    expect((await row("beat-host:monitor"))?.state).toBe("stopped");
   });
 
   test("a deliverer's idle state is kept on heartbeats", async () => {
     const { build } = builder("idle-host", { process_type: "deliverer", state: "idle" });
     const p = new LifecyclePublisher({ db: t.db, intervalMs: 10_000, build, log: silentLogger });
     expect(await p.publishNow()).toBe(true);
-    expect((await row("idle-host:deliverer")).state).toBe("idle");
+    expect((await row("idle-host:deliverer"))?.state).toBe("idle");
     await p.shutdown();
-    expect((await row("idle-host:deliverer")).state).toBe("stopped");
+    expect((await row("idle-host:deliverer"))?.state).toBe("stopped");
   });
 
   test("a heartbeat held by a row lock when shutdown begins lands before stopping", async () => {
@@ -175,7 +175,7 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     let seenBetween: string | undefined;
     const done = p.shutdown({
       beforeStopped: async () => {
-        seenBetween = (await row("slow-host:monitor")).state;
+        seenBetween = (await row("slow-host:monitor"))?.state;
       },
     });
     // Shutdown cannot overtake the held heartbeat.
@@ -186,8 +186,8 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     await done;
     expect(seenBetween).toBe("stopping");
     const final = await row("slow-host:monitor");
-    expect(final.state).toBe("stopped");
-    expect(final.health_status).toBe("amber");
+    expect(final?.state).toBe("stopped");
+    expect(final?.health_status).toBe("amber");
     expect(cap.lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 
@@ -209,7 +209,7 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     let seenBetween: string | undefined;
     const done = p.shutdown({
       beforeStopped: async () => {
-        seenBetween = (await row("stuck-host:monitor")).state;
+        seenBetween = (await row("stuck-host:monitor"))?.state;
       },
     });
     const abandoned = await cap.waitFor((l) => l.msg === "process health write abandoned");
@@ -225,8 +225,8 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
     // Give a late commit every chance to show up: there is none.
     await Bun.sleep(100);
     const final = await row("stuck-host:monitor");
-    expect(final.state).toBe("stopped");
-    expect(final.worker_count).toBe(3); // the stopping build (3rd), not the abandoned beat (2nd)
+    expect(final?.state).toBe("stopped");
+    expect(final?.worker_count).toBe(3); // the stopping build (3rd), not the abandoned beat (2nd)
     expect(await writesInFlight()).toBe(0);
   });
 
@@ -249,10 +249,10 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
       "process health snapshot failed",
       "process health snapshot failed",
     ]);
-    expect(cap.lines[0].err).toBe("host id is required");
+    expect(cap.lines[0]?.err).toBe("host id is required");
     const final = await row("flaky-host:monitor");
-    expect(final.state).toBe("stopped");
-    expect(final.worker_count).toBe(1);
+    expect(final?.state).toBe("stopped");
+    expect(final?.worker_count).toBe(1);
   });
 
   test("a failing beforeStopped step is logged and stopped is still written", async () => {
@@ -270,7 +270,7 @@ describe("LifecyclePublisher heartbeats and shutdown", () => {
       },
     });
     expect(cap.lines.map((l) => [l.msg, l.err])).toEqual([["shutdown step failed", "drain failed"]]);
-    expect((await row("step-host:monitor")).state).toBe("stopped");
+    expect((await row("step-host:monitor"))?.state).toBe("stopped");
   });
 
   test("shutdown with nothing ever built writes nothing and resolves", async () => {

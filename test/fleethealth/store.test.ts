@@ -6,12 +6,18 @@ import { useTestDatabase } from "../support/db.ts";
 
 const t = useTestDatabase();
 
-async function rawRow(id: string): Promise<Record<string, unknown>> {
+async function rawRow(id: string): Promise<Record<string, unknown> | undefined> {
   const [rows] = await t.pool.query(
     "SELECT *, CAST(dependency_health AS CHAR) AS deps_text FROM jetmon_process_health WHERE process_id = ?",
     [id],
   );
   return (rows as Record<string, unknown>[])[0];
+}
+
+async function presentRow(id: string): Promise<Record<string, unknown>> {
+  const row = await rawRow(id);
+  if (row === undefined) throw new Error(`no jetmon_process_health row ${id}`);
+  return row;
 }
 
 const monitor: SnapshotInput = {
@@ -46,7 +52,7 @@ const monitor: SnapshotInput = {
 describe("upsertSnapshot", () => {
   test("writes every column (reference TestUpsertSnapshot)", async () => {
     await upsertSnapshot(t.db, monitor);
-    const r = await rawRow("host-a:monitor");
+    const r = await presentRow("host-a:monitor");
     expect(r).toMatchObject({
       process_id: "host-a:monitor",
       host_id: "host-a",
@@ -81,7 +87,7 @@ describe("upsertSnapshot", () => {
   });
 
   test("a second write replaces the row and keeps created_at", async () => {
-    const before = await rawRow("host-a:monitor");
+    const before = await presentRow("host-a:monitor");
     await upsertSnapshot(t.db, {
       ...monitor,
       worker_count: 7,
@@ -89,7 +95,7 @@ describe("upsertSnapshot", () => {
       api_port: null,
       state: "idle",
     });
-    const after = await rawRow("host-a:monitor");
+    const after = await presentRow("host-a:monitor");
     expect(after.worker_count).toBe(7);
     expect(after.bucket_min).toBeNull();
     expect(after.api_port).toBeNull();
@@ -123,7 +129,7 @@ describe("markStopped", () => {
   test("sets stopped/amber at the given time (reference TestMarkStopped)", async () => {
     await upsertSnapshot(t.db, { host_id: "host-a", process_type: "deliverer", health_status: "green" });
     await markStopped(t.db, " host-a:deliverer ", Date.parse("2026-04-30T10:02:00Z"));
-    const r = await rawRow("host-a:deliverer");
+    const r = await presentRow("host-a:deliverer");
     expect(r.state).toBe("stopped");
     expect(r.health_status).toBe("amber");
     expect((r.updated_at as Date).toISOString()).toBe("2026-04-30T10:02:00.000Z");
@@ -151,19 +157,19 @@ describe("listSnapshots", () => {
     const all = await listSnapshots(t.db);
     expect(all.map((s) => s.process_id)).toEqual(["host-a:deliverer", "host-a:monitor", "host-b:monitor"]);
     const b = all[2];
-    expect(b.health_status).toBe("amber");
-    expect(b.bucket_min).toBe(0);
-    expect(b.api_port).toBe(8090);
-    expect(b.delivery_workers_enabled).toBe(true);
-    expect(b.wpcom_circuit_open).toBe(true);
-    expect(b.go_sys_mem_mb).toBe(88);
-    expect(b.rss_mem_mb).toBe(99);
-    expect(b.dependency_health).toEqual([
+    expect(b?.health_status).toBe("amber");
+    expect(b?.bucket_min).toBe(0);
+    expect(b?.api_port).toBe(8090);
+    expect(b?.delivery_workers_enabled).toBe(true);
+    expect(b?.wpcom_circuit_open).toBe(true);
+    expect(b?.go_sys_mem_mb).toBe(88);
+    expect(b?.rss_mem_mb).toBe(99);
+    expect(b?.dependency_health).toEqual([
       { name: "mysql", status: "green", checked_at: "2026-04-30T10:01:00Z" },
     ]);
-    expect(b.started_at?.toISOString()).toBe("2026-04-30T10:00:00.000Z");
-    expect(b.created_at).toBeInstanceOf(Date);
-    expect(all[0].dependency_health).toEqual([]);
+    expect(b?.started_at?.toISOString()).toBe("2026-04-30T10:00:00.000Z");
+    expect(b?.created_at).toBeInstanceOf(Date);
+    expect(all[0]?.dependency_health).toEqual([]);
   });
 
   test("NULL and JSON null dependency columns decode as empty; NULL started_at stays null", async () => {
@@ -174,9 +180,9 @@ describe("listSnapshots", () => {
       sql`UPDATE jetmon_process_health SET dependency_health = 'null' WHERE process_id = 'host-a:monitor'`,
     );
     const all = await listSnapshots(t.db);
-    expect(all[0].dependency_health).toEqual([]);
-    expect(all[0].started_at).toBeNull();
-    expect(all[1].dependency_health).toEqual([]);
+    expect(all[0]?.dependency_health).toEqual([]);
+    expect(all[0]?.started_at).toBeNull();
+    expect(all[1]?.dependency_health).toEqual([]);
   });
 
   test("a malformed dependency column names the process", async () => {

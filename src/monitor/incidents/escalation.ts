@@ -1,5 +1,5 @@
 /**
- * Verifier escalation (reference monitor-core §1.9): ask every configured verifier about the
+ * Verifier escalation (docs/reference/monitor-core.md §1.9): ask every configured verifier about the
  * site at once, count who answered and who saw it down, and let rules.ts:escalationVerdict
  * decide. A verifier that fails or times out is left out of the count, never counted as a vote.
  */

@@ -1,5 +1,5 @@
 /**
- * The incident lifecycle (reference monitor-core §1.7-§1.15) for one check result at a time:
+ * The incident lifecycle (docs/reference/monitor-core.md §1.7-§1.15) for one check result at a time:
  * fail -> retry -> escalate -> confirm or false alarm -> recover, plus TLS expiry. Decisions
  * come from the pure rules in rules.ts, state from memory (open events and the retry queue),
  * I/O from the event store and the ports; what it reports goes to an IncidentObserver.
@@ -139,7 +139,7 @@ export class Incidents {
     return this.fail(site, res);
   }
 
-  // ---- failure path (§1.8) ----
+  // ---- failure path (docs/reference/monitor-core.md §1.8) ----
 
   private async fail(site: Site, res: CheckResult): Promise<Outcome> {
     const cfg = this.d.config();
@@ -205,7 +205,7 @@ export class Incidents {
     return { eventId: r.eventId, state: r.state };
   }
 
-  // ---- verifier escalation (§1.9) ----
+  // ---- verifier escalation (docs/reference/monitor-core.md §1.9) ----
 
   private async escalate(site: Site, res: CheckResult, entry: RetryEntry, open: OpenHttp): Promise<Outcome> {
     const cfg = this.d.config();
@@ -233,7 +233,7 @@ export class Incidents {
     return this.falseAlarm(site, entry, open, vote);
   }
 
-  // ---- confirmation (§1.10) ----
+  // ---- confirmation (docs/reference/monitor-core.md §1.10) ----
 
   private async confirmDown(
     site: Site,
@@ -324,7 +324,7 @@ export class Incidents {
     return SETTLED;
   }
 
-  // ---- recovery (§1.12), decided from the open event (DESIGN.md defect 3) ----
+  // ---- recovery (docs/reference/monitor-core.md §1.12), decided from the open event (docs/design.md defect 3) ----
 
   private async recover(site: Site, res: CheckResult): Promise<void> {
     const cfg = this.d.config();
@@ -387,7 +387,7 @@ export class Incidents {
     }
   }
 
-  // ---- notifications (§1.13, §1.15) ----
+  // ---- notifications (docs/reference/monitor-core.md §1.13, §1.15) ----
 
   private async notify(
     site: Site,
@@ -414,7 +414,7 @@ export class Incidents {
     );
   }
 
-  // ---- TLS expiry (§1.14): only a change of tier touches the database ----
+  // ---- TLS expiry (docs/reference/monitor-core.md §1.14): only a change of tier touches the database ----
 
   private async tlsExpiry(site: Site, expiry: Date): Promise<void> {
     const tier = tlsExpiryTier(tlsDaysUntil(expiry, new Date(this.d.now())));

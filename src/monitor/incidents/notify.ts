@@ -1,5 +1,5 @@
 /**
- * Telling WPCOM about a confirmed outage or its recovery (reference monitor-core §1.13, §1.15):
+ * Telling WPCOM about a confirmed outage or its recovery (docs/reference/monitor-core.md §1.13, §1.15):
  * nothing during the site's maintenance window, nothing while its alert cooldown runs, else
  * one notification with the local check and the verifiers' answers.
  */

@@ -1,7 +1,7 @@
 /**
  * What the incident lifecycle reports as it goes: StatsD metrics, log lines and audit rows.
  * The lifecycle calls one named observer method per step; `incidentTelemetry` turns each into
- * the metrics, logs and audit rows Go Jetmon emits for it (reference monitor-core §1.7-§1.15,
+ * the metrics, logs and audit rows Go Jetmon emits for it (docs/reference/monitor-core.md §1.7-§1.15,
  * metric names in metrics/names.ts). Audit writes never fail the step: a failed one is logged.
  */
 import type { CheckResult } from "../../check/types.ts";
