@@ -1,6 +1,6 @@
 /**
- * Webhooks and alert contacts (docs/reference/cli-rollout-api.md §3.2; docs/reference/deliverer.md
- * §3.1, §4.2): CRUD,
+ * Webhooks and alert contacts (docs/reference/cli-rollout-api.md §3.2;
+ * docs/reference/deliverer.md §3.1 and §4.2): CRUD,
  * webhook secret rotation, and both kinds' delivery lists and manual retry. Unpaginated lists
  * (`page.next` null, `page.limit` = count), as Go's.
  */
