@@ -52,7 +52,7 @@ export interface CheckRunner {
 export interface OrchestratorTimings {
   /** Bucket claim / heartbeat period (default: a quarter of the grace, 1-30 s). */
   claimMs?: number;
-  /** Re-read of the host's sites from MySQL (default 30 s). */
+  /** Re-read of the host's sites from MySQL (default SITE_REFRESH_INTERVAL_SEC). */
   refreshMs?: number;
   /** Result flush period (default 1 s). */
   flushMs?: number;
@@ -132,8 +132,6 @@ export interface MonitorFigures {
   missingColumns: string[];
   state: "starting" | "running" | "draining" | "stopped";
 }
-
-const DEFAULT_REFRESH_MS = 30_000;
 
 export class Orchestrator {
   readonly incidents: Incidents;
@@ -219,7 +217,7 @@ export class Orchestrator {
       t.claimMs ?? Math.min(30_000, Math.max(1000, (cfg.BUCKET_HEARTBEAT_GRACE_SEC * 1000) / 4));
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
-    this.every(t.refreshMs ?? DEFAULT_REFRESH_MS, () => this.refresh(false));
+    this.every(t.refreshMs ?? cfg.SITE_REFRESH_INTERVAL_SEC * 1000, () => this.refresh(false));
     this.every(t.pruneMs ?? 10_000, () => this.prune());
     this.every(t.driftMs ?? 60_000, () => this.driftCheck());
     this.every(t.wpcomFlushMs ?? 5000, () => this.wpcomTick());
