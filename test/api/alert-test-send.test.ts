@@ -205,7 +205,10 @@ describe("alert-contact test send", () => {
   });
 
   test("a test send writes no delivery row", async () => {
-    const rows = await selectRows<{ n: number }>(t.db, sql`SELECT COUNT(*) AS n FROM jetmon_alert_deliveries`);
+    const rows = await selectRows<{ n: number }>(
+      t.db,
+      sql`SELECT COUNT(*) AS n FROM jetmon_alert_deliveries`,
+    );
     expect(Number(rows[0]!.n)).toBe(0);
   });
 });
