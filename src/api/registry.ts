@@ -31,7 +31,7 @@ export const preview = (s: string) => Buffer.from(s).subarray(-4).toString();
 const HTTP_URL = (s: string) => /^https?:\/\/[^\s/?#]+\S*$/i.test(s) && URL.canParse(s);
 
 const SiteFilter = Type.Object(
-  { site_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }))) },
+  { site_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }))) },
   { additionalProperties: false },
 );
 const StateFilter = Type.Object(

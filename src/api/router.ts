@@ -78,10 +78,19 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
     const got = s[i] ?? "";
     if (want.startsWith(":")) {
       if (got === "") return null;
-      params[want.slice(1)] = decodeURIComponent(got);
+      params[want.slice(1)] = decodeSegment(got);
     } else if (want !== got) return null;
   }
   return params;
+}
+
+/** A path segment decoded; malformed percent-encoding is kept as sent (the id parsers refuse it). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 const GATEWAY_HEADERS = [
@@ -157,6 +166,16 @@ export function createPipeline(opts: PipelineOptions): (request: Request) => Pro
   const idem = opts.idempotency ?? new IdempotencyCache(now);
 
   return async (request) => {
+    try {
+      return await dispatch(request);
+    } catch (err) {
+      // A fault in the pipeline itself: answered, logged, never a crashed process.
+      opts.log.error({ err: errorText(err) }, "api request failed");
+      return errorResponse(new ApiError("internal_error", "internal error"));
+    }
+  };
+
+  async function dispatch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
     const method = request.method.toUpperCase();
@@ -193,7 +212,7 @@ export function createPipeline(opts: PipelineOptions): (request: Request) => Pro
       }
     }
     return authenticated(def, request, url, params);
-  };
+  }
 
   function failure(err: unknown, requestId?: string, headers: Record<string, string> = {}): Response {
     if (err instanceof ApiError) return errorResponse(err, requestId, headers);

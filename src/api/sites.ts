@@ -15,7 +15,7 @@ import { type OptionalColumns, probeOptionalColumns } from "../db/schema-state.t
 import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
 import { closeEvent, EventClosedError, ResolutionReason, State } from "../events/index.ts";
 import { dateOnly, forbiddenRules, MAX_FORBIDDEN_RULES } from "../monitor/sites.ts";
-import { rfc3339 } from "../time.ts";
+import { parseRfc3339, rfc3339 } from "../time.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, listBody, noContent } from "./errors.ts";
 import { pageOf, parseBool, parseCursor, parseId, parseInFilter, parseLimit } from "./params.ts";
@@ -223,7 +223,7 @@ const SITE_FIELD_ERRORS = {
 export const CreateSiteBody = Type.Object(
   {
     ...Type.Partial(Type.Object(siteFields)).properties,
-    blog_id: Type.Integer({ minimum: 1 }),
+    blog_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     monitor_url: siteFields.monitor_url,
   },
   { additionalProperties: false },
@@ -278,8 +278,8 @@ function columnsFor(b: PatchSite, present: OptionalColumns): Record<string, unkn
       cols[f] = null;
       continue;
     }
-    const ms = Date.parse(v);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(ms)) {
+    const ms = parseRfc3339(v);
+    if (ms === undefined) {
       throw new ApiError("invalid_field", `${f} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
     }
     cols[f] = new Date(Math.floor(ms / 1000) * 1000);
