@@ -8,7 +8,7 @@
  * interval when the host keeps up) and its sites/sec is what the host really did.
  */
 import { blankResult } from "../check/check.ts";
-import { CheckError } from "../check/errors.ts";
+import { CheckError, isFailedResult } from "../check/errors.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
@@ -30,6 +30,7 @@ import type { Metrics } from "../metrics/statsd.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
+import { historySettings } from "./history-mode.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
@@ -188,6 +189,7 @@ export class Orchestrator {
       maxHeld: () => this.o.config().HELD_RESULTS_MAX,
       timers: this.clock,
       requestMethodColumn: () => this.columns.requestMethod,
+      historyMode: () => historySettings(this.o.config()),
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
@@ -416,6 +418,7 @@ export class Orchestrator {
       tlsMs: res.tlsMs,
       ttfbMs: res.ttfbMs,
       requestMethod: "GET",
+      failed: isFailedResult(res),
     };
     const expiry = res.sslExpiry ? dateOnly(res.sslExpiry) : null;
     if (expiry && expiry !== site.sslExpiryDate) {
@@ -615,6 +618,7 @@ export class Orchestrator {
         const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
+          this.writer.forgetSite(site.siteId);
         }
         this.sweep.remaining += added.length - removed.length;
         if (added.length > 0) {
