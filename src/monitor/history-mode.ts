@@ -21,9 +21,10 @@ export function isHistoryMode(v: string): v is HistoryMode {
 }
 
 /** CHECK_HISTORY_MODE (validated at load; `all` if somehow not) and its sample period. */
-export function historySettings(
-  c: Pick<Config, "CHECK_HISTORY_MODE" | "CHECK_HISTORY_SAMPLE_MIN">,
-): { mode: HistoryMode; sampleMin: number } {
+export function historySettings(c: Pick<Config, "CHECK_HISTORY_MODE" | "CHECK_HISTORY_SAMPLE_MIN">): {
+  mode: HistoryMode;
+  sampleMin: number;
+} {
   return {
     mode: isHistoryMode(c.CHECK_HISTORY_MODE) ? c.CHECK_HISTORY_MODE : "all",
     sampleMin: c.CHECK_HISTORY_SAMPLE_MIN,

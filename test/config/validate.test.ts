@@ -90,7 +90,11 @@ const cases: Array<[string, Partial<Config>, string | undefined]> = [
   ["history all", { CHECK_HISTORY_MODE: "all" }, undefined],
   ["history changes", { CHECK_HISTORY_MODE: "changes" }, undefined],
   ["history off", { CHECK_HISTORY_MODE: "off" }, undefined],
-  ["history sometimes", { CHECK_HISTORY_MODE: "sometimes" }, "CHECK_HISTORY_MODE must be one of: all, changes, off"],
+  [
+    "history sometimes",
+    { CHECK_HISTORY_MODE: "sometimes" },
+    "CHECK_HISTORY_MODE must be one of: all, changes, off",
+  ],
   [
     "smtp without host",
     { EMAIL_TRANSPORT: "smtp", SMTP_PORT: 25 },
