@@ -31,6 +31,18 @@ export function historySettings(c: Pick<Config, "CHECK_HISTORY_MODE" | "CHECK_HI
   };
 }
 
+/**
+ * The dashboard's line for the mode: what jetmon_check_history holds and what that limits.
+ * The dashboard's own figures are counted in memory and do not depend on it.
+ */
+export function describeHistoryMode(mode: HistoryMode, sampleMin: number): string {
+  if (mode === "changes") {
+    return `changes: failures, state changes and one sample per site per ${sampleMin} min; the API's response-time and timing-breakdown cover those rows only`;
+  }
+  if (mode === "off") return "off: no rows; the API's response-time and timing-breakdown report no checks";
+  return "all: one row per check";
+}
+
 /** What the decision reads of one result. */
 export interface HistoryInput {
   errorCode: number;
