@@ -37,7 +37,8 @@ import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
+import { SiteSet } from "./site-set.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, onePerBlog, type Site } from "./sites.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -141,6 +142,7 @@ export class Orchestrator {
   private readonly owner: BucketOwner;
   private readonly writer: ResultWriter;
   private readonly schedule: Schedule;
+  private readonly siteSet = new SiteSet();
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
   private readonly clock: TimerSource;
@@ -613,7 +615,9 @@ export class Orchestrator {
       const started = this.now();
       try {
         await this.probeColumns();
-        const loaded = onePerBlog(await loadSites(this.o.db, own.range, this.columns));
+        const read = await this.siteSet.refresh(this.o.db, own.range, this.columns);
+        if (read.sites === null) return; // no slice digest changed: the schedule holds the rows
+        const loaded = onePerBlog(read.sites);
         this.reportDuplicates(loaded.duplicates);
         const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
         for (const site of removed) {
@@ -634,6 +638,7 @@ export class Orchestrator {
               sites: this.schedule.size,
               added: added.length,
               removed: removed.length,
+              rows_read: read.rowsRead,
               bucket_min: own.range.min,
               bucket_max: own.range.max,
               load_ms: this.now() - started,
