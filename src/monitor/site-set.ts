@@ -40,7 +40,9 @@ function digestColumns(columns: OptionalColumns): SQL {
     ...(columns.forbiddenKeywords ? ["forbidden_keywords"] : []),
   ].map((c) => `IFNULL(CONCAT('=', ${c}), '!')`);
   return sql.raw(
-    ["jetpack_monitor_site_id", "blog_id", "bucket_no", "monitor_url", "check_interval", ...nullable].join(", "),
+    ["jetpack_monitor_site_id", "blog_id", "bucket_no", "monitor_url", "check_interval", ...nullable].join(
+      ", ",
+    ),
   );
 }
 
