@@ -38,7 +38,7 @@ import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
 import { SiteSet } from "./site-set.ts";
-import { checkRequestFor, type DuplicateBlog, dateOnly, onePerBlog, type Site } from "./sites.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, type Site } from "./sites.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -616,10 +616,10 @@ export class Orchestrator {
       try {
         await this.probeColumns();
         const read = await this.siteSet.refresh(this.o.db, own.range, this.columns);
-        if (read.sites === null) return; // no slice digest changed: the schedule holds the rows
-        const loaded = onePerBlog(read.sites);
-        this.reportDuplicates(loaded.duplicates);
-        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
+        const delta = read.delta;
+        if (delta === null) return; // no slice digest changed: the schedule holds the rows
+        this.reportDuplicates(delta.duplicates);
+        const { added, removed } = this.schedule.sync(delta.sites, this.now(), this.sweep.id, delta.inScope);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
           this.writer.forgetSite(site.siteId);

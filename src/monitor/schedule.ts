@@ -50,8 +50,10 @@ export class Schedule {
    * Makes the schedule hold exactly `sites`: new ones are added (due from their
    * last_checked_at), gone ones removed, and existing ones take the fresh row (URL, keyword,
    * maintenance, ...) while keeping what this process knows better (its own last check time).
+   * With `inScope`, only the part of the schedule it accepts is made to hold `sites` (a refresh
+   * that re-read some bucket slices); sites outside it stay as they are.
    */
-  sync(sites: readonly Site[], now: number, sweep: number): SyncResult {
+  sync(sites: readonly Site[], now: number, sweep: number, inScope?: (site: Site) => boolean): SyncResult {
     const seen = new Set<number>();
     const added: Site[] = [];
     for (const site of sites) {
@@ -90,7 +92,7 @@ export class Schedule {
     }
     const removed: Site[] = [];
     for (const [id, slot] of this.slots) {
-      if (seen.has(id)) continue;
+      if (seen.has(id) || (inScope && !inScope(slot.site))) continue;
       slot.removed = true;
       slot.token++;
       this.slots.delete(id);

@@ -9,6 +9,10 @@
  * whole rows; a new, changed or deactivated site changes its slice's digest, so it is seen by
  * the first refresh that starts after the change commits.
  *
+ * One site per blog (sites.ts onePerBlog) is decided again only for the blogs of the rows read
+ * and the rows they replace, with those blogs' rows in other slices: a refresh that changed
+ * nothing allocates nothing, and one that changed a slice touches only its blogs.
+ *
  * A change of range, slice width or optional columns reads everything again.
  */
 import { type SQL, sql } from "drizzle-orm";
@@ -16,7 +20,7 @@ import type { BucketRange } from "../config/validate.ts";
 import type { Db } from "../db/client.ts";
 import type { OptionalColumns } from "../db/schema-state.ts";
 import { selectRows } from "../db/sql.ts";
-import { loadSites, type Site } from "./sites.ts";
+import { type DuplicateBlog, loadSites, onePerBlog, type Site } from "./sites.ts";
 
 /** Most digest rows one refresh reads. */
 export const MAX_SLICES = 1024;
@@ -26,7 +30,10 @@ export function sliceWidth(range: BucketRange): number {
   return Math.max(1, Math.ceil((range.max - range.min + 1) / MAX_SLICES));
 }
 
-/** The columns whose change must reach the schedule, NULL told apart from any value. */
+/**
+ * The columns whose change must reach the schedule. CONCAT_WS skips NULLs, so one ISNULL flag
+ * per nullable column tells NULL apart from any value (and from a NULL in another column).
+ */
 function digestColumns(columns: OptionalColumns): SQL {
   const nullable = [
     "check_keyword",
@@ -38,12 +45,17 @@ function digestColumns(columns: OptionalColumns): SQL {
     "alert_cooldown_minutes",
     ...(columns.forbiddenKeyword ? ["forbidden_keyword"] : []),
     ...(columns.forbiddenKeywords ? ["forbidden_keywords"] : []),
-  ].map((c) => `IFNULL(CONCAT('=', ${c}), '!')`);
-  return sql.raw(
-    ["jetpack_monitor_site_id", "blog_id", "bucket_no", "monitor_url", "check_interval", ...nullable].join(
-      ", ",
-    ),
-  );
+  ];
+  const all = [
+    "jetpack_monitor_site_id",
+    "blog_id",
+    "bucket_no",
+    "monitor_url",
+    "check_interval",
+    ...nullable,
+    ...nullable.map((c) => `ISNULL(${c})`),
+  ];
+  return sql.raw(all.join(", "));
 }
 
 /** One digest per slice that holds an active site, keyed by slice number. */
@@ -68,10 +80,21 @@ export async function sliceDigests(
   return out;
 }
 
+/**
+ * What the schedule must take from one refresh: `sites` (one per blog) replace the part of
+ * the schedule `inScope` accepts; the rest stays. A full read has every site and a scope of
+ * everything.
+ */
+export interface SiteDelta {
+  sites: Site[];
+  inScope: (site: Site) => boolean;
+  duplicates: DuplicateBlog[];
+}
+
 /** What one refresh did. */
 export interface SiteSetRefresh {
-  /** Every active site row in range (duplicates included), or null when no slice changed. */
-  sites: Site[] | null;
+  /** null when no slice changed: the schedule already holds the rows. */
+  delta: SiteDelta | null;
   /** Slices whose rows were read again. */
   slicesRead: number;
   /** Site rows read (0 when nothing changed). */
@@ -80,8 +103,13 @@ export interface SiteSetRefresh {
   slices: number;
 }
 
+interface Slice {
+  digest: string;
+  sites: Site[];
+}
+
 export class SiteSet {
-  private slices = new Map<number, { digest: string; sites: Site[] }>();
+  private slices = new Map<number, Slice>();
   private key = "";
 
   /** Site rows held (every active row of the range at the last refresh). */
@@ -91,35 +119,58 @@ export class SiteSet {
     return n;
   }
 
+  /** Every active row held, duplicates included. */
+  all(): Site[] {
+    const out: Site[] = [];
+    for (const s of this.slices.values()) for (const site of s.sites) out.push(site);
+    return out;
+  }
+
   async refresh(db: Db, range: BucketRange, columns: OptionalColumns): Promise<SiteSetRefresh> {
     const width = sliceWidth(range);
     const key = `${range.min}-${range.max}/${width}/${columns.forbiddenKeyword}/${columns.forbiddenKeywords}`;
-    const first = key !== this.key;
+    const full = key !== this.key;
     const digests = await sliceDigests(db, range, width, columns);
     const changed: number[] = [];
     for (const [slice, digest] of digests) {
-      if (first || this.slices.get(slice)?.digest !== digest) changed.push(slice);
+      if (full || this.slices.get(slice)?.digest !== digest) changed.push(slice);
     }
-    const gone = first
-      ? [...this.slices.keys()]
-      : [...this.slices.keys()].filter((slice) => !digests.has(slice));
-    if (!first && changed.length === 0 && gone.length === 0) {
-      return { sites: null, slicesRead: 0, rowsRead: 0, slices: digests.size };
+    const gone = full ? [] : [...this.slices.keys()].filter((slice) => !digests.has(slice));
+    if (!full && changed.length === 0 && gone.length === 0) {
+      return { delta: null, slicesRead: 0, rowsRead: 0, slices: digests.size };
     }
     const read = await readSlices(db, range, width, changed, columns);
-    const next = first ? new Map<number, { digest: string; sites: Site[] }>() : this.slices;
-    for (const slice of gone) next.delete(slice);
     let rowsRead = 0;
-    for (const slice of changed) {
-      const sites = read.get(slice) ?? [];
-      rowsRead += sites.length;
-      next.set(slice, { digest: digests.get(slice) ?? "", sites });
+    for (const list of read.values()) rowsRead += list.length;
+    const stats = { slicesRead: changed.length, rowsRead, slices: digests.size };
+    if (full) {
+      this.slices = new Map(
+        changed.map((slice) => [slice, { digest: digests.get(slice) ?? "", sites: read.get(slice) ?? [] }]),
+      );
+      this.key = key;
+      const picked = onePerBlog(this.all());
+      return { delta: { ...picked, inScope: () => true }, ...stats };
     }
-    this.slices = next;
-    this.key = key;
-    const all: Site[] = [];
-    for (const s of next.values()) for (const site of s.sites) all.push(site);
-    return { sites: all, slicesRead: changed.length, rowsRead, slices: digests.size };
+    // The blogs whose rows may have changed: those of every row, old and new, of the slices
+    // read again. Their rows elsewhere are the only other rows one-per-blog has to see.
+    const touched = new Set<number>([...changed, ...gone]);
+    const blogs = new Set<number>();
+    for (const slice of touched) {
+      for (const site of this.slices.get(slice)?.sites ?? []) blogs.add(site.blogId);
+      for (const site of read.get(slice) ?? []) blogs.add(site.blogId);
+    }
+    for (const slice of gone) this.slices.delete(slice);
+    for (const slice of changed) {
+      this.slices.set(slice, { digest: digests.get(slice) ?? "", sites: read.get(slice) ?? [] });
+    }
+    const group: Site[] = [];
+    for (const [slice, s] of this.slices) {
+      if (touched.has(slice)) for (const site of s.sites) group.push(site);
+      else for (const site of s.sites) if (blogs.has(site.blogId)) group.push(site);
+    }
+    const picked = onePerBlog(group);
+    const inScope = (site: Site) => touched.has(Math.floor(site.bucketNo / width)) || blogs.has(site.blogId);
+    return { delta: { ...picked, inScope }, ...stats };
   }
 
   /** Forgets everything: the next refresh reads every row. */

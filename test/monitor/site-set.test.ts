@@ -10,8 +10,9 @@ import { migrate } from "../../src/db/migrate.ts";
 import { MIGRATIONS } from "../../src/db/migrations.ts";
 import { createPool, type Pool } from "../../src/db/pool.ts";
 import { ALL_OPTIONAL_COLUMNS, probeOptionalColumns } from "../../src/db/schema-state.ts";
+import { Schedule } from "../../src/monitor/schedule.ts";
 import { MAX_SLICES, SiteSet, sliceWidth } from "../../src/monitor/site-set.ts";
-import type { Site } from "../../src/monitor/sites.ts";
+import { loadSites, onePerBlog, type Site } from "../../src/monitor/sites.ts";
 import { createDatabase, dropDatabase, useTestDatabase } from "../support/db.ts";
 import { clearTables, seedSites } from "./support.ts";
 
@@ -48,10 +49,10 @@ describe("SiteSet.refresh", () => {
     await seed30();
     const set = new SiteSet();
     const first = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(first.sites).toHaveLength(30);
+    expect(first.delta?.sites).toHaveLength(30);
     expect(first).toMatchObject({ slicesRead: 10, rowsRead: 30, slices: 10 });
     const again = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(again).toEqual({ sites: null, slicesRead: 0, rowsRead: 0, slices: 10 });
+    expect(again).toEqual({ delta: null, slicesRead: 0, rowsRead: 0, slices: 10 });
     expect(set.size).toBe(30);
   });
 
@@ -63,7 +64,7 @@ describe("SiteSet.refresh", () => {
       sql`UPDATE jetpack_monitor_sites SET last_checked_at = NOW(), ssl_expiry_date = '2030-01-01',
             last_alert_sent_at = NOW(), site_status = 2, last_status_change = NOW()`,
     );
-    expect((await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS)).sites).toBeNull();
+    expect((await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS)).delta).toBeNull();
   });
 
   // [what, the UPDATE of blog 3 (bucket 3), what the re-read row shows]
@@ -99,10 +100,10 @@ describe("SiteSet.refresh", () => {
       await t.db.execute(sql.raw(`UPDATE jetpack_monitor_sites SET ${set_} WHERE blog_id = 3`));
       const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
       expect(r).toMatchObject({ slicesRead: 1, rowsRead: 3 });
-      const site = byBlog(r.sites).get(what === "blog_id" ? 333 : 3);
+      const site = byBlog(set.all()).get(what === "blog_id" ? 333 : 3);
       expect(site).toBeDefined();
       expect(read(site as Site)).toEqual(want);
-      expect(r.sites).toHaveLength(30);
+      expect(set.all()).toHaveLength(30);
     });
   }
 
@@ -112,7 +113,8 @@ describe("SiteSet.refresh", () => {
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET timeout_seconds = NULL`);
     const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(r.sites?.[0]?.timeoutSeconds).toBeNull();
+    expect(r.delta).not.toBeNull();
+    expect(set.all()[0]?.timeoutSeconds).toBeNull();
   });
 
   test("a new site, a site moved to another bucket and a deactivated site: each in the next refresh", async () => {
@@ -122,18 +124,18 @@ describe("SiteSet.refresh", () => {
     await seedSites(t.db, [{ blogId: 41, url: "http://new.test/" }]); // bucket 1
     let r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     expect(r).toMatchObject({ slicesRead: 1, rowsRead: 4 });
-    expect(byBlog(r.sites).has(41)).toBe(true);
+    expect(byBlog(set.all()).has(41)).toBe(true);
 
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET bucket_no = 7 WHERE blog_id = 41`);
     r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     expect(r.slicesRead).toBe(2);
-    expect(byBlog(r.sites).get(41)?.bucketNo).toBe(7);
-    expect(r.sites).toHaveLength(31);
+    expect(byBlog(set.all()).get(41)?.bucketNo).toBe(7);
+    expect(set.all()).toHaveLength(31);
 
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 41`);
     r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(byBlog(r.sites).has(41)).toBe(false);
-    expect(r.sites).toHaveLength(30);
+    expect(byBlog(set.all()).has(41)).toBe(false);
+    expect(set.all()).toHaveLength(30);
   });
 
   test("the last site of a slice deactivated: the slice goes", async () => {
@@ -145,10 +147,11 @@ describe("SiteSet.refresh", () => {
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 2`);
     const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(r.sites?.map((s) => s.blogId)).toEqual([1]);
+    expect(set.all().map((s) => s.blogId)).toEqual([1]);
     expect(r).toMatchObject({ slicesRead: 0, rowsRead: 0, slices: 1 });
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_active = 0`);
-    expect((await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS)).sites).toEqual([]);
+    expect((await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS)).delta?.sites).toEqual([]);
+    expect(set.all()).toEqual([]);
   });
 
   test("a new range reads everything again and keeps nothing from outside it", async () => {
@@ -157,7 +160,8 @@ describe("SiteSet.refresh", () => {
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     const r = await set.refresh(t.db, { min: 0, max: 4 }, ALL_OPTIONAL_COLUMNS);
     expect(r).toMatchObject({ slicesRead: 5, rowsRead: 15 });
-    expect(new Set(r.sites?.map((s) => s.bucketNo))).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(new Set(set.all().map((s) => s.bucketNo))).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(r.delta?.inScope(set.all()[0] as Site)).toBe(true);
   });
 
   test("wide slices (width 64 over 0-65535): a change re-reads one slice of 64 buckets", async () => {
@@ -173,7 +177,82 @@ describe("SiteSet.refresh", () => {
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_url = 'http://z/' WHERE blog_id = 1`);
     const r = await set.refresh(t.db, wide, ALL_OPTIONAL_COLUMNS);
     expect(r).toMatchObject({ slicesRead: 1, rowsRead: 2 });
-    expect(byBlog(r.sites).get(1)?.url).toBe("http://z/");
+    expect(byBlog(set.all()).get(1)?.url).toBe("http://z/");
+  });
+});
+
+describe("the schedule after each refresh equals a full read", () => {
+  beforeEach(() => clearTables(t.db));
+
+  /** What the monitor did before: every row read, one per blog. */
+  async function truth(): Promise<Map<number, string>> {
+    const picked = onePerBlog(await loadSites(t.db, RANGE, ALL_OPTIONAL_COLUMNS)).sites;
+    return new Map(picked.map((s) => [s.siteId, `${s.blogId}|${s.bucketNo}|${s.url}`]));
+  }
+
+  // Each step changes the table, then one refresh applies its delta to the schedule.
+  const steps: [string, string][] = [
+    [
+      "a second row for blog 5 in another bucket (higher id: ignored)",
+      "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, check_interval) VALUES (5, 8, 'http://dup5/', 1, 5)",
+    ],
+    [
+      "the kept row of blog 5 deactivated: the other one takes over",
+      "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 5 AND bucket_no = 5",
+    ],
+    [
+      "the first row back: lowest id wins again",
+      "UPDATE jetpack_monitor_sites SET monitor_active = 1 WHERE blog_id = 5 AND bucket_no = 5",
+    ],
+    [
+      "a row of blog 12 moved to blog 13's bucket and blog",
+      "UPDATE jetpack_monitor_sites SET blog_id = 13, bucket_no = 3 WHERE blog_id = 12",
+    ],
+    ["a URL change", "UPDATE jetpack_monitor_sites SET monitor_url = 'http://changed/' WHERE blog_id = 20"],
+    ["a bucket emptied", "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE bucket_no = 7"],
+    [
+      "rows added in every bucket",
+      "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, check_interval) SELECT 100 + seq, seq % 10, CONCAT('http://n', seq, '/'), 1, 5 FROM seq_1_to_20",
+    ],
+    [
+      "the higher dup row of blog 5 deactivated",
+      "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 5 AND bucket_no = 8",
+    ],
+  ];
+
+  test("one step at a time, cross-slice duplicates included", async () => {
+    await seed30();
+    const set = new SiteSet();
+    const schedule = new Schedule(() => 60_000);
+    const apply = async () => {
+      const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
+      if (r.delta) schedule.sync(r.delta.sites, Date.now(), 1, r.delta.inScope);
+      return r;
+    };
+    const held = () => {
+      const want = [...truthNow.keys()];
+      return {
+        size: schedule.size,
+        all: want.every((id) => {
+          const slot = schedule.get(id);
+          return (
+            slot !== undefined &&
+            `${slot.site.blogId}|${slot.site.bucketNo}|${slot.site.url}` === truthNow.get(id)
+          );
+        }),
+      };
+    };
+    let truthNow = await truth();
+    await apply();
+    expect(held()).toEqual({ size: truthNow.size, all: true });
+    for (const [, statement] of steps) {
+      await t.db.execute(sql.raw(statement));
+      const r = await apply();
+      truthNow = await truth();
+      expect(r.delta).not.toBeNull();
+      expect(r.slicesRead).toBeLessThanOrEqual(10);
+      expect(held()).toEqual({ size: truthNow.size, all: true });
+    }
   });
 });
 
@@ -200,11 +279,11 @@ describe("SiteSet on a Go-migrated database (no forbidden_keyword columns)", () 
     const cols = await probeOptionalColumns(db);
     expect(cols).toMatchObject({ forbiddenKeyword: false, forbiddenKeywords: false });
     const set = new SiteSet();
-    expect((await set.refresh(db, RANGE, cols)).sites).toHaveLength(2);
-    expect((await set.refresh(db, RANGE, cols)).sites).toBeNull();
+    expect((await set.refresh(db, RANGE, cols)).delta?.sites).toHaveLength(2);
+    expect((await set.refresh(db, RANGE, cols)).delta).toBeNull();
     await db.execute(sql`UPDATE jetpack_monitor_sites SET check_keyword = 'x' WHERE blog_id = 2`);
-    const r = await set.refresh(db, RANGE, cols);
-    expect(byBlog(r.sites).get(2)?.keyword).toBe("x");
+    expect((await set.refresh(db, RANGE, cols)).slicesRead).toBe(1);
+    expect(byBlog(set.all()).get(2)?.keyword).toBe("x");
     await migrate(pool, { migrations: MIGRATIONS, print: () => {} });
     const after = await probeOptionalColumns(db);
     expect(after).toMatchObject({ forbiddenKeyword: true, forbiddenKeywords: true });
