@@ -75,7 +75,8 @@ try {
   const refresh = async () => {
     const [ms, r] = await timed(() => set.refresh(db, RANGE, ALL_OPTIONAL_COLUMNS));
     const t0 = performance.now();
-    if (r.delta) schedule.sync(r.delta.sites, Date.now(), 1, r.delta.inScope);
+    if (r.delta)
+      schedule.sync(r.delta.sites, Date.now(), 1, r.delta.scope === "all" ? undefined : r.delta.scope);
     return { ms, syncMs: performance.now() - t0, r };
   };
   const first = await refresh();

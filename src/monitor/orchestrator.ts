@@ -54,8 +54,10 @@ export interface CheckRunner {
 export interface OrchestratorTimings {
   /** Bucket claim / heartbeat period (default: a quarter of the grace, 1-30 s). */
   claimMs?: number;
-  /** Re-read of the host's sites from MySQL (default 30 s). */
+  /** Site-set refresh from MySQL (default 30 s). */
   refreshMs?: number;
+  /** Refreshes per content digest; the others compare membership only (default 4). */
+  contentEvery?: number;
   /** Result flush period (default 1 s). */
   flushMs?: number;
   /** History pruning period (default 10 s). */
@@ -142,7 +144,7 @@ export class Orchestrator {
   private readonly owner: BucketOwner;
   private readonly writer: ResultWriter;
   private readonly schedule: Schedule;
-  private readonly siteSet = new SiteSet();
+  private readonly siteSet: SiteSet;
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
   private readonly clock: TimerSource;
@@ -174,6 +176,7 @@ export class Orchestrator {
     const clock = this.clock;
     this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
+    this.siteSet = new SiteSet(o.timings?.contentEvery);
     this.incidents = new Incidents({
       db: o.db,
       hostname: o.hostname,
@@ -619,7 +622,12 @@ export class Orchestrator {
         const delta = read.delta;
         if (delta === null) return; // no slice digest changed: the schedule holds the rows
         this.reportDuplicates(delta.duplicates);
-        const { added, removed } = this.schedule.sync(delta.sites, this.now(), this.sweep.id, delta.inScope);
+        const { added, removed } = this.schedule.sync(
+          delta.sites,
+          this.now(),
+          this.sweep.id,
+          delta.scope === "all" ? undefined : delta.scope,
+        );
         for (const site of removed) {
           this.incidents.forget(site.blogId);
           this.writer.forgetSite(site.siteId);

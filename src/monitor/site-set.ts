@@ -2,18 +2,21 @@
  * The host's active site rows, kept between refreshes so a refresh re-reads only what changed.
  *
  * The range is cut into at most MAX_SLICES slices of whole buckets (slice k is the buckets
- * k*width .. k*width+width-1). Each refresh first reads one digest row per slice: COUNT(*),
- * MAX(jetpack_monitor_site_id) and BIT_XOR(CRC32(...)) over the columns a check reads (not the
- * ones the monitor writes itself: last_checked_at, ssl_expiry_date, last_alert_sent_at,
- * site_status). Only the slices whose digest differs from the last refresh are read again, as
- * whole rows; a new, changed or deactivated site changes its slice's digest, so it is seen by
- * the first refresh that starts after the change commits.
+ * k*width .. k*width+width-1). Each refresh first reads one digest row per slice and re-reads,
+ * as whole rows, only the slices whose digest differs from what it holds. Two digests:
+ * - membership, every refresh: COUNT(*), MAX(jetpack_monitor_site_id) and BIT_XOR of the ids,
+ *   answered from an index alone. A site inserted, activated, deactivated or moved to another
+ *   bucket changes it, so it is seen by the first refresh that starts after the change commits.
+ * - content, every `contentEvery`-th refresh (and the first): BIT_XOR(CRC32(...)) over the
+ *   columns a check reads (URL, interval, keyword, forbidden rules, maintenance, headers,
+ *   timeout, redirect policy, cooldown), which needs every row. A setting changed in place is
+ *   seen within `contentEvery` refreshes. The columns the monitor writes itself
+ *   (last_checked_at, ssl_expiry_date, last_alert_sent_at, site_status) are in neither.
  *
  * One site per blog (sites.ts onePerBlog) is decided again only for the blogs of the rows read
- * and the rows they replace, with those blogs' rows in other slices: a refresh that changed
- * nothing allocates nothing, and one that changed a slice touches only its blogs.
- *
- * A change of range, slice width or optional columns reads everything again.
+ * and of the rows they replace, with those blogs' rows in other slices; a refresh that changed
+ * nothing allocates nothing. A change of range, slice width or optional columns reads
+ * everything again.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { BucketRange } from "../config/validate.ts";
@@ -21,6 +24,9 @@ import type { Db } from "../db/client.ts";
 import type { OptionalColumns } from "../db/schema-state.ts";
 import { selectRows } from "../db/sql.ts";
 import { type DuplicateBlog, loadSites, onePerBlog, type Site } from "./sites.ts";
+
+/** Refreshes per content digest (the others compare membership only). */
+export const DEFAULT_CONTENT_EVERY = 4;
 
 /** Most digest rows one refresh reads. */
 export const MAX_SLICES = 1024;
@@ -58,36 +64,46 @@ function digestColumns(columns: OptionalColumns): SQL {
   return sql.raw(all.join(", "));
 }
 
-/** One digest per slice that holds an active site, keyed by slice number. */
+/** Membership and (when asked) content digest per slice that holds an active site. */
 export async function sliceDigests(
   db: Db,
   range: BucketRange,
   width: number,
   columns: OptionalColumns,
-): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+  content: boolean,
+): Promise<Map<number, { ids: string; content: string | null }>> {
+  const out = new Map<number, { ids: string; content: string | null }>();
   if (range.max < range.min) return out;
   const w = sql.raw(String(Math.max(1, Math.trunc(width))));
-  const rows = await selectRows<{ slice: number; n: number; max_id: number; x: number | string }>(
+  const crc = content ? sql`, BIT_XOR(CRC32(CONCAT_WS('|', ${digestColumns(columns)}))) AS x` : sql``;
+  const rows = await selectRows<{
+    slice: number;
+    n: number;
+    max_id: number;
+    ids: number | string;
+    x?: number | string;
+  }>(
     db,
     sql`SELECT FLOOR(bucket_no / ${w}) AS slice, COUNT(*) AS n, MAX(jetpack_monitor_site_id) AS max_id,
-               BIT_XOR(CRC32(CONCAT_WS('|', ${digestColumns(columns)}))) AS x
+               BIT_XOR(jetpack_monitor_site_id) AS ids${crc}
         FROM jetpack_monitor_sites
         WHERE monitor_active = 1 AND bucket_no BETWEEN ${range.min} AND ${range.max}
         GROUP BY slice`,
   );
-  for (const r of rows) out.set(Number(r.slice), `${r.n}:${r.max_id}:${r.x}`);
+  for (const r of rows) {
+    out.set(Number(r.slice), { ids: `${r.n}:${r.max_id}:${r.ids}`, content: content ? String(r.x) : null });
+  }
   return out;
 }
 
 /**
- * What the schedule must take from one refresh: `sites` (one per blog) replace the part of
- * the schedule `inScope` accepts; the rest stays. A full read has every site and a scope of
- * everything.
+ * What the schedule must take from one refresh: `sites` (one per blog) and the sites that may
+ * have to leave (`scope`: every row the refresh replaced or reconsidered; "all" after a full
+ * read). Schedule.sync removes the scoped sites that are not in `sites`.
  */
 export interface SiteDelta {
   sites: Site[];
-  inScope: (site: Site) => boolean;
+  scope: readonly Site[] | "all";
   duplicates: DuplicateBlog[];
 }
 
@@ -95,6 +111,8 @@ export interface SiteDelta {
 export interface SiteSetRefresh {
   /** null when no slice changed: the schedule already holds the rows. */
   delta: SiteDelta | null;
+  /** Whether this refresh compared content digests too. */
+  content: boolean;
   /** Slices whose rows were read again. */
   slicesRead: number;
   /** Site rows read (0 when nothing changed). */
@@ -104,13 +122,18 @@ export interface SiteSetRefresh {
 }
 
 interface Slice {
-  digest: string;
+  ids: string;
+  /** null: re-read since the last content digest, so not known. */
+  content: string | null;
   sites: Site[];
 }
 
 export class SiteSet {
   private slices = new Map<number, Slice>();
   private key = "";
+  private refreshes = 0;
+
+  constructor(private readonly contentEvery = DEFAULT_CONTENT_EVERY) {}
 
   /** Site rows held (every active row of the range at the last refresh). */
   get size(): number {
@@ -130,47 +153,66 @@ export class SiteSet {
     const width = sliceWidth(range);
     const key = `${range.min}-${range.max}/${width}/${columns.forbiddenKeyword}/${columns.forbiddenKeywords}`;
     const full = key !== this.key;
-    const digests = await sliceDigests(db, range, width, columns);
+    if (full) this.refreshes = 0;
+    const content = full || this.refreshes % Math.max(1, this.contentEvery) === 0;
+    const digests = await sliceDigests(db, range, width, columns, content);
     const changed: number[] = [];
-    for (const [slice, digest] of digests) {
-      if (full || this.slices.get(slice)?.digest !== digest) changed.push(slice);
+    for (const [slice, d] of digests) {
+      const held = this.slices.get(slice);
+      if (full || !held || held.ids !== d.ids || (content && held.content !== d.content)) changed.push(slice);
     }
     const gone = full ? [] : [...this.slices.keys()].filter((slice) => !digests.has(slice));
+    this.refreshes++;
     if (!full && changed.length === 0 && gone.length === 0) {
-      return { delta: null, slicesRead: 0, rowsRead: 0, slices: digests.size };
+      if (content) for (const [slice, d] of digests) this.setContent(slice, d.content);
+      return { delta: null, content, slicesRead: 0, rowsRead: 0, slices: digests.size };
     }
     const read = await readSlices(db, range, width, changed, columns);
     let rowsRead = 0;
     for (const list of read.values()) rowsRead += list.length;
-    const stats = { slicesRead: changed.length, rowsRead, slices: digests.size };
+    const stats = { content, slicesRead: changed.length, rowsRead, slices: digests.size };
+    // A slice read now may differ from the digest read before it: its content digest is kept
+    // only when this refresh computed one, and then the next content refresh checks again.
+    const slice = (n: number): Slice => {
+      const d = digests.get(n);
+      return { ids: d?.ids ?? "", content: d?.content ?? null, sites: read.get(n) ?? [] };
+    };
     if (full) {
-      this.slices = new Map(
-        changed.map((slice) => [slice, { digest: digests.get(slice) ?? "", sites: read.get(slice) ?? [] }]),
-      );
+      this.slices = new Map(changed.map((n) => [n, slice(n)]));
       this.key = key;
-      const picked = onePerBlog(this.all());
-      return { delta: { ...picked, inScope: () => true }, ...stats };
+      return { delta: { ...onePerBlog(this.all()), scope: "all" }, ...stats };
     }
+    if (content) for (const [n, d] of digests) this.setContent(n, d.content);
     // The blogs whose rows may have changed: those of every row, old and new, of the slices
     // read again. Their rows elsewhere are the only other rows one-per-blog has to see.
     const touched = new Set<number>([...changed, ...gone]);
     const blogs = new Set<number>();
-    for (const slice of touched) {
-      for (const site of this.slices.get(slice)?.sites ?? []) blogs.add(site.blogId);
-      for (const site of read.get(slice) ?? []) blogs.add(site.blogId);
+    const scope: Site[] = [];
+    for (const n of touched) {
+      for (const site of this.slices.get(n)?.sites ?? []) {
+        blogs.add(site.blogId);
+        scope.push(site);
+      }
+      for (const site of read.get(n) ?? []) blogs.add(site.blogId);
     }
-    for (const slice of gone) this.slices.delete(slice);
-    for (const slice of changed) {
-      this.slices.set(slice, { digest: digests.get(slice) ?? "", sites: read.get(slice) ?? [] });
-    }
+    for (const n of gone) this.slices.delete(n);
+    for (const n of changed) this.slices.set(n, slice(n));
     const group: Site[] = [];
-    for (const [slice, s] of this.slices) {
-      if (touched.has(slice)) for (const site of s.sites) group.push(site);
-      else for (const site of s.sites) if (blogs.has(site.blogId)) group.push(site);
+    for (const [n, s] of this.slices) {
+      if (touched.has(n)) for (const site of s.sites) group.push(site);
+      else
+        for (const site of s.sites) {
+          if (!blogs.has(site.blogId)) continue;
+          group.push(site);
+          scope.push(site);
+        }
     }
-    const picked = onePerBlog(group);
-    const inScope = (site: Site) => touched.has(Math.floor(site.bucketNo / width)) || blogs.has(site.blogId);
-    return { delta: { ...picked, inScope }, ...stats };
+    return { delta: { ...onePerBlog(group), scope }, ...stats };
+  }
+
+  private setContent(slice: number, content: string | null): void {
+    const held = this.slices.get(slice);
+    if (held) held.content = content;
   }
 
   /** Forgets everything: the next refresh reads every row. */

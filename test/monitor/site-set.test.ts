@@ -47,18 +47,18 @@ describe("SiteSet.refresh", () => {
 
   test("the first refresh reads every row; an unchanged table reads none", async () => {
     await seed30();
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     const first = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     expect(first.delta?.sites).toHaveLength(30);
     expect(first).toMatchObject({ slicesRead: 10, rowsRead: 30, slices: 10 });
     const again = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-    expect(again).toEqual({ delta: null, slicesRead: 0, rowsRead: 0, slices: 10 });
+    expect(again).toEqual({ delta: null, content: true, slicesRead: 0, rowsRead: 0, slices: 10 });
     expect(set.size).toBe(30);
   });
 
   test("the columns the monitor writes (last_checked_at, ssl_expiry_date, last_alert_sent_at, site_status) cost no re-read", async () => {
     await seed30();
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await t.db.execute(
       sql`UPDATE jetpack_monitor_sites SET last_checked_at = NOW(), ssl_expiry_date = '2030-01-01',
@@ -95,7 +95,7 @@ describe("SiteSet.refresh", () => {
   for (const [what, set_, read, want] of changes) {
     test(`a change of ${what} is read by the next refresh, one slice only`, async () => {
       await seed30();
-      const set = new SiteSet();
+      const set = new SiteSet(1);
       await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
       await t.db.execute(sql.raw(`UPDATE jetpack_monitor_sites SET ${set_} WHERE blog_id = 3`));
       const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
@@ -109,7 +109,7 @@ describe("SiteSet.refresh", () => {
 
   test("NULL back from a value is a change too", async () => {
     await seedSites(t.db, [{ blogId: 1, url: "http://a/", timeoutSeconds: 5 }]);
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET timeout_seconds = NULL`);
     const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
@@ -119,7 +119,7 @@ describe("SiteSet.refresh", () => {
 
   test("a new site, a site moved to another bucket and a deactivated site: each in the next refresh", async () => {
     await seed30();
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await seedSites(t.db, [{ blogId: 41, url: "http://new.test/" }]); // bucket 1
     let r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
@@ -143,7 +143,7 @@ describe("SiteSet.refresh", () => {
       { blogId: 1, url: "http://a/" },
       { blogId: 2, url: "http://b/" },
     ]);
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 2`);
     const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
@@ -156,12 +156,12 @@ describe("SiteSet.refresh", () => {
 
   test("a new range reads everything again and keeps nothing from outside it", async () => {
     await seed30();
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     const r = await set.refresh(t.db, { min: 0, max: 4 }, ALL_OPTIONAL_COLUMNS);
     expect(r).toMatchObject({ slicesRead: 5, rowsRead: 15 });
     expect(new Set(set.all().map((s) => s.bucketNo))).toEqual(new Set([0, 1, 2, 3, 4]));
-    expect(r.delta?.inScope(set.all()[0] as Site)).toBe(true);
+    expect(r.delta?.scope).toBe("all");
   });
 
   test("wide slices (width 64 over 0-65535): a change re-reads one slice of 64 buckets", async () => {
@@ -171,7 +171,7 @@ describe("SiteSet.refresh", () => {
       { blogId: 3, url: "http://c/", bucketNo: 64 },
       { blogId: 4, url: "http://d/", bucketNo: 60000 },
     ]);
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     const wide = { min: 0, max: 65535 };
     expect((await set.refresh(t.db, wide, ALL_OPTIONAL_COLUMNS)).slices).toBe(3);
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET monitor_url = 'http://z/' WHERE blog_id = 1`);
@@ -190,70 +190,93 @@ describe("the schedule after each refresh equals a full read", () => {
     return new Map(picked.map((s) => [s.siteId, `${s.blogId}|${s.bucketNo}|${s.url}`]));
   }
 
-  // Each step changes the table, then one refresh applies its delta to the schedule.
-  const steps: [string, string][] = [
+  // Each step changes the table; then refreshes apply their deltas to the schedule until it
+  // equals a full read: one refresh for a membership change, at most contentEvery for a
+  // setting changed in place.
+  const steps: [string, "membership" | "content", string][] = [
     [
       "a second row for blog 5 in another bucket (higher id: ignored)",
+      "membership",
       "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, check_interval) VALUES (5, 8, 'http://dup5/', 1, 5)",
     ],
     [
       "the kept row of blog 5 deactivated: the other one takes over",
+      "membership",
       "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 5 AND bucket_no = 5",
     ],
     [
       "the first row back: lowest id wins again",
+      "membership",
       "UPDATE jetpack_monitor_sites SET monitor_active = 1 WHERE blog_id = 5 AND bucket_no = 5",
     ],
     [
       "a row of blog 12 moved to blog 13's bucket and blog",
+      "membership",
       "UPDATE jetpack_monitor_sites SET blog_id = 13, bucket_no = 3 WHERE blog_id = 12",
     ],
-    ["a URL change", "UPDATE jetpack_monitor_sites SET monitor_url = 'http://changed/' WHERE blog_id = 20"],
-    ["a bucket emptied", "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE bucket_no = 7"],
+    [
+      "a URL change",
+      "content",
+      "UPDATE jetpack_monitor_sites SET monitor_url = 'http://changed/' WHERE blog_id = 20",
+    ],
+    [
+      "a keyword and a URL change in one slice",
+      "content",
+      "UPDATE jetpack_monitor_sites SET check_keyword = 'k', monitor_url = 'http://k/' WHERE blog_id IN (1, 11)",
+    ],
+    [
+      "a bucket emptied",
+      "membership",
+      "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE bucket_no = 7",
+    ],
     [
       "rows added in every bucket",
+      "membership",
       "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, check_interval) SELECT 100 + seq, seq % 10, CONCAT('http://n', seq, '/'), 1, 5 FROM seq_1_to_20",
     ],
     [
       "the higher dup row of blog 5 deactivated",
+      "membership",
       "UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = 5 AND bucket_no = 8",
     ],
   ];
 
-  test("one step at a time, cross-slice duplicates included", async () => {
-    await seed30();
-    const set = new SiteSet();
-    const schedule = new Schedule(() => 60_000);
-    const apply = async () => {
-      const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
-      if (r.delta) schedule.sync(r.delta.sites, Date.now(), 1, r.delta.inScope);
-      return r;
-    };
-    const held = () => {
-      const want = [...truthNow.keys()];
-      return {
-        size: schedule.size,
-        all: want.every((id) => {
-          const slot = schedule.get(id);
-          return (
-            slot !== undefined &&
-            `${slot.site.blogId}|${slot.site.bucketNo}|${slot.site.url}` === truthNow.get(id)
-          );
-        }),
+  for (const contentEvery of [1, 4]) {
+    test(`content digest every ${contentEvery} refresh(es): each step within its bound, cross-slice duplicates included`, async () => {
+      await seed30();
+      const set = new SiteSet(contentEvery);
+      const schedule = new Schedule(() => 60_000);
+      const apply = async () => {
+        const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
+        if (r.delta)
+          schedule.sync(r.delta.sites, Date.now(), 1, r.delta.scope === "all" ? undefined : r.delta.scope);
       };
-    };
-    let truthNow = await truth();
-    await apply();
-    expect(held()).toEqual({ size: truthNow.size, all: true });
-    for (const [, statement] of steps) {
-      await t.db.execute(sql.raw(statement));
-      const r = await apply();
-      truthNow = await truth();
-      expect(r.delta).not.toBeNull();
-      expect(r.slicesRead).toBeLessThanOrEqual(10);
-      expect(held()).toEqual({ size: truthNow.size, all: true });
-    }
-  });
+      let want = await truth();
+      const held = () =>
+        schedule.size === want.size &&
+        [...want].every(([id, row]) => {
+          const slot = schedule.get(id);
+          return slot !== undefined && `${slot.site.blogId}|${slot.site.bucketNo}|${slot.site.url}` === row;
+        });
+      await apply();
+      expect(held()).toBe(true);
+      for (const [name, kind, statement] of steps) {
+        await t.db.execute(sql.raw(statement));
+        want = await truth();
+        let refreshes = 0;
+        do {
+          await apply();
+          refreshes++;
+        } while (!held() && refreshes < 10);
+        const bound = kind === "membership" ? 1 : contentEvery;
+        expect({ name, held: held(), withinBound: refreshes <= bound }).toEqual({
+          name,
+          held: true,
+          withinBound: true,
+        });
+      }
+    });
+  }
 });
 
 describe("SiteSet on a Go-migrated database (no forbidden_keyword columns)", () => {
@@ -278,7 +301,7 @@ describe("SiteSet on a Go-migrated database (no forbidden_keyword columns)", () 
     ]);
     const cols = await probeOptionalColumns(db);
     expect(cols).toMatchObject({ forbiddenKeyword: false, forbiddenKeywords: false });
-    const set = new SiteSet();
+    const set = new SiteSet(1);
     expect((await set.refresh(db, RANGE, cols)).delta?.sites).toHaveLength(2);
     expect((await set.refresh(db, RANGE, cols)).delta).toBeNull();
     await db.execute(sql`UPDATE jetpack_monitor_sites SET check_keyword = 'x' WHERE blog_id = 2`);
