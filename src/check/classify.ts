@@ -41,6 +41,8 @@ export const BY_CODE: Readonly<Record<string, CheckError>> = {
   ConnectionRefused: CheckError.Connect,
   ECONNRESET: CheckError.Connect,
   ConnectionClosed: CheckError.Connect,
+  // A reply that is not HTTP (Bun's code; Go's transport fails it as a connection error).
+  Malformed_HTTP_Response: CheckError.Connect,
   EPIPE: CheckError.Connect,
   ENOTFOUND: CheckError.Connect,
   EAI_AGAIN: CheckError.Connect,

@@ -160,6 +160,7 @@ describe("every structured code (the whole table)", () => {
     ConnectionRefused: [C, "Bun's refused code"],
     ECONNRESET: [C, "reset before the headers"],
     ConnectionClosed: [C, "Bun's closed code"],
+    Malformed_HTTP_Response: [C, "a reply that is not HTTP"],
     EPIPE: [C, "write to a closed socket"],
     ENOTFOUND: [C, "name does not resolve"],
     EAI_AGAIN: [C, "DNS temporary failure"],

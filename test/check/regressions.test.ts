@@ -20,6 +20,7 @@ let sites: SiteFixture;
 let extra: ReturnType<typeof Bun.serve>;
 let silent: net.Server;
 const legacy: tls.Server[] = [];
+const servers: net.Server[] = [];
 const urls: Record<string, string> = {};
 const methods: string[] = [];
 
@@ -72,6 +73,13 @@ beforeAll(async () => {
     },
   });
   const base = `http://127.0.0.1:${extra.port}`;
+  // Answers with something that is not HTTP.
+  const garbage = net.createServer((c) => {
+    c.on("error", () => {});
+    c.once("data", () => c.end("SSH-2.0-OpenSSH_9.6\r\n\r\n"));
+  });
+  servers.push(garbage);
+  urls.notHttp = `http://127.0.0.1:${await listen(garbage)}/`;
   // Accepts the connection, never reads or writes: a silent TCP peer.
   silent = net.createServer(() => {});
   urls.silent = `http://127.0.0.1:${await listen(silent)}/`;
@@ -111,7 +119,7 @@ afterAll(async () => {
   await sites.stop();
   extra.stop(true);
   silent.close();
-  for (const s of legacy) s.close();
+  for (const s of [...legacy, ...servers]) s.close();
 });
 
 interface Row {
@@ -132,6 +140,11 @@ const ROWS: Row[] = [
     label: "refused TCP",
     site: "refused",
     want: { httpCode: 0, errorCode: CheckError.Connect, errorDetail: "ECONNREFUSED" },
+  },
+  {
+    label: "a reply that is not HTTP",
+    site: "notHttp",
+    want: { httpCode: 0, errorCode: CheckError.Connect, errorDetail: "Malformed_HTTP_Response" },
   },
   {
     label: "silent TCP",
