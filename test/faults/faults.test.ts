@@ -382,7 +382,10 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       for (const b of [4, 5]) await transition(b);
       await waitUntil("five deliveries", () => good.length >= 5, 30_000);
       await Bun.sleep(1500); // a duplicate would arrive by now
-      await waitUntil("ten attempts recorded", async () => (await attempted()) >= 10, 20_000);
+      await waitUntil("ten attempts recorded", async () => (await attempted()) >= 10, 20_000).catch((e) => {
+        // Say which attempt went unrecorded (a failed outcome write leaves its row leased).
+        throw new Error(`${e}; deliverer log: ${JSON.stringify(dlv.lines.slice(-30))}`);
+      });
       dlv.signal("SIGTERM");
       expect(await dlv.exited).toBe(0);
       expect(good.length).toBe(5);
