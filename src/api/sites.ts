@@ -13,7 +13,7 @@ import type { CheckResult, RedirectPolicy } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
 import { type OptionalColumns, probeOptionalColumns } from "../db/schema-state.ts";
 import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
-import { closeEvent, EventClosedError, ResolutionReason, State } from "../events/index.ts";
+import { closeEvent, EventClosedError, ResolutionReason, Severity, State } from "../events/index.ts";
 import { dateOnly, forbiddenRules, MAX_FORBIDDEN_RULES } from "../monitor/sites.ts";
 import { parseRfc3339, rfc3339 } from "../time.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
@@ -79,7 +79,7 @@ interface ActiveEvent {
   blog_id: number;
   check_type: string;
   severity: number;
-  state: string;
+  state: State;
   started_at: unknown;
   metadata: unknown;
 }
@@ -87,12 +87,12 @@ interface ActiveEvent {
 const time = (v: unknown) => timeColumn(v);
 
 /** The state when no event is open: site_status when projecting, else Up (docs/reference/cli-rollout-api.md §3.6). */
-function fallbackState(siteStatus: number, projection: boolean): { state: string; severity: number } {
-  if (!projection) return { state: State.Up, severity: 0 };
-  if (siteStatus === 0) return { state: State.SeemsDown, severity: 3 };
-  if (siteStatus === 1) return { state: State.Up, severity: 0 };
-  if (siteStatus === 2) return { state: State.Down, severity: 4 };
-  return { state: State.Unknown, severity: 0 };
+function fallbackState(siteStatus: number, projection: boolean): { state: State; severity: Severity } {
+  if (!projection) return { state: State.Up, severity: Severity.Up };
+  if (siteStatus === 0) return { state: State.SeemsDown, severity: Severity.SeemsDown };
+  if (siteStatus === 1) return { state: State.Up, severity: Severity.Up };
+  if (siteStatus === 2) return { state: State.Down, severity: Severity.Down };
+  return { state: State.Unknown, severity: Severity.Up };
 }
 
 function eventJson(e: ActiveEvent) {
@@ -357,7 +357,7 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
   };
 
   /** Closes every open event of the site with `reason`; returns the closed ids. */
-  const closeOpen = async (blogId: number, reason: string, filter = sql``): Promise<number[]> => {
+  const closeOpen = async (blogId: number, reason: ResolutionReason, filter = sql``): Promise<number[]> => {
     const open = await selectRows<{ id: number }>(
       db,
       sql`SELECT id FROM jetmon_events WHERE blog_id = ${blogId} AND ended_at IS NULL ${filter} ORDER BY id`,
