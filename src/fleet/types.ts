@@ -62,6 +62,8 @@ export interface BucketCoverage {
   host_count: number;
   /** Added: in pinned mode, how many buckets the fresh pinned monitors report owning. */
   pinned_buckets?: number;
+  /** Added: the only problem is a joining host's overlap, inside its settle window (src/fleet/settling.ts). */
+  settling?: boolean;
   error?: string;
   hosts?: CoverageHost[];
 }
