@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
@@ -305,4 +305,68 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       await dropDatabase(db.database);
     }
   }, 90_000);
+
+  it("host-preflight checks the installed unit: absent is one FAIL line; the shipped unit passes", async () => {
+    const db = await createDatabase("jtbinpre");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const cwd = mkdtempSync(join(dir, "pre-"));
+      const config = join(cwd, "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          AUTH_TOKEN: "t",
+          BUCKET_TOTAL: 10,
+          BUCKET_TARGET: 10,
+          PINNED_BUCKET_MIN: 0,
+          PINNED_BUCKET_MAX: 4,
+          LEGACY_STATUS_PROJECTION_ENABLE: true,
+        }),
+      );
+      writeFileSync(join(cwd, "ranges.csv"), "host,bucket_min,bucket_max\nv1-a,0,4\nv1-b,5,9\n");
+      const gate = (unit: string) =>
+        runBin(
+          [
+            "--config",
+            config,
+            "rollout",
+            "host-preflight",
+            `--file=${join(cwd, "ranges.csv")}`,
+            "--host=v1-a",
+            "--runtime-host=v2-a",
+            "--bucket-min=0",
+            "--bucket-max=4",
+            `--systemd-unit=${unit}`,
+          ],
+          env,
+        );
+      const absent = join(cwd, "jetmon2.service");
+      const none = gate(absent);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain(`FAIL systemd unit ${absent} is not installed (open ${absent}: `);
+      const text = readFileSync(join(import.meta.dir, "../../deploy/systemd/jetmon2.service"), "utf8")
+        .replaceAll("/opt/jetmon2/jetmon2", bin)
+        .replaceAll("/etc/jetmon2/config.json", config);
+      writeFileSync(absent, text);
+      const ok = gate(absent);
+      expect(ok.err).toBe("");
+      expect(ok.out).toContain(
+        `PASS systemd_unit_expectations=${absent} mode=monitor config=${config} working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=jetmon2-reload`,
+      );
+      expect(ok.code).toBe(0);
+      writeFileSync(absent, text.replace("KillSignal=SIGTERM", "KillSignal=SIGKILL"));
+      const bad = gate(absent);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain(`FAIL ${absent}: KillSignal=SIGKILL does not drain`);
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 60_000);
 });
