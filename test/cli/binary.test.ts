@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { build } from "../../build.ts";
+import { MODES, SUBCOMMANDS } from "../../src/cli/commands.ts";
+import { GATES } from "../../src/rollout/commands.ts";
 import { createDatabase, dropDatabase } from "../support/db.ts";
 
 // The compiled binary, run from an empty directory: nothing beside it, migrations embedded.
@@ -144,6 +146,22 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     const r = runBin(args);
     expect(r.code).toBe(0);
     expect(r.out).toStartWith(first);
+  });
+
+  it("every mode, subcommand and gate in the tables answers --help with exit 0 and starts nothing", () => {
+    const all = [
+      ...Object.keys(MODES).map((m) => [`--mode=${m}`]),
+      ...Object.keys(SUBCOMMANDS).map((c) => [c]),
+      ...GATES.map((g) => ["rollout", g.name]),
+    ];
+    const failed = all
+      .map((argv) => ({
+        argv,
+        r: runBin([...argv, "--help"], { DB_PORT: "1", JETMON_PID_FILE: "/nonexistent/pid" }),
+      }))
+      .filter(({ r }) => r.code !== 0 || !`${r.out}${r.err}`.toLowerCase().includes("usage"))
+      .map(({ argv, r }) => `${argv.join(" ")}: exit ${r.code}`);
+    expect(failed).toEqual([]);
   });
 
   it("rollout without a gate is a usage error (exit 2); status with nothing running exits 3", () => {
