@@ -186,6 +186,48 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     }
   });
 
+  it("a second spelling of a config key stops start-up, naming both", () => {
+    const cwd = mkdtempSync(join(dir, "dup-"));
+    const config = join(cwd, "config.json");
+    writeFileSync(config, JSON.stringify({ AUTH_TOKEN: "t", NUM_WORKERS: 4, num_workers: 8 }));
+    const r = runBin(["--mode=monitor", "--config", config], { DB_PORT: "1" });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('NUM_WORKERS is given twice, as "NUM_WORKERS" and "num_workers"; keep one');
+  });
+
+  it("VERIFLIER_BIND_ADDR alone picks the veriflier's listen address", async () => {
+    const cwd = mkdtempSync(join(dir, "vfenv-"));
+    const port = freePort();
+    const config = join(cwd, "veriflier.json");
+    await Bun.write(config, JSON.stringify({ auth_token: "tok", port }));
+    const proc = Bun.spawn([bin, "--mode=veriflier", "--config", config], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", VERIFLIER_BIND_ADDR: "127.0.22.1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        await Bun.sleep(100);
+        status = await fetch(`http://127.0.22.1:${port}/status`)
+          .then((r) => r.status)
+          .catch(() => 0);
+      }
+      expect(status).toBe(200);
+      // Not on every interface: the same port on 127.0.0.1 has no listener.
+      expect(
+        await fetch(`http://127.0.0.1:${port}/status`).then(
+          () => "answered",
+          () => "refused",
+        ),
+      ).toBe("refused");
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }, 30_000);
+
   it("the veriflier takes --config and VERIFLIER_BIND_ADDR", async () => {
     const cwd = mkdtempSync(join(dir, "vf-"));
     const port = freePort();
