@@ -524,6 +524,36 @@ describe("dependencies (TestSummarizeFleetDependencies)", () => {
     expect(splitDependencyName(raw)).toEqual(version ? { name, version } : { name });
   });
 
+  test("a dependency off on every process is `disabled`, not green; off on some it keeps its colour", () => {
+    const dep = (name: string, status: string) => ({ name, status, checked_at: "2026-04-30T12:00:00Z" });
+    const got = rollupDependencies(
+      fleet([
+        row("a:monitor", { dependency_health: [dep("verifliers", "disabled"), dep("statsd", "disabled")] }),
+        row("b:monitor", { dependency_health: [dep("verifliers", "disabled"), dep("statsd", "green")] }),
+      ]),
+    );
+    expect(got).toEqual([
+      {
+        name: "statsd",
+        status: "green",
+        red_count: 0,
+        amber_count: 0,
+        green_count: 1,
+        stale_count: 0,
+        disabled_count: 1,
+      },
+      {
+        name: "verifliers",
+        status: "disabled",
+        red_count: 0,
+        amber_count: 0,
+        green_count: 0,
+        stale_count: 0,
+        disabled_count: 2,
+      },
+    ]);
+  });
+
   test("grouped per name, red first, stale counted, verifiers folded across versions", () => {
     const dep = (name: string, status: string, last_error?: string) => ({
       name,
