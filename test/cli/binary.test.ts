@@ -429,4 +429,43 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       await dropDatabase(db.database);
     }
   }, 60_000);
+
+  it("JETMON_HOSTNAME is the host for validate-config, the rollout gates and delivery-check too", async () => {
+    const db = await createDatabase("jtbinid");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+        JETMON_HOSTNAME: "ident-host",
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const config = join(mkdtempSync(join(dir, "id-")), "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          AUTH_TOKEN: "t",
+          DELIVERY_OWNER_HOST: "ident-host",
+          BUCKET_TOTAL: 10,
+          BUCKET_TARGET: 10,
+          PINNED_BUCKET_MIN: 0,
+          PINNED_BUCKET_MAX: 9,
+          LEGACY_STATUS_PROJECTION_ENABLE: true,
+        }),
+      );
+      const validate = runBin(["--config", config, "validate-config", "--require-owner-match"], env);
+      expect(validate.out).toContain('PASS delivery owner matches host "ident-host"');
+      expect(validate.code).toBe(0);
+      expect(runBin(["--config", config, "rollout", "pinned-check"], env).out).toContain(
+        'PASS jetmon_hosts row absent host="ident-host"',
+      );
+      expect(runBin(["--config", config, "delivery-check"], env).out).toContain(
+        'INFO deliverer_host="ident-host"',
+      );
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 60_000);
 });
