@@ -8,7 +8,7 @@
  * interval when the host keeps up) and its sites/sec is what the host really did.
  */
 import { blankResult } from "../check/check.ts";
-import { CheckError } from "../check/errors.ts";
+import { CheckError, isFailedResult } from "../check/errors.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
@@ -31,13 +31,15 @@ import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../ti
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
 import { claimIntervalMs } from "./claim-interval.ts";
+import { historySettings } from "./history-mode.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
+import { SiteSet } from "./site-set.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, type Site } from "./sites.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -53,8 +55,10 @@ export interface CheckRunner {
 export interface OrchestratorTimings {
   /** Bucket claim / heartbeat period (default: a quarter of the grace, 1-30 s). */
   claimMs?: number;
-  /** Re-read of the host's sites from MySQL (default 30 s). */
+  /** Site-set refresh from MySQL (default 30 s). */
   refreshMs?: number;
+  /** Refreshes per content digest; the others compare membership only (default 4). */
+  contentEvery?: number;
   /** Result flush period (default 1 s). */
   flushMs?: number;
   /** History pruning period (default 10 s). */
@@ -141,6 +145,7 @@ export class Orchestrator {
   private readonly owner: BucketOwner;
   private readonly writer: ResultWriter;
   private readonly schedule: Schedule;
+  private readonly siteSet: SiteSet;
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
   private readonly clock: TimerSource;
@@ -172,6 +177,7 @@ export class Orchestrator {
     const clock = this.clock;
     this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
+    this.siteSet = new SiteSet(o.timings?.contentEvery);
     this.incidents = new Incidents({
       db: o.db,
       hostname: o.hostname,
@@ -189,6 +195,7 @@ export class Orchestrator {
       maxHeld: () => this.o.config().HELD_RESULTS_MAX,
       timers: this.clock,
       requestMethodColumn: () => this.columns.requestMethod,
+      historyMode: () => historySettings(this.o.config()),
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
@@ -416,6 +423,7 @@ export class Orchestrator {
       tlsMs: res.tlsMs,
       ttfbMs: res.ttfbMs,
       requestMethod: "GET",
+      failed: isFailedResult(res),
     };
     const expiry = res.sslExpiry ? dateOnly(res.sslExpiry) : null;
     if (expiry && expiry !== site.sslExpiryDate) {
@@ -610,11 +618,19 @@ export class Orchestrator {
       const started = this.now();
       try {
         await this.probeColumns();
-        const loaded = onePerBlog(await loadSites(this.o.db, own.range, this.columns));
-        this.reportDuplicates(loaded.duplicates);
-        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
+        const read = await this.siteSet.refresh(this.o.db, own.range, this.columns);
+        const delta = read.delta;
+        if (delta === null) return; // no slice digest changed: the schedule holds the rows
+        this.reportDuplicates(delta.duplicates);
+        const { added, removed } = this.schedule.sync(
+          delta.sites,
+          this.now(),
+          this.sweep.id,
+          delta.scope === "all" ? undefined : delta.scope,
+        );
         for (const site of removed) {
           this.incidents.forget(site.blogId);
+          this.writer.forgetSite(site.siteId);
         }
         this.sweep.remaining += added.length - removed.length;
         if (added.length > 0) {
@@ -630,6 +646,7 @@ export class Orchestrator {
               sites: this.schedule.size,
               added: added.length,
               removed: removed.length,
+              rows_read: read.rowsRead,
               bucket_min: own.range.min,
               bucket_max: own.range.max,
               load_ms: this.now() - started,

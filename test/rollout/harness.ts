@@ -26,6 +26,8 @@ export function rolloutConfig(over: Partial<RolloutConfig> = {}): RolloutConfig 
     PINNED_BUCKET_MAX: null,
     BUCKET_NO_MIN: null,
     BUCKET_NO_MAX: null,
+    CHECK_HISTORY_MODE: "all",
+    CHECK_HISTORY_SAMPLE_MIN: 15,
     ...over,
   };
 }
