@@ -14,7 +14,7 @@ let bin: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "jetmon2-bin-"));
-  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist") })) as [string];
+  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist"), log: () => {} })) as [string];
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
