@@ -162,7 +162,7 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       .filter(({ r }) => r.code !== 0 || !`${r.out}${r.err}`.toLowerCase().includes("usage"))
       .map(({ argv, r }) => `${argv.join(" ")}: exit ${r.code}`);
     expect(failed).toEqual([]);
-  });
+  }, 60_000);
 
   it("rollout without a gate is a usage error (exit 2); status with nothing running exits 3", () => {
     expect(runBin(["rollout"]).code).toBe(2);
