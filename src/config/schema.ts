@@ -125,6 +125,14 @@ export const ConfigSchema = Type.Object(
         "USE_VARIABLE_CHECK_INTERVALS is false, and the floor under a site's own check_interval when " +
         "it is true. Ignored when CHECK_INTERVAL_SEC > 0.",
     }),
+    SITE_REFRESH_INTERVAL_SEC: int(30, 1, 3600, {
+      group: "Checks and scheduling",
+      reload: "restart",
+      description:
+        "How often the monitor re-reads its buckets' sites from jetpack_monitor_sites (seconds): a " +
+        "site created, patched, paused or deleted by SQL or the API is checked, changed or dropped " +
+        "within one such refresh.",
+    }),
     TIME_BETWEEN_CHECKS_SEC: int(30, 1, 3600, {
       group: "Checks and scheduling",
       reload: "applies",

@@ -55,7 +55,7 @@ export interface CheckRunner {
 export interface OrchestratorTimings {
   /** Bucket claim / heartbeat period (default: a quarter of the grace, 1-30 s). */
   claimMs?: number;
-  /** Site-set refresh from MySQL (default 30 s). */
+  /** Site-set refresh from MySQL (default SITE_REFRESH_INTERVAL_SEC). */
   refreshMs?: number;
   /** Refreshes per content digest; the others compare membership only (default 4). */
   contentEvery?: number;
@@ -137,8 +137,6 @@ export interface MonitorFigures {
   missingColumns: string[];
   state: "starting" | "running" | "draining" | "stopped";
 }
-
-const DEFAULT_REFRESH_MS = 30_000;
 
 export class Orchestrator {
   readonly incidents: Incidents;
@@ -226,7 +224,7 @@ export class Orchestrator {
     const claimMs = t.claimMs ?? claimIntervalMs(cfg.BUCKET_HEARTBEAT_GRACE_SEC);
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
-    this.every(t.refreshMs ?? DEFAULT_REFRESH_MS, () => this.refresh(false));
+    this.every(t.refreshMs ?? cfg.SITE_REFRESH_INTERVAL_SEC * 1000, () => this.refresh(false));
     this.every(t.pruneMs ?? 10_000, () => this.prune());
     this.every(t.driftMs ?? 60_000, () => this.driftCheck());
     this.every(t.wpcomFlushMs ?? 5000, () => this.wpcomTick());

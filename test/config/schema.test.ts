@@ -62,6 +62,7 @@ describe("schema", () => {
       VERIFIERS: [],
       // keys this project adds
       CHECK_INTERVAL_SEC: 0,
+      SITE_REFRESH_INTERVAL_SEC: 30,
       CHECK_HISTORY_RETENTION_HOURS: 72,
       CHECK_HISTORY_MODE: "all",
       CHECK_HISTORY_SAMPLE_MIN: 15,
