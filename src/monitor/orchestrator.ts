@@ -30,6 +30,7 @@ import type { Metrics } from "../metrics/statsd.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
+import { claimIntervalMs } from "./claim-interval.ts";
 import { historySettings } from "./history-mode.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
@@ -220,8 +221,7 @@ export class Orchestrator {
     this.state = "running";
     const t = this.o.timings ?? {};
     const cfg = this.o.config();
-    const claimMs =
-      t.claimMs ?? Math.min(30_000, Math.max(1000, (cfg.BUCKET_HEARTBEAT_GRACE_SEC * 1000) / 4));
+    const claimMs = t.claimMs ?? claimIntervalMs(cfg.BUCKET_HEARTBEAT_GRACE_SEC);
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
     this.every(t.refreshMs ?? cfg.SITE_REFRESH_INTERVAL_SEC * 1000, () => this.refresh(false));

@@ -63,7 +63,7 @@ const NO_DOWNTIME = [BLOG.methodTrap, BLOG.tls11, BLOG.certSwap, BLOG.clean];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "jetmon2-fidelity-"));
-  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist") })) as [string];
+  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist"), log: () => {} })) as [string];
   ca = makeTestCa();
   longLeaf = ca.leaf("long", 365);
   settings = await createDatabase("jtfid");

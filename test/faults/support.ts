@@ -16,7 +16,7 @@ export const BIN = join(import.meta.dir, "../../dist/jetmon2");
 export async function ensureBinary(): Promise<string> {
   if (!existsSync(BIN)) {
     const { build } = await import("../../build.ts");
-    await build({ hostOnly: true, outdir: join(import.meta.dir, "../../dist") });
+    await build({ hostOnly: true, outdir: join(import.meta.dir, "../../dist"), log: () => {} });
   }
   return BIN;
 }

@@ -122,6 +122,8 @@ export interface RunOptions {
   systemd?: (unit: string) => SystemdVerifyResult;
   files?: Record<string, string>;
   stdin?: string;
+  /** The config path the gate reports reading (RolloutDeps.configPath). */
+  configPath?: string;
 }
 
 export function runner(getDb: () => Db) {
@@ -150,9 +152,17 @@ export function runner(getDb: () => Db) {
         if (text === undefined) throw new Error(`open ${path}: no such file or directory`);
         return text;
       },
+      async listDir(path) {
+        const prefix = `${path}/`;
+        const names = Object.keys(opts.files ?? {})
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => f.slice(prefix.length).split("/")[0] ?? "");
+        return [...new Set(names)];
+      },
       async readStdin() {
         return opts.stdin ?? "";
       },
+      ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
     };
     const command = createRolloutCommand(() => deps);
     const code = await command({
