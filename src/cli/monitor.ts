@@ -88,16 +88,7 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
   const hostname = opts.hostname || hostIdentity(ctx.env);
   const dirs = logStartup(log, cfg, hostname);
-  const unbindable = bindProblem("DASHBOARD_PORT", cfg.DASHBOARD_BIND_ADDR, cfg.DASHBOARD_PORT);
-  if (unbindable) {
-    ctx.err(`dashboard: ${unbindable}`);
-    return 1;
-  }
-  const apiUnbindable = bindProblem("API_PORT", cfg.API_BIND_ADDR, cfg.API_PORT);
-  if (apiUnbindable) {
-    ctx.err(`api: ${apiUnbindable}`);
-    return 1;
-  }
+  if (!portsBindable(ctx, cfg)) return 1;
 
   const cleanup = new CleanupStack();
   const finish = async (code: number) => {
@@ -112,11 +103,13 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   const engine = await startEngine({ ctx, db, hostname, log, store, dirs, opts, cleanup });
   if (!engine) return finish(1);
   const { orchestrator, wpcom, prometheus } = engine;
-  const delivery = await startEmbeddedDelivery({ ctx, db, hostname, log, cfg, cleanup });
-  if (delivery === "failed") {
+  /** A later step refused: stop the checks already running, then unwind. */
+  const abandon = async () => {
     await orchestrator.drain(Date.now() + 5000).catch(() => {});
     return finish(1);
-  }
+  };
+  const delivery = await startEmbeddedDelivery({ ctx, db, hostname, log, cfg, cleanup });
+  if (delivery === "failed") return abandon();
 
   const hub = new DashboardHub();
   const heartbeat = new MonitorHeartbeat({
@@ -131,15 +124,9 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
     startedAt: new Date(),
   });
   const dashboard = startDashboardIfEnabled({ ctx, db, log, store, heartbeat, hub, cleanup, prometheus });
-  if (dashboard === "failed") {
-    await orchestrator.drain(Date.now() + 5000).catch(() => {});
-    return finish(1);
-  }
+  if (dashboard === "failed") return abandon();
   const api = startMonitorApi({ config: () => store.current, db, log });
-  if (api === "failed") {
-    await orchestrator.drain(Date.now() + 5000).catch(() => {});
-    return finish(1);
-  }
+  if (api === "failed") return abandon();
   if (api) cleanup.push(() => api.stop());
   const publisher = new LifecyclePublisher({
     db,
@@ -167,12 +154,24 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   opts.onReady?.({ orchestrator, dashboard, hostname, shutdown: () => signals.stop() });
   await signals.stopped;
   log.info({ host: hostname }, "received shutdown signal, draining");
-  // JETMON_DRAIN_TIMEOUT_MS lets the fault suite scale the 30 s drain (docs/operations.md).
-  const fromEnv = Number(ctx.env.JETMON_DRAIN_TIMEOUT_MS);
-  const drainMs = opts.drainTimeoutMs ?? (fromEnv >= 2000 ? fromEnv : 30_000);
-  const clean = await shutDown({ publisher, orchestrator, delivery, wpcom, log }, drainMs);
+  const clean = await shutDown({ publisher, orchestrator, delivery, wpcom, log }, drainTimeoutMs(ctx, opts));
   log.info({ clean }, "shutdown complete");
   return finish(clean ? 0 : 1);
+}
+
+/** 30 s; JETMON_DRAIN_TIMEOUT_MS (at least 2000) lets the fault suite scale it (docs/operations.md). */
+function drainTimeoutMs(ctx: CliContext, opts: MonitorCommandOptions): number {
+  const fromEnv = Number(ctx.env.JETMON_DRAIN_TIMEOUT_MS);
+  return opts.drainTimeoutMs ?? (fromEnv >= 2000 ? fromEnv : 30_000);
+}
+
+/** A port that cannot be bound stops start-up, naming the address and the reason (port 0 is off). */
+function portsBindable(ctx: CliContext, cfg: Config): boolean {
+  const dashboard = bindProblem("DASHBOARD_PORT", cfg.DASHBOARD_BIND_ADDR, cfg.DASHBOARD_PORT);
+  if (dashboard) ctx.err(`dashboard: ${dashboard}`);
+  const api = dashboard ? null : bindProblem("API_PORT", cfg.API_BIND_ADDR, cfg.API_PORT);
+  if (api) ctx.err(`api: ${api}`);
+  return !dashboard && !api;
 }
 
 /**
