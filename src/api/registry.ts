@@ -11,6 +11,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { run, selectRows } from "../db/sql.ts";
 import { WEBHOOK_EVENT_TYPES } from "../delivery/event-types.ts";
+import { SEVERITY_NAMES } from "../delivery/notification.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, type ErrorCode, listBody, noContent } from "./errors.ts";
 import { base32 } from "./keys.ts";
@@ -45,7 +46,6 @@ export const CreateWebhookBody = Type.Object(
 );
 export const PatchWebhookBody = Type.Partial(Type.Object(webhookFields), { additionalProperties: false });
 
-export const SEVERITY_NAMES = ["Up", "Warning", "Degraded", "SeemsDown", "Down"] as const;
 const contactFields = {
   label: Type.String({ minLength: 1, maxLength: 128 }),
   active: Type.Boolean(),

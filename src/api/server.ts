@@ -4,8 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { isLoopbackBindAddr } from "../config/bind-addr.ts";
-import { dashboardListenHost, formatHostPort } from "../dashboard/bind.ts";
+import { dashboardListenHost, formatHostPort, isLoopbackBindAddr } from "../config/bind-addr.ts";
 import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";

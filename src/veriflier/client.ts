@@ -10,8 +10,6 @@ import {
   type WireCheckBody,
 } from "./wire.ts";
 
-export type { VeriflierResult } from "./wire.ts";
-
 /** Added to the site timeout for the whole verifier round trip. */
 export const VERIFLIER_TIMEOUT_MARGIN_SECONDS = 5;
 const DEFAULT_SITE_TIMEOUT_SECONDS = 10;
