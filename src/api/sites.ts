@@ -11,7 +11,7 @@ import { checkSite } from "../check/check.ts";
 import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckResult, RedirectPolicy } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
-import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
+import { dbTime, type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
 import { closeEvent, EventClosedError, ResolutionReason, State } from "../events/index.ts";
 import { dateOnly } from "../monitor/sites.ts";
 import { rfc3339 } from "../time.ts";
@@ -219,7 +219,7 @@ function columnsFor(b: PatchSite): Record<string, unknown> {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(ms)) {
       throw new ApiError("invalid_field", `${f} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
     }
-    cols[f] = new Date(Math.floor(ms / 1000) * 1000);
+    cols[f] = dbTime(ms);
   }
   if (b.alert_cooldown_minutes !== undefined) cols.alert_cooldown_minutes = b.alert_cooldown_minutes;
   if (b.timeout_seconds !== undefined) cols.timeout_seconds = b.timeout_seconds;
