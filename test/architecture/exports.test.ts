@@ -18,8 +18,6 @@ const ALLOWED: Record<string, string> = {
     "the event store's read side; the tests read what the store wrote with it",
   "src/events/store.ts#linkCause":
     "the event store's cause link (Go's LinkCause); no caller in this port yet",
-  "src/delivery/notification.ts#testNotification":
-    "the API's test send (issue 13) builds its notification with it",
   "src/rollout/commands.ts#parseRolloutCommandLine":
     "parses the rollout commands the gates and docs print; the tests run it over every printed line",
 };
