@@ -14,6 +14,7 @@ import { WEBHOOK_EVENT_TYPES } from "../delivery/event-types.ts";
 import {
   type AlertDispatchers,
   isTransport,
+  SEVERITY_NAMES,
   type SendResult,
   testNotification,
 } from "../delivery/notification.ts";
@@ -52,7 +53,6 @@ export const CreateWebhookBody = Type.Object(
 );
 export const PatchWebhookBody = Type.Partial(Type.Object(webhookFields), { additionalProperties: false });
 
-export const SEVERITY_NAMES = ["Up", "Warning", "Degraded", "SeemsDown", "Down"] as const;
 const contactFields = {
   label: Type.String({ minLength: 1, maxLength: 128 }),
   active: Type.Boolean(),

@@ -4,9 +4,8 @@
  */
 import { sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { isLoopbackBindAddr } from "../config/bind-addr.ts";
+import { dashboardListenHost, formatHostPort, isLoopbackBindAddr } from "../config/bind-addr.ts";
 import type { Config } from "../config/schema.ts";
-import { dashboardListenHost, formatHostPort } from "../dashboard/bind.ts";
 import type { Db } from "../db/client.ts";
 import { type BuiltDispatchers, buildAlertDispatchers } from "../delivery/dispatchers.ts";
 import { alertTransportOptionsFromConfig } from "../delivery/from-config.ts";

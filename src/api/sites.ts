@@ -12,7 +12,7 @@ import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckResult, RedirectPolicy } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
 import { type OptionalColumns, probeOptionalColumns } from "../db/schema-state.ts";
-import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
+import { dbTime, type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
 import { closeEvent, EventClosedError, ResolutionReason, Severity, State } from "../events/index.ts";
 import { dateOnly, forbiddenRules, MAX_FORBIDDEN_RULES } from "../monitor/sites.ts";
 import { parseRfc3339, rfc3339 } from "../time.ts";
@@ -282,7 +282,7 @@ function columnsFor(b: PatchSite, present: OptionalColumns): Record<string, unkn
     if (ms === undefined) {
       throw new ApiError("invalid_field", `${f} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
     }
-    cols[f] = new Date(Math.floor(ms / 1000) * 1000);
+    cols[f] = dbTime(ms);
   }
   if (b.alert_cooldown_minutes !== undefined) cols.alert_cooldown_minutes = b.alert_cooldown_minutes;
   if (b.timeout_seconds !== undefined) cols.timeout_seconds = b.timeout_seconds;

@@ -1,29 +1,6 @@
 /** The body bytes searched for a keyword (Go reads at most 1 MiB), and read to detect truncation. */
 export const KEYWORD_BODY_CAP = 1024 * 1024;
 
-export interface KeywordScan {
-  found: boolean;
-  /** Body bytes consumed (at most the cap). */
-  bytesRead: number;
-  /** Set when reading stopped on an error before the keyword was found or the body ended. */
-  readError?: unknown;
-}
-
-/**
- * Searches a byte stream for `keyword` (case-sensitive, UTF-8 bytes), stopping as soon as it
- * is found or `cap` bytes have been read. The caller cancels the stream afterwards.
- */
-export async function scanForKeyword(
-  body: AsyncIterable<Uint8Array>,
-  keyword: string,
-  cap = KEYWORD_BODY_CAP,
-): Promise<KeywordScan> {
-  const scan = await scanBody(body, { required: keyword, forbidden: [], cap, readToEnd: false });
-  const out: KeywordScan = { found: scan.requiredFound, bytesRead: scan.bytesRead };
-  if (scan.readError !== undefined) out.readError = scan.readError;
-  return out;
-}
-
 export interface BodyRules {
   /** Must appear (check_keyword); null/"" = no rule. */
   required?: string | null;

@@ -3,7 +3,7 @@
  * monitor running with no dashboard (and `status` reading whoever holds the port). Checked
  * before the database is touched; port 0 means the listener is off.
  */
-import { dashboardListenHost, formatHostPort } from "../dashboard/bind.ts";
+import { dashboardListenHost, formatHostPort } from "../config/bind-addr.ts";
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: "address already in use",

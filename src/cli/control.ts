@@ -1,3 +1,4 @@
+import { dashboardDialHost } from "../config/bind-addr.ts";
 import { loadConfig } from "../config/load.ts";
 import {
   inspectPidFile,
@@ -196,12 +197,11 @@ export function dashboardTarget(ctx: CliContext): { host: string; port: number }
       // No readable config: fall back to the defaults below.
     }
   }
-  if (!host || host === "0.0.0.0" || host === "::" || host === "[::]") host = "localhost";
   if (Number.isNaN(port)) port = 8080;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new UsageError(`DASHBOARD_PORT: expected a port number 1-65535, got "${ctx.env.DASHBOARD_PORT}"`);
   }
-  return { host: host.includes(":") && !host.startsWith("[") ? `[${host}]` : host, port };
+  return { host: dashboardDialHost(host, "localhost"), port };
 }
 
 /** `status` exit codes: scripts and load balancers read the verdict from them. */

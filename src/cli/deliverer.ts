@@ -34,8 +34,6 @@ import { USER_AGENT } from "../version.ts";
 import type { Command } from "./context.ts";
 import { type SignalSource, watchSignals } from "./process.ts";
 
-export type { SignalSource } from "./process.ts";
-
 export interface DelivererDeps {
   signals?: SignalSource;
   hostname?: () => string;

@@ -1,6 +1,6 @@
+import { resolveConfigPath } from "../config/config-path.ts";
 import { UsageError } from "../usage-error.ts";
 import { type CommandEntry, MODES, SUBCOMMANDS, usage } from "./commands.ts";
-import { resolveConfigPath } from "./config-path.ts";
 import type { CliContext, Command } from "./context.ts";
 
 /** Maps argv (without the executable) to one command. Throws UsageError on anything unknown. */

@@ -40,8 +40,6 @@ import type { CliContext, Command } from "./context.ts";
 import { MonitorHeartbeat } from "./monitor-heartbeat.ts";
 import { CleanupStack, type SignalSource, watchSignals, withinHardStop } from "./process.ts";
 
-export type { SignalSource } from "./process.ts";
-
 export interface MonitorCommandOptions {
   signals?: SignalSource;
   log?: Logger;

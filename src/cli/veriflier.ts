@@ -1,6 +1,6 @@
 import { ensureFetchCapacity } from "../check/capacity.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
-import { dashboardListenHost } from "../dashboard/bind.ts";
+import { dashboardListenHost } from "../config/bind-addr.ts";
 import { hostIdentity } from "../host-identity.ts";
 import { type Logger, log } from "../log.ts";
 import { createStatsdMetrics, type Metrics } from "../metrics/statsd.ts";

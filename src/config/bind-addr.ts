@@ -1,4 +1,34 @@
-import { isIPv4, isIPv6 } from "node:net";
+/**
+ * Bind addresses: where a server listens, where a CLI on this machine dials it, and whether a bind
+ * stays on this machine (docs/reference/dashboard-fleethealth.md §1.6).
+ */
+import { isIP, isIPv4, isIPv6 } from "node:net";
+
+/** The host to bind: trimmed, blank -> 127.0.0.1, IPv6 brackets removed (`[::1]` -> `::1`). */
+export function dashboardListenHost(bindAddr: string | undefined): string {
+  const h = (bindAddr ?? "").trim();
+  if (!h) return "127.0.0.1";
+  return h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
+}
+
+/** `host:port` for logs and URLs, bracketing IPv6 literals exactly once. */
+export function formatHostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Where a CLI on this machine reaches a dashboard bound to `bindAddr`, as a URL host: a blank or
+ * wildcard bind (0.0.0.0, or :: in any spelling, bracketed or not) is reached on loopback, named
+ * `localhost` (`status`, as Go) or by address, 127.0.0.1 / [::1] (the cutover gate); an IPv6
+ * literal is bracketed; any other address is itself.
+ */
+export function dashboardDialHost(bindAddr: string, loopback: "localhost" | "address"): string {
+  let h = bindAddr.trim();
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (h === "" || h === "0.0.0.0") return loopback === "localhost" ? "localhost" : "127.0.0.1";
+  if (/^(0*:)+0*$/.test(h)) return loopback === "localhost" ? "localhost" : "[::1]";
+  return h.includes(":") ? `[${h}]` : h;
+}
 
 /**
  * Whether a dashboard bind address only listens on this machine: blank (which means

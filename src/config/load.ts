@@ -16,7 +16,7 @@ import {
 } from "./schema.ts";
 import { firstRuleViolation, verifierDisplayName } from "./validate.ts";
 
-export { bindAddrWarning, dashboardBindWarning, isLoopbackBindAddr } from "./bind-addr.ts";
+export { dashboardBindWarning } from "./bind-addr.ts";
 export { pinnedBucketRange } from "./validate.ts";
 
 export type Env = Record<string, string | undefined>;

@@ -4,13 +4,13 @@
  * read routes take GET/HEAD only, /events GET only (405 with Allow otherwise).
  */
 import { Elysia, sse } from "elysia";
+import { dashboardListenHost, formatHostPort } from "../config/bind-addr.ts";
 import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import { htmlResponse, jsonResponse, textResponse } from "../web/http.ts";
 import { withSharedStyle } from "../web/page-style.ts";
-import { dashboardListenHost, formatHostPort } from "./bind.ts";
 import { commandStateFields, type RolloutCommands } from "./commands.ts";
 import type { DashboardHub, HubClient } from "./hub.ts";
 import pageHtml from "./page.html" with { type: "text" };

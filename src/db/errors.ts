@@ -17,11 +17,6 @@ export function mysqlErrno(err: unknown): number | undefined {
   return undefined;
 }
 
-/** A unique key rejected the row (e.g. a second open event for the same dedup key). */
-export function isDuplicateKeyError(err: unknown): boolean {
-  return mysqlErrno(err) === ER_DUP_ENTRY;
-}
-
 /** Deadlock or lock-wait timeout: the statement may be retried. */
 export function isRetryableLockError(err: unknown): boolean {
   const n = mysqlErrno(err);
@@ -71,7 +66,7 @@ const TRANSIENT_ERRNOS = new Set([
 
 const POISON_ERRNOS = new Set([
   1048, // ER_BAD_NULL_ERROR
-  1062, // ER_DUP_ENTRY
+  ER_DUP_ENTRY,
   1264, // ER_WARN_DATA_OUT_OF_RANGE
   1265, // WARN_DATA_TRUNCATED
   1292, // ER_TRUNCATED_WRONG_VALUE (a bad date)

@@ -8,17 +8,12 @@ import { Value } from "@sinclair/typebox/value";
 export const TRANSPORTS = ["email", "pagerduty", "slack", "teams"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
-const SEVERITY_NAMES = ["Up", "Warning", "Degraded", "SeemsDown", "Down"] as const;
+/** The severity names by number, as alert payloads and the API spell them. */
+export const SEVERITY_NAMES = ["Up", "Warning", "Degraded", "SeemsDown", "Down"] as const;
 
 /** 0 Up, 1 Warning, 2 Degraded, 3 SeemsDown, 4 Down; "" for anything else. */
 export function severityName(n: number): string {
   return SEVERITY_NAMES[n] ?? "";
-}
-
-export function parseSeverity(name: string): number {
-  const i = (SEVERITY_NAMES as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error("alerting: unknown severity");
-  return i;
 }
 
 export function isTransport(v: string): v is Transport {

@@ -36,16 +36,6 @@ export interface ReportLimits {
   requireRecentAlertDelivery: boolean;
 }
 
-export const NO_LIMITS: ReportLimits = {
-  maxPending: -1,
-  maxDue: -1,
-  maxAbandoned: -1,
-  maxFailed: -1,
-  requireRecentDelivery: false,
-  requireRecentWebhookDelivery: false,
-  requireRecentAlertDelivery: false,
-};
-
 /** The failures, in the reference order; empty means ok. `since` is the cutoff as RFC3339. */
 export function reportFailures(tables: readonly QueueSummary[], l: ReportLimits, since: string): string[] {
   const t = totalOf(tables);

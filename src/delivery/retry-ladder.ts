@@ -7,9 +7,6 @@ export const RETRY_DELAYS_MS: readonly [number, ...number[]] = [
   60_000, 300_000, 1_800_000, 3_600_000, 21_600_000,
 ];
 
-/** The number of attempts a delivery gets before it is abandoned. */
-export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
-
 /**
  * How long to wait after a failure, given the attempts made so far (the failed one included),
  * or null when the delivery is to be abandoned.

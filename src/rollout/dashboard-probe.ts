@@ -4,23 +4,16 @@
  * interface does not answer on another. Wildcard binds are probed on loopback.
  */
 
+import { dashboardDialHost } from "../config/bind-addr.ts";
 import { errorText } from "../error-text.ts";
 import { collapseWhitespace } from "../go-format.ts";
 import { GateError } from "./report.ts";
 
 const PROBE_TIMEOUT_MS = 5000;
 
-/** The host part of the probe URL: bracketed for IPv6 literals, loopback for wildcards. */
-export function probeHost(bindAddr: string): string {
-  let h = bindAddr.trim();
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
-  if (h === "" || h === "0.0.0.0") return "127.0.0.1";
-  if (h === "::" || h === "::0" || /^(0*:)+0*$/.test(h)) return "[::1]";
-  return h.includes(":") ? `[${h}]` : h;
-}
-
+/** The probe URL: wildcard binds on the loopback address, IPv6 literals bracketed. */
 export function dashboardStateUrl(bindAddr: string, port: number): string {
-  return `http://${probeHost(bindAddr)}:${port}/api/state`;
+  return `http://${dashboardDialHost(bindAddr, "address")}:${port}/api/state`;
 }
 
 function describeFetchError(err: unknown): string {

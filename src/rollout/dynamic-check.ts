@@ -6,6 +6,7 @@
 import { pinnedBucketRange } from "../config/validate.ts";
 import { validateDynamicCoverage } from "./coverage.ts";
 import { type GateContext, query } from "./gate-context.ts";
+import { checkSitesAndDrift } from "./range-checks.ts";
 import { formatRange, fullRange } from "./ranges.ts";
 import { GateError } from "./report.ts";
 
@@ -32,16 +33,10 @@ export async function dynamicCheck(ctx: GateContext): Promise<void> {
   const range = fullRange(cfg);
   const r = formatRange(range);
   lines.pass(`dynamic_bucket_coverage=${r} hosts=${hosts.length}`);
-  const active = await query(`count active sites in dynamic range ${r}`, () =>
-    store.countActiveSites(range.min, range.max),
-  );
-  lines.info(`active_sites_dynamic_range=${active}`);
-  if (active === 0)
-    lines.warn("active_sites_dynamic_range=0; confirm the production site table is intentionally empty");
-  const drift = await query(`count legacy projection drift in dynamic range ${r}`, () =>
-    store.countProjectionDrift(range.min, range.max),
-  );
-  if (drift > 0) throw new GateError(`legacy projection drift=${drift} in dynamic range ${r}`);
-  lines.pass("legacy_projection_drift=0");
+  await checkSitesAndDrift(lines, store, range, {
+    rangeName: "dynamic range",
+    activeKey: "active_sites_dynamic_range",
+    emptyAdvice: "confirm the production site table is intentionally empty",
+  });
   lines.text("dynamic rollout check passed");
 }

@@ -4,10 +4,9 @@
  * Embedded in host-preflight and cutover-check.
  */
 import { type BucketRange, pinnedBucketRange } from "../config/validate.ts";
-import { goQuote } from "../go-format.ts";
 import type { RolloutConfig } from "./config.ts";
-import { formatHostRows } from "./coverage.ts";
-import { type GateContext, query, resolveHost } from "./gate-context.ts";
+import { type GateContext, resolveHost } from "./gate-context.ts";
+import { checkSitesAndDrift, requireNoDynamicRows } from "./range-checks.ts";
 import { formatRange } from "./ranges.ts";
 import { GateError } from "./report.ts";
 
@@ -37,32 +36,18 @@ export async function pinnedSafetyCheck(ctx: GateContext, hostOverride: string):
     lines.pass("api_port=disabled");
   }
   const host = resolveHost(ctx, hostOverride);
-  const exists = await query(`check jetmon_hosts row for ${goQuote(host)}`, () => store.hostRowExists(host));
-  if (exists) {
-    throw new GateError(
-      `host ${goQuote(host)} still has a jetmon_hosts row; pinned hosts must not participate in dynamic bucket ownership`,
-    );
-  }
-  lines.pass(`jetmon_hosts row absent host=${goQuote(host)}`);
-  const overlapping = await query(`list jetmon_hosts rows overlapping pinned range ${r}`, () =>
-    store.hostRowsOverlapping(range.min, range.max),
+  await requireNoDynamicRows(
+    lines,
+    store,
+    host,
+    range,
+    "pinned range",
+    "pinned hosts must not participate in dynamic bucket ownership",
   );
-  if (overlapping.length > 0) {
-    throw new GateError(
-      `jetmon_hosts has ${overlapping.length} row(s) overlapping pinned range ${r}: ${formatHostRows(overlapping)}`,
-    );
-  }
-  lines.pass("jetmon_hosts overlap=0");
-  const active = await query(`count active sites in pinned range ${r}`, () =>
-    store.countActiveSites(range.min, range.max),
-  );
-  lines.info(`active_sites_in_pinned_range=${active}`);
-  if (active === 0)
-    lines.warn("active_sites_in_pinned_range=0; confirm this v1 host range is intentionally empty");
-  const drift = await query(`count legacy projection drift in pinned range ${r}`, () =>
-    store.countProjectionDrift(range.min, range.max),
-  );
-  if (drift > 0) throw new GateError(`legacy projection drift=${drift} in pinned range ${r}`);
-  lines.pass("legacy_projection_drift=0");
+  await checkSitesAndDrift(lines, store, range, {
+    rangeName: "pinned range",
+    activeKey: "active_sites_in_pinned_range",
+    emptyAdvice: "confirm this v1 host range is intentionally empty",
+  });
   lines.text("pinned rollout check passed");
 }

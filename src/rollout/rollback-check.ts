@@ -4,11 +4,9 @@
  * since v1 resumes from `site_status`.
  */
 
-import { goQuote } from "../go-format.ts";
-import { formatHostRows } from "./coverage.ts";
-import { type GateContext, query, resolveHost } from "./gate-context.ts";
+import { type GateContext, resolveHost } from "./gate-context.ts";
+import { checkSitesAndDrift, requireNoDynamicRows } from "./range-checks.ts";
 import { formatRange, resolvePinnedOrExplicitRange } from "./ranges.ts";
-import { GateError } from "./report.ts";
 
 export interface RollbackOptions {
   host: string;
@@ -24,36 +22,19 @@ export async function rollbackCheck(ctx: GateContext, opts: RollbackOptions): Pr
   const r = formatRange(range);
   lines.pass(`rollback_range=${r}`);
   const host = resolveHost(ctx, opts.host);
-  const exists = await query(`check jetmon_hosts row for ${goQuote(host)}`, () => store.hostRowExists(host));
-  if (exists) {
-    throw new GateError(
-      `host ${goQuote(host)} still has a jetmon_hosts row; stop v2 or clear dynamic ownership before restarting v1`,
-    );
-  }
-  lines.pass(`jetmon_hosts row absent host=${goQuote(host)}`);
-  const overlapping = await query(`list jetmon_hosts rows overlapping rollback range ${r}`, () =>
-    store.hostRowsOverlapping(range.min, range.max),
+  await requireNoDynamicRows(
+    lines,
+    store,
+    host,
+    range,
+    "rollback range",
+    "stop v2 or clear dynamic ownership before restarting v1",
   );
-  if (overlapping.length > 0) {
-    throw new GateError(
-      `jetmon_hosts has ${overlapping.length} row(s) overlapping rollback range ${r}: ${formatHostRows(overlapping)}`,
-    );
-  }
-  lines.pass("jetmon_hosts overlap=0");
-  const active = await query(`count active sites in rollback range ${r}`, () =>
-    store.countActiveSites(range.min, range.max),
-  );
-  lines.info(`active_sites_in_rollback_range=${active}`);
-  if (active === 0)
-    lines.warn("active_sites_in_rollback_range=0; confirm this v1 host range is intentionally empty");
-  const drift = await query(`count legacy projection drift in rollback range ${r}`, () =>
-    store.countProjectionDrift(range.min, range.max),
-  );
-  if (drift > 0) {
-    throw new GateError(
-      `legacy projection drift=${drift} in rollback range ${r}; fix drift before restarting v1 readers`,
-    );
-  }
-  lines.pass("legacy_projection_drift=0");
+  await checkSitesAndDrift(lines, store, range, {
+    rangeName: "rollback range",
+    activeKey: "active_sites_in_rollback_range",
+    emptyAdvice: "confirm this v1 host range is intentionally empty",
+    driftAdvice: "fix drift before restarting v1 readers",
+  });
   lines.text("rollback check passed");
 }

@@ -4,7 +4,7 @@
  * the files (the unit, then its drop-ins in name order) and passes their text in.
  */
 import { isAbsolute, resolve } from "node:path";
-import { resolveConfigPath } from "../cli/config-path.ts";
+import { resolveConfigPath } from "../config/config-path.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** The monitor's drain gives up after 30 s; systemd must wait longer before SIGKILL. */

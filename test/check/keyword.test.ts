@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { KEYWORD_BODY_CAP, scanForKeyword } from "../../src/check/keyword.ts";
+import { KEYWORD_BODY_CAP, scanBody } from "../../src/check/keyword.ts";
+
+/** A required keyword alone, stopping as soon as it is decided: scanBody as the check calls it for check_keyword. */
+async function scanForKeyword(body: AsyncIterable<Uint8Array>, keyword: string, cap = KEYWORD_BODY_CAP) {
+  const scan = await scanBody(body, { required: keyword, forbidden: [], cap, readToEnd: false });
+  const out: { found: boolean; bytesRead: number; readError?: unknown } = {
+    found: scan.requiredFound,
+    bytesRead: scan.bytesRead,
+  };
+  if (scan.readError !== undefined) out.readError = scan.readError;
+  return out;
+}
 
 async function* chunks(...parts: Array<string | Uint8Array>): AsyncIterable<Uint8Array> {
   for (const p of parts) yield typeof p === "string" ? new TextEncoder().encode(p) : p;

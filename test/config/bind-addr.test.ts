@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { bindAddrWarning, dashboardBindWarning, isLoopbackBindAddr } from "../../src/config/load.ts";
+import { bindAddrWarning, dashboardDialHost, isLoopbackBindAddr } from "../../src/config/bind-addr.ts";
+import { dashboardBindWarning } from "../../src/config/load.ts";
 
 describe("isLoopbackBindAddr", () => {
   const cases: Array<[string, boolean]> = [
@@ -50,5 +51,36 @@ describe("warning text", () => {
     );
     expect(dashboardBindWarning({ DASHBOARD_PORT: 0, DASHBOARD_BIND_ADDR: "0.0.0.0" })).toBeUndefined();
     expect(dashboardBindWarning({ DASHBOARD_PORT: 8080, DASHBOARD_BIND_ADDR: "127.0.0.1" })).toBeUndefined();
+  });
+});
+
+describe("dashboardDialHost: where a CLI on this machine reaches the dashboard", () => {
+  // The cutover gate's probe (rollout/dashboard-probe.ts): wildcards by loopback address.
+  test.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["", "127.0.0.1"],
+    ["0.0.0.0", "127.0.0.1"],
+    ["10.0.0.5", "10.0.0.5"],
+    ["dashboard.internal", "dashboard.internal"],
+    ["::1", "[::1]"],
+    ["[::1]", "[::1]"],
+    ["::", "[::1]"],
+    ["fd00::5", "[fd00::5]"],
+  ])("the cutover gate probes bind %p at %p", (bind, host) => {
+    expect(dashboardDialHost(bind, "address")).toBe(host);
+  });
+  // `jetmon2 status` (cli/control.ts): wildcards named localhost, as Go's status.
+  test.each([
+    ["", "localhost"],
+    ["0.0.0.0", "localhost"],
+    ["::", "localhost"],
+    ["[::]", "localhost"],
+    ["127.0.0.1", "127.0.0.1"],
+    ["dashboard.internal", "dashboard.internal"],
+    ["::1", "[::1]"],
+    ["[::1]", "[::1]"],
+    ["fd00::5", "[fd00::5]"],
+  ])("status dials bind %p at %p", (bind, host) => {
+    expect(dashboardDialHost(bind, "localhost")).toBe(host);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   classifyWriteError,
-  isDuplicateKeyError,
+  ER_DUP_ENTRY,
   isPermanentConnectError,
   isRetryableLockError,
   isUnreachableError,
@@ -37,9 +37,9 @@ describe("mysqlErrno", () => {
   });
 });
 
-test("isDuplicateKeyError / isRetryableLockError", () => {
-  expect(isDuplicateKeyError(wrapped(driver(1062)))).toBe(true);
-  expect(isDuplicateKeyError(driver(1213))).toBe(false);
+test("duplicate key errno / isRetryableLockError", () => {
+  expect(mysqlErrno(wrapped(driver(1062)))).toBe(ER_DUP_ENTRY);
+  expect(mysqlErrno(driver(1213))).not.toBe(ER_DUP_ENTRY);
   expect(isRetryableLockError(driver(1213))).toBe(true);
   expect(isRetryableLockError(wrapped(driver(1205)))).toBe(true);
   expect(isRetryableLockError(driver(1062))).toBe(false);

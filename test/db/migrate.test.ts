@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
-import { isDuplicateKeyError } from "../../src/db/errors.ts";
+import { ER_DUP_ENTRY, mysqlErrno } from "../../src/db/errors.ts";
 import { migrate, pendingMigrations, skipGuard, unknownMigrations } from "../../src/db/migrate.ts";
 import { LATEST_MIGRATION_ID, MIGRATIONS, type Migration } from "../../src/db/migrations.ts";
 import { createPool, type Pool } from "../../src/db/pool.ts";
@@ -315,7 +315,7 @@ describe("the migrated schema", () => {
       () => null,
       (err: unknown) => err,
     );
-    expect(isDuplicateKeyError(dup)).toBe(true);
+    expect(mysqlErrno(dup)).toBe(ER_DUP_ENTRY);
     expect(String((dup as Error).cause)).toContain("Duplicate entry '42:0:http:' for key 'uk_open_dedup'");
     // A different check type, endpoint or discriminator is a different incident.
     await db.insert(events).values({ ...open, checkType: "tls" });

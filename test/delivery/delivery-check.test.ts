@@ -8,8 +8,8 @@ import type { DeliveryKind } from "../../src/delivery/kinds.ts";
 import { countsFromRows, deliveryCountsQuery, type QueueSummary } from "../../src/delivery/queue-counts.ts";
 import {
   buildReport,
-  NO_LIMITS,
   parseSince,
+  type ReportLimits,
   renderJson,
   renderText,
   reportFailures,
@@ -18,6 +18,17 @@ import {
 } from "../../src/delivery/queue-report.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { resetDelivery } from "./support.ts";
+
+/** Every limit off: what delivery-check applies when no flag is given. */
+const NO_LIMITS: ReportLimits = {
+  maxPending: -1,
+  maxDue: -1,
+  maxAbandoned: -1,
+  maxFailed: -1,
+  requireRecentDelivery: false,
+  requireRecentWebhookDelivery: false,
+  requireRecentAlertDelivery: false,
+};
 
 const NOW = Date.UTC(2026, 3, 29, 18, 30, 0);
 const row = (kind: QueueSummary["kind"], v: number[]): QueueSummary => ({

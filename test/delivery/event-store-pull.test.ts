@@ -7,15 +7,8 @@ import { sql } from "drizzle-orm";
 import { buildAlertDispatchers } from "../../src/delivery/dispatchers.ts";
 import type { StubEmailSender } from "../../src/delivery/email-senders.ts";
 import { startDeliveryRuntime } from "../../src/delivery/runtime.ts";
-import {
-  closeEvent,
-  linkCause,
-  openEvent,
-  Reason,
-  Severity,
-  State,
-  updateEvent,
-} from "../../src/events/index.ts";
+import { closeEvent, openEvent, Reason, Severity, State, updateEvent } from "../../src/events/index.ts";
+import { linkCause } from "../../src/events/store.ts";
 import { silentLogger } from "../../src/log.ts";
 import { useTestDatabase } from "../support/db.ts";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { dashboardListenHost, formatHostPort } from "../../src/config/bind-addr.ts";
 import { dashboardBindWarning as configBindWarning } from "../../src/config/load.ts";
-import { dashboardListenHost, formatHostPort } from "../../src/dashboard/bind.ts";
 
 const dashboardBindWarning = (addr: string) =>
   configBindWarning({ DASHBOARD_PORT: 8080, DASHBOARD_BIND_ADDR: addr }) ?? "";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { resolveConfigPath } from "../../src/cli/config-path.ts";
+import { resolveConfigPath } from "../../src/config/config-path.ts";
 import { UsageError } from "../../src/usage-error.ts";
 
 describe("resolveConfigPath", () => {
