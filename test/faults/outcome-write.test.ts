@@ -29,7 +29,7 @@ interface Rig {
   /** Lets the receiver answer 200. */
   answer: () => void;
   /** Log lines the worker wrote. */
-  lines: { msg: string; try?: number }[];
+  lines: { msg: string; try?: number; gave_up?: boolean }[];
   row: () => Promise<{ status: string; attempt: number; last_status_code: number | null } | undefined>;
 }
 
@@ -78,7 +78,7 @@ async function rig(name: string): Promise<Rig> {
     name,
     "INSERT INTO jetmon_event_transitions (event_id, blog_id, severity_after, state_after, reason, source, changed_at) VALUES (1, 1, 4, 'Down', 'opened', 'local', CURRENT_TIMESTAMP(3))",
   );
-  const lines: { msg: string; try?: number }[] = [];
+  const lines: { msg: string; try?: number; gave_up?: boolean }[] = [];
   const log = pino({ level: "info" }, { write: (s: string) => lines.push(JSON.parse(s)) });
   const worker = createWebhookWorker({
     db: createDb(pool),
@@ -109,8 +109,12 @@ async function rig(name: string): Promise<Rig> {
   };
 }
 
+/** The highest try of a failed outcome write the worker logged. */
 const failedTries = (r: Rig) =>
-  r.lines.filter((l) => l.msg === "webhooks: record delivery outcome failed").length;
+  Math.max(
+    0,
+    ...r.lines.filter((l) => l.msg === "webhooks: record delivery outcome failed").map((l) => l.try ?? 0),
+  );
 
 describe("a webhook outcome written across a MySQL restart", () => {
   test.concurrent("MySQL down when the outcome is written: recorded once it is back, sent once", async () => {
@@ -118,8 +122,8 @@ describe("a webhook outcome written across a MySQL restart", () => {
     await r.requested;
     await r.db.kill();
     r.answer();
-    // Past the three immediate tries the worker used to give up after.
-    await waitUntil("three failed outcome writes", () => failedTries(r) >= 3, 30_000);
+    // Past the three quick tries the worker used to give up after (the row then stayed leased).
+    await waitUntil("a third failed outcome write", () => failedTries(r) >= 3, 30_000);
     await r.db.start();
     await waitUntil("the outcome recorded", async () => (await r.row())?.status === "delivered", 30_000);
     await r.worker.stop();
@@ -136,6 +140,20 @@ describe("a webhook outcome written across a MySQL restart", () => {
     await waitUntil("the outcome recorded", async () => (await r.row())?.status === "delivered", 30_000);
     await r.worker.stop();
     expect(await r.row()).toMatchObject({ status: "delivered", attempt: 1, last_status_code: 200 });
+    expect(r.sent).toHaveLength(1);
+  }, 90_000);
+
+  test.concurrent("stopping while MySQL is down: three tries, then stop returns and the row stays leased", async () => {
+    const r = await rig("ow_stop");
+    await r.requested;
+    await r.db.kill();
+    const stopped = r.worker.stop();
+    r.answer();
+    await stopped;
+    const gaveUp = r.lines.filter((l) => l.msg === "webhooks: record delivery outcome failed" && l.gave_up);
+    expect(gaveUp.map((l) => l.try)).toEqual([3]);
+    await r.db.start();
+    expect(await r.row()).toMatchObject({ status: "pending", attempt: 0, last_status_code: null });
     expect(r.sent).toHaveLength(1);
   }, 90_000);
 });
