@@ -229,6 +229,40 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     }
   }, 30_000);
 
+  it("the veriflier starts on config/veriflier-sample.json (given as --config=PATH from the repository root)", async () => {
+    const port = freePort();
+    const proc = Bun.spawn([bin, "--mode=veriflier", "--config=config/veriflier-sample.json"], {
+      cwd: join(import.meta.dir, "../.."),
+      // Loopback and a free port for the test; token and concurrency come from the sample.
+      env: { PATH: process.env.PATH ?? "", VERIFLIER_PORT: String(port), VERIFLIER_BIND_ADDR: "127.0.0.1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200 && proc.exitCode === null; i++) {
+        await Bun.sleep(100);
+        status = await fetch(`http://127.0.0.1:${port}/status`)
+          .then((r) => r.status)
+          .catch(() => 0);
+      }
+      expect(status).toBe(200);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+    const lines = ((await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text()))
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.msg === "veriflier listening")).toMatchObject({
+      port,
+      config: "config/veriflier-sample.json",
+      check_concurrency: 100,
+    });
+    expect(proc.exitCode).toBe(0);
+  }, 30_000);
+
   it("the veriflier takes --config and VERIFLIER_BIND_ADDR", async () => {
     const cwd = mkdtempSync(join(dir, "vf-"));
     const port = freePort();
