@@ -4,6 +4,7 @@ import pino from "pino";
 import { silentLogger } from "../../src/log.ts";
 import { DetectionMetric, RoundMetric, VerifierMetric } from "../../src/metrics/names.ts";
 import { createStatsdMetrics, noopMetrics, parseStatsdAddr } from "../../src/metrics/statsd.ts";
+import { runToEnd } from "../support/spawn.ts";
 
 /** A real StatsD stand-in: a UDP socket on 127.0.0.1 collecting datagrams. */
 let sock: Socket;
@@ -151,16 +152,9 @@ test("closing a client whose StatsD is unreachable prints only pino JSON lines, 
     }
     process.exit(0); // a DNS lookup still pending would hold the process open for seconds
   `;
-  const p = Bun.spawn([process.execPath, "-e", script], {
+  const { out, err, code } = await runToEnd([process.execPath, "-e", script], {
     cwd: `${import.meta.dir}/../..`,
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [out, err, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
   expect(code).toBe(0);
   expect(out).toBe("");
   const lines = err.split("\n").filter((l) => l !== "");
