@@ -42,8 +42,6 @@ export interface StatsdOptions {
   hostname: string;
   log: Logger;
   now?: () => number;
-  /** Tests only: how long `close` waits for sends in flight; default `CLOSE_DRAIN_MS`. */
-  closeDrainMs?: number;
 }
 
 const ERROR_LOG_INTERVAL_MS = 60_000;
@@ -65,7 +63,6 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
   const { host, port } = parseStatsdAddr(o.addr);
   const statsdAddr = `${host}:${port}`;
   const now = o.now ?? Date.now;
-  const drainMs = o.closeDrainMs ?? CLOSE_DRAIN_MS;
   let errors = 0;
   let lastLogged = Number.NEGATIVE_INFINITY;
   let state: "open" | "closing" | "closed" = "open";
@@ -110,7 +107,7 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
   const drained = () =>
     new Promise<boolean>((resolve) => {
       if (inFlight === 0) return resolve(true);
-      const timer = setTimeout(() => resolve(false), drainMs);
+      const timer = setTimeout(() => resolve(false), CLOSE_DRAIN_MS);
       onIdle = () => {
         clearTimeout(timer);
         resolve(true);
