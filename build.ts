@@ -4,7 +4,7 @@
  *   dist/jetmon2-<os>-<arch>      linux-x64, linux-arm64, darwin-x64, darwin-arm64
  * Version, git commit and build date are baked in with --define.
  * and, per platform, a release archive dist/jetmon2-<version>-<os>-<arch>.tar.gz (binary,
- * systemd units, sample config, README, LICENSE when present) listed in dist/SHA256SUMS.
+ * systemd units, sample configs, README, LICENSE when present) listed in dist/SHA256SUMS.
  * `bun run build.ts --host-only` builds only dist/jetmon2 (what the tests use), no archives.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -69,9 +69,13 @@ function releaseExtras(root: string): string[] {
   const units = readdirSync(join(root, "deploy/systemd"))
     .filter((f) => f.endsWith(".service"))
     .map((f) => `deploy/systemd/${f}`);
-  return [...units, "config/config-sample.json", "README.md", "LICENSE"].filter((f) =>
-    existsSync(join(root, f)),
-  );
+  return [
+    ...units,
+    "config/config-sample.json",
+    "config/veriflier-sample.json",
+    "README.md",
+    "LICENSE",
+  ].filter((f) => existsSync(join(root, f)));
 }
 
 /**

@@ -150,6 +150,8 @@ An empty environment value counts as unset.
 The veriflier reads its own small file, not the monitor's: \`--config PATH\`, else
 \`VERIFLIER_CONFIG\`, else \`config/veriflier.json\` when it exists (a \`--config\` file that does
 not exist is an error). File fields are lower case; each \`VERIFLIER_*\` variable overrides its field.
+\`config/veriflier-sample.json\` is a complete example; its token and port match the verifier in
+\`config/config-sample.json\`.
 
 | Variable | File field | Default | Meaning |
 |---|---|---|---|

@@ -5,6 +5,7 @@
  */
 import { Elysia, sse } from "elysia";
 import { dashboardListenHost, formatHostPort } from "../config/bind-addr.ts";
+import { errorText } from "../error-text.ts";
 import { createFleetRoutes, FLEET_PATHS, type FleetRoutesOptions } from "../fleet/routes.ts";
 import { normaliseDependency } from "../fleethealth/snapshot.ts";
 import type { Logger } from "../log.ts";
@@ -94,7 +95,7 @@ export function createDashboardApp(opts: DashboardAppOptions) {
     .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") return text(404, "404 page not found\n");
       opts.log.error(
-        { path: new URL(request.url).pathname, err: error instanceof Error ? error.message : String(error) },
+        { path: new URL(request.url).pathname, err: errorText(error) },
         "dashboard request failed",
       );
       return text(500, "internal server error\n");
@@ -167,7 +168,7 @@ export function startDashboard(opts: {
       fetch: (req) => opts.app.handle(req),
     });
   } catch (err) {
-    throw new Error(`dashboard: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`dashboard: ${errorText(err)}`);
   }
   const port = server.port ?? opts.port;
   const addr = formatHostPort(hostname, port);

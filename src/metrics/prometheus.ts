@@ -1,13 +1,15 @@
 /**
  * `/metrics` in Prometheus text format (0.0.4): the same figures StatsD gets, kept in memory
- * as they are emitted, named by `prometheusName` from the one table in names.ts. Counters
- * accumulate, gauges keep the last value, timers are summaries (`_sum` seconds and `_count`).
+ * as they are emitted, named by `prometheusName` and described (`# HELP`) by `metricHelp`,
+ * both from the one table in names.ts. Counters accumulate, gauges keep the last value,
+ * timers are summaries (`_sum` seconds and `_count`).
  */
 import { processMemory } from "./memory.ts";
 import {
   type Counter,
   type Gauge,
   type MetricKind,
+  metricHelp,
   ProcessMetric,
   prometheusName,
   type Timer,
@@ -17,11 +19,15 @@ import type { Metrics } from "./statsd.ts";
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export class PrometheusMetrics implements Metrics {
-  private readonly values = new Map<string, { kind: MetricKind; value: number; count: number }>();
+  /** By Prometheus name; `name` is the StatsD name it came from. */
+  private readonly values = new Map<
+    string,
+    { name: string; kind: MetricKind; value: number; count: number }
+  >();
 
   private add(name: string, kind: MetricKind, value: number, replace: boolean): void {
     const key = prometheusName(name, kind);
-    const v = this.values.get(key) ?? { kind, value: 0, count: 0 };
+    const v = this.values.get(key) ?? { name, kind, value: 0, count: 0 };
     v.value = replace ? value : v.value + value;
     v.count++;
     this.values.set(key, v);
@@ -48,10 +54,11 @@ export class PrometheusMetrics implements Metrics {
   }
   async close(): Promise<void> {}
 
-  /** The exposition text, metrics sorted by name. */
+  /** The exposition text, metrics sorted by name, each family under its HELP and TYPE lines. */
   render(): string {
     const lines: string[] = [];
     for (const [name, v] of [...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      lines.push(`# HELP ${name} ${helpText(metricHelp(v.name) ?? `StatsD ${v.name}.`)}`);
       if (v.kind === "timer") {
         lines.push(`# TYPE ${name} summary`, `${name}_sum ${v.value}`, `${name}_count ${v.count}`);
       } else {
@@ -60,6 +67,11 @@ export class PrometheusMetrics implements Metrics {
     }
     return lines.length > 0 ? `${lines.join("\n")}\n` : "";
   }
+}
+
+/** A HELP docstring escapes backslash and newline (text format 0.0.4). */
+function helpText(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
 /** Sends every figure to each output (StatsD and /metrics). */

@@ -1,4 +1,4 @@
-import { StatsD } from "hot-shots";
+import { type StatsCb, StatsD } from "hot-shots";
 import type { Logger } from "../log.ts";
 import { processMemory } from "./memory.ts";
 import { type Counter, type Gauge, ProcessMetric, type Timer } from "./names.ts";
@@ -9,6 +9,7 @@ export const STATSD_ADDR_DEFAULT = "127.0.0.1:8125";
 /**
  * Fire-and-forget metrics. No method blocks or throws, whether or not StatsD is listening:
  * a metric is a UDP datagram, and send errors are counted and logged at most once a minute.
+ * A metric sent after `close` is dropped.
  */
 export interface Metrics {
   increment(name: Counter, by?: number): void;
@@ -44,22 +45,37 @@ export interface StatsdOptions {
 }
 
 const ERROR_LOG_INTERVAL_MS = 60_000;
+/** How long `close` waits for sends still in flight (a slow DNS lookup) before dropping them. */
+const CLOSE_DRAIN_MS = 500;
 
-/** A StatsD client over UDP via hot-shots. Throws only for a malformed `addr`. */
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * A StatsD client over UDP via hot-shots. Throws only for a malformed `addr`.
+ *
+ * Every send carries its own callback, so this module counts what is in flight and routes
+ * every error to `log`. `close` waits up to `CLOSE_DRAIN_MS` for those sends; if some are
+ * still pending it logs one warning and closes the socket itself, because hot-shots' own
+ * `close` prints a raw stderr line ("could not clear out messages in flight") in that case,
+ * whatever errorHandler it was given.
+ */
 export function createStatsdMetrics(o: StatsdOptions): Metrics {
   const { host, port } = parseStatsdAddr(o.addr);
+  const statsdAddr = `${host}:${port}`;
   const now = o.now ?? Date.now;
   let errors = 0;
   let lastLogged = Number.NEGATIVE_INFINITY;
+  let state: "open" | "closing" | "closed" = "open";
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
   const onError = (err: Error) => {
+    if (state === "closed") return;
     errors++;
     const t = now();
     if (t - lastLogged < ERROR_LOG_INTERVAL_MS) return;
     lastLogged = t;
-    o.log.warn(
-      { err: err.message, statsd_addr: `${host}:${port}`, errors_total: errors },
-      "statsd send failed",
-    );
+    o.log.warn({ err: err.message, statsd_addr: statsdAddr, errors_total: errors }, "statsd send failed");
   };
   const client = new StatsD({
     host,
@@ -71,19 +87,61 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
     errorHandler: onError,
   });
   // hot-shots can throw synchronously (e.g. a socket already closed); never let that escape.
-  const safely = (f: () => void) => {
+  const send = (f: (done: StatsCb) => void) => {
+    if (state !== "open") return;
+    let finished = false;
+    const done = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      inFlight--;
+      if (err) onError(err);
+      if (inFlight === 0) onIdle?.();
+    };
+    inFlight++;
     try {
-      f();
+      f(done);
     } catch (err) {
-      onError(err instanceof Error ? err : new Error(String(err)));
+      done(asError(err));
     }
   };
+  const drained = () =>
+    new Promise<boolean>((resolve) => {
+      if (inFlight === 0) return resolve(true);
+      const timer = setTimeout(() => resolve(false), CLOSE_DRAIN_MS);
+      onIdle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  const shutdown = async () => {
+    state = "closing";
+    if (!(await drained())) {
+      o.log.warn({ statsd_addr: statsdAddr, unsent: inFlight }, "statsd closed with metrics unsent");
+      state = "closed";
+      try {
+        client.socket.close();
+      } catch {}
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const closed = (err?: Error) => {
+        if (err) o.log.warn({ err: err.message, statsd_addr: statsdAddr }, "statsd close failed");
+        resolve();
+      };
+      try {
+        client.close(closed);
+      } catch (err) {
+        closed(asError(err));
+      }
+    });
+    state = "closed";
+  };
   const m: Metrics = {
-    increment: (name, by = 1) => safely(() => client.increment(name, Math.trunc(by))),
-    gauge: (name, value) => safely(() => client.gauge(name, Math.trunc(value))),
+    increment: (name, by = 1) => send((done) => client.increment(name, Math.trunc(by), done)),
+    gauge: (name, value) => send((done) => client.gauge(name, Math.trunc(value), done)),
     timing: (name, ms) => {
       if (!(ms >= 0)) return;
-      safely(() => client.timing(name, Math.trunc(ms)));
+      send((done) => client.timing(name, Math.trunc(ms), done));
     },
     timingSince: (name, start, end) => {
       if (start === 0 || end === 0) return;
@@ -94,14 +152,10 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
       m.gauge(ProcessMetric.rssMb, mem.rssMb);
       m.gauge(ProcessMetric.heapAllocMb, mem.heapMb);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        try {
-          client.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      }),
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
   };
   return m;
 }

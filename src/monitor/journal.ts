@@ -27,6 +27,7 @@ import {
 import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { errorText } from "../error-text.ts";
 import type { CheckRecord } from "./writer.ts";
 
 export const JOURNAL_NAME = "held-results.journal";
@@ -136,7 +137,7 @@ function journalProblem(path: string, schema: number): string | CheckRecord[] {
   try {
     doc = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+    return `not valid JSON (${errorText(err)})`;
   }
   const head = doc as { format?: unknown; version?: unknown; schema?: unknown };
   if (head?.format !== FORMAT) return `format is ${JSON.stringify(head?.format)}, want "${FORMAT}"`;

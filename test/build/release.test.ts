@@ -25,6 +25,7 @@ describe("release archives", () => {
       "jetmon2-9.8.7-linux-x64/jetmon2",
       "jetmon2-9.8.7-linux-x64/README.md",
       "jetmon2-9.8.7-linux-x64/config/config-sample.json",
+      "jetmon2-9.8.7-linux-x64/config/veriflier-sample.json",
       "jetmon2-9.8.7-linux-x64/deploy/systemd/jetmon2.service",
       "jetmon2-9.8.7-linux-x64/deploy/systemd/jetmon2-deliverer.service",
       "jetmon2-9.8.7-linux-x64/deploy/systemd/jetmon2-veriflier.service",

@@ -8,6 +8,7 @@ import {
   REEXEC_MARKER_ENV,
   reexecArgv,
 } from "../../src/check/capacity.ts";
+import { runToEnd } from "../support/spawn.ts";
 
 describe("parseCap", () => {
   const cases: Array<[string | undefined, number]> = [
@@ -99,16 +100,10 @@ describe("ensureFetchCapacity", () => {
     for (const [k, v] of Object.entries(process.env)) {
       if (v !== undefined && k !== FETCH_CAP_ENV && k !== REEXEC_MARKER_ENV) env[k] = v;
     }
-    const child = Bun.spawn([process.execPath, join(import.meta.dir, "inflight-child.ts")], {
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
+    const { out, err, code } = await runToEnd(
+      [process.execPath, join(import.meta.dir, "inflight-child.ts")],
+      { env },
+    );
     expect({ code, err }).toEqual({ code: 0, err: "" });
     const report = JSON.parse(out.trim().split("\n").at(-1)!);
     expect(report).toEqual({ reexeced: true, cap: 350, peak: 300, releasedBy: "count", ok: 300 });

@@ -7,6 +7,7 @@ import { build } from "../../build.ts";
 import { MODES, SUBCOMMANDS } from "../../src/cli/commands.ts";
 import { GATES } from "../../src/rollout/commands.ts";
 import { createDatabase, dropDatabase } from "../support/db.ts";
+import { runToEnd } from "../support/spawn.ts";
 
 // The compiled binary, run from an empty directory: nothing beside it, migrations embedded.
 let dir: string;
@@ -130,6 +131,44 @@ describe("compiled jetmon2", () => {
   }, 60_000);
 });
 
+/** GET `url` every 100 ms until it answers 200 or `proc` exits (10 s at most); the last status, 0 for none. */
+async function statusWhenUp(url: string, proc: { exitCode: number | null }): Promise<number> {
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 200 && proc.exitCode === null; i++) {
+    await Bun.sleep(100);
+    status = await fetch(url)
+      .then((r) => r.status)
+      .catch(() => 0);
+  }
+  return status;
+}
+
+/**
+ * `jetmon2 --mode=veriflier ...args` in `cwd`: runs `whileUp` with the process, then SIGTERM.
+ * Resolves once it has exited, with its exit code and its stdout and stderr.
+ */
+async function runVeriflier(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  whileUp: (proc: { exitCode: number | null }) => Promise<void>,
+): Promise<{ code: number; log: string }> {
+  const proc = Bun.spawn([bin, "--mode=veriflier", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let code: number;
+  try {
+    await whileUp(proc);
+  } finally {
+    proc.kill("SIGTERM");
+    code = await proc.exited;
+  }
+  return { code, log: (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text()) };
+}
+
 function freePort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = s.port;
@@ -201,21 +240,8 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     const port = freePort();
     const config = join(cwd, "veriflier.json");
     await Bun.write(config, JSON.stringify({ auth_token: "tok", port }));
-    const proc = Bun.spawn([bin, "--mode=veriflier", "--config", config], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", VERIFLIER_BIND_ADDR: "127.0.22.1" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    try {
-      let status = 0;
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        await Bun.sleep(100);
-        status = await fetch(`http://127.0.22.1:${port}/status`)
-          .then((r) => r.status)
-          .catch(() => 0);
-      }
-      expect(status).toBe(200);
+    await runVeriflier(["--config", config], cwd, { VERIFLIER_BIND_ADDR: "127.0.22.1" }, async (proc) => {
+      expect(await statusWhenUp(`http://127.0.22.1:${port}/status`, proc)).toBe(200);
       // Not on every interface: the same port on 127.0.0.1 has no listener.
       expect(
         await fetch(`http://127.0.0.1:${port}/status`).then(
@@ -223,10 +249,31 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
           () => "refused",
         ),
       ).toBe("refused");
-    } finally {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    }
+    });
+  }, 30_000);
+
+  it("the veriflier starts on config/veriflier-sample.json (given as --config=PATH from the repository root)", async () => {
+    const port = freePort();
+    // Loopback and a free port for the test; token and concurrency come from the sample.
+    const env = { VERIFLIER_PORT: String(port), VERIFLIER_BIND_ADDR: "127.0.0.1" };
+    const run = await runVeriflier(
+      ["--config=config/veriflier-sample.json"],
+      join(import.meta.dir, "../.."),
+      env,
+      async (proc) => {
+        expect(await statusWhenUp(`http://127.0.0.1:${port}/status`, proc)).toBe(200);
+      },
+    );
+    const lines = run.log
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.msg === "veriflier listening")).toMatchObject({
+      port,
+      config: "config/veriflier-sample.json",
+      check_concurrency: 100,
+    });
+    expect(run.code).toBe(0);
   }, 30_000);
 
   it("the veriflier takes --config and VERIFLIER_BIND_ADDR", async () => {
@@ -234,25 +281,9 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     const port = freePort();
     const config = join(cwd, "veriflier.json");
     await Bun.write(config, JSON.stringify({ auth_token: "tok", port, bind_addr: "127.0.0.1" }));
-    const proc = Bun.spawn([bin, "--mode=veriflier", "--config", config], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "" },
-      stdout: "pipe",
-      stderr: "pipe",
+    await runVeriflier(["--config", config], cwd, {}, async (proc) => {
+      expect(await statusWhenUp(`http://127.0.0.1:${port}/status`, proc)).toBe(200);
     });
-    try {
-      let status = 0;
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        await Bun.sleep(100);
-        status = await fetch(`http://127.0.0.1:${port}/status`)
-          .then((r) => r.status)
-          .catch(() => 0);
-      }
-      expect(status).toBe(200);
-    } finally {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    }
   }, 30_000);
 
   it("a fresh monitor opens GREEN: folders made, StatsD and verifiers disabled; status, readyz, reload and drain tell the truth", async () => {
@@ -293,20 +324,7 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       // Read the logs as they come: a full pipe would block the monitor's synchronous logger.
       const logText = new Response(proc.stdout).text();
       // Async, so this process keeps draining the monitor's log pipe while a command waits.
-      const ctl = async (args: string[]) => {
-        const p = Bun.spawn([bin, "--config", config, ...args], {
-          cwd,
-          env: ctlEnv,
-          stdout: "pipe",
-          stderr: "pipe",
-        });
-        const [out, err, code] = await Promise.all([
-          new Response(p.stdout).text(),
-          new Response(p.stderr).text(),
-          p.exited,
-        ]);
-        return { code, out, err };
-      };
+      const ctl = (args: string[]) => runToEnd([bin, "--config", config, ...args], { cwd, env: ctlEnv });
       let host: {
         summary?: { status: string; issues?: string[] };
         health?: { name: string; status: string }[];

@@ -290,6 +290,24 @@ describe("read routes", () => {
       { msg: "dashboard request failed", path: "/api/state", err: "secret db detail" },
     ]);
   });
+
+  test("a failed query is logged by its cause, as every other errorText line (src/error-text.ts)", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const app = createDashboardApp({
+      getState: () => {
+        throw new Error("Failed query: select * from jetmon_hosts", {
+          cause: new Error("Too many connections"),
+        });
+      },
+      getHealth: () => null,
+      events: new DashboardHub(),
+      log: pino({}, { write: (s: string) => logged.push(JSON.parse(s)) }),
+    });
+    expect((await app.handle(new Request("http://localhost/api/state"))).status).toBe(500);
+    expect(logged).toMatchObject([
+      { msg: "dashboard request failed", path: "/api/state", err: "Too many connections" },
+    ]);
+  });
 });
 
 /** Reads SSE frames (separated by a blank line) from a live stream. */

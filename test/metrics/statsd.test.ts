@@ -4,6 +4,7 @@ import pino from "pino";
 import { silentLogger } from "../../src/log.ts";
 import { DetectionMetric, RoundMetric, VerifierMetric } from "../../src/metrics/names.ts";
 import { createStatsdMetrics, noopMetrics, parseStatsdAddr } from "../../src/metrics/statsd.ts";
+import { runToEnd } from "../support/spawn.ts";
 
 /** A real StatsD stand-in: a UDP socket on 127.0.0.1 collecting datagrams. */
 let sock: Socket;
@@ -123,4 +124,49 @@ test.each(["statsd", "statsd:", ":8125", "statsd:0", "statsd:70000", "a:b:8125"]
 test("noopMetrics does nothing", async () => {
   noopMetrics.increment(RoundMetric.sitesCount);
   await noopMetrics.close();
+});
+
+test("closing a client whose StatsD is unreachable prints only pino JSON lines, never hot-shots' raw text", async () => {
+  // A child process, so anything hot-shots writes with console.error lands on a real stderr.
+  // 50 sends to an unresolvable name leave lookups in flight at close, the case in which
+  // hot-shots' own close printed "could not clear out messages in flight" unconditionally.
+  const statsd = `${import.meta.dir}/../../src/metrics/statsd.ts`;
+  const names = `${import.meta.dir}/../../src/metrics/names.ts`;
+  const script = `
+    import { createSocket } from "node:dgram";
+    import pino from "pino";
+    import { createStatsdMetrics } from ${JSON.stringify(statsd)};
+    import { RoundMetric } from ${JSON.stringify(names)};
+    const free = createSocket("udp4");
+    await new Promise((r) => free.bind(0, "127.0.0.1", r));
+    const deadPort = free.address().port;
+    free.close();
+    const log = pino(pino.destination(2));
+    for (const addr of ["127.0.0.1:" + deadPort, "statsd.invalid:8125", "statsd.invalid:8125"]) {
+      const m = createStatsdMetrics({ addr, hostname: "h", log });
+      for (let i = 0; i < 50; i++) {
+        m.increment(RoundMetric.sitesCount);
+        await Bun.sleep(1);
+      }
+      await m.close();
+    }
+    process.exit(0); // a DNS lookup still pending would hold the process open for seconds
+  `;
+  const { out, err, code } = await runToEnd([process.execPath, "-e", script], {
+    cwd: `${import.meta.dir}/../..`,
+  });
+  expect(code).toBe(0);
+  expect(out).toBe("");
+  const lines = err.split("\n").filter((l) => l !== "");
+  const notJson = lines.filter((l) => {
+    try {
+      return typeof JSON.parse(l).msg !== "string";
+    } catch {
+      return true;
+    }
+  });
+  expect(notJson).toEqual([]);
+  const msgs = new Set(lines.map((l) => JSON.parse(l).msg));
+  expect(msgs.has("statsd send failed")).toBe(true);
+  for (const msg of msgs) expect(["statsd send failed", "statsd closed with metrics unsent"]).toContain(msg);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { loadVeriflierConfig, VeriflierConfigError } from "../../src/veriflier/config.ts";
 
 const files = (map: Record<string, string>) => (path: string) => map[path] ?? null;
@@ -131,5 +132,20 @@ describe("--config and VERIFLIER_BIND_ADDR", () => {
     expect(() => loadVeriflierConfig({ VERIFLIER_AUTH_TOKEN: "t" }, files({}), "/nope.json")).toThrow(
       "cannot read /nope.json: ENOENT (given by --config)",
     );
+  });
+
+  test("config/veriflier-sample.json loads, and pairs with the verifier in config/config-sample.json", async () => {
+    const root = join(import.meta.dir, "../..");
+    const path = join(root, "config/veriflier-sample.json");
+    expect(loadVeriflierConfig({}, undefined, path)).toEqual({
+      authToken: "change-me-too",
+      port: 7803,
+      bindAddr: "",
+      checkConcurrency: 100,
+      source: path,
+    });
+    const monitorSample = await Bun.file(join(root, "config/config-sample.json")).json();
+    const sample = await Bun.file(path).json();
+    expect(monitorSample.VERIFIERS[0]).toMatchObject({ port: sample.port, auth_token: sample.auth_token });
   });
 });
