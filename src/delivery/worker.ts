@@ -193,10 +193,12 @@ export class DeliveryWorker {
 
   /**
    * Writes the outcome of an attempt that has been made. A lost write would leave the row leased
-   * and send it again once the lease runs out, so a failed write (MySQL restarting, a dead pooled
-   * connection: the pool drops it and the next try gets another) is retried, 250 ms doubling to
-   * 2 s apart, until the lease is over. Once stopping, three tries, so a shutdown stays bounded.
-   * Undefined when no try got through.
+   * and send it again once the lease runs out, so a failed write (MySQL down or restarting, a
+   * dead pooled connection: the pool drops it and the next try gets another, a reply lost with
+   * mysqld killed: the commit may not have survived its crash recovery) is retried, 250 ms
+   * doubling to 2 s apart, until the lease is over. Once stopping, three tries, so a shutdown
+   * stays bounded. Undefined when no try got through; `lost` after a failed try can also mean
+   * that try's write had landed.
    */
   private async record(
     d: ClaimedDelivery,
