@@ -58,6 +58,9 @@ interface WorkerKind {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The longest pause between tries to record an outcome. */
+const RECORD_RETRY_MAX_MS = 2000;
+
 export class DeliveryWorker {
   private readonly now: Clock;
   private readonly interval: number;
@@ -140,6 +143,8 @@ export class DeliveryWorker {
     if (this.stopping) return 0;
     const free = this.maxConcurrent - this.inFlight.size;
     if (free <= 0) return 0;
+    // On the wall clock: how long this process may keep trying to record what it sent.
+    const leaseEndsAt = Date.now() + this.leaseMs;
     const claimed = await claimDue(this.o.db, this.kind.tables, {
       now: this.now(),
       limit: free,
@@ -149,40 +154,27 @@ export class DeliveryWorker {
     });
     for (const d of claimed) {
       this.slots.acquire(d.subscriberId);
-      this.startAttempt(d);
+      this.startAttempt(d, leaseEndsAt);
     }
     return claimed.length;
   }
 
-  private startAttempt(d: ClaimedDelivery): void {
-    const p: Promise<void> = this.runAttempt(d).finally(() => {
+  private startAttempt(d: ClaimedDelivery, leaseEndsAt: number): void {
+    const p: Promise<void> = this.runAttempt(d, leaseEndsAt).finally(() => {
       this.slots.release(d.subscriberId);
       this.inFlight.delete(p);
     });
     this.inFlight.add(p);
   }
 
-  private async runAttempt(d: ClaimedDelivery): Promise<void> {
-    const prefix = this.kind.tables.logPrefix;
+  private async runAttempt(d: ClaimedDelivery, leaseEndsAt: number): Promise<void> {
     let out: Outcome;
     try {
       out = await this.kind.attempt(d);
     } catch (err) {
       out = { kind: "failed", statusCode: 0, response: `attempt: ${errorText(err)}` };
     }
-    // A lost write would leave the row leased and re-sent after the lease; try a few times.
-    let status: RecordedStatus | undefined;
-    for (let i = 0; i < 3 && status === undefined; i++) {
-      try {
-        status = await recordOutcome(this.o.db, this.kind.tables, d, out, this.now());
-      } catch (err) {
-        this.o.log.error(
-          { delivery_id: d.id, err: errorText(err), try: i + 1 },
-          `${prefix}: record delivery outcome failed`,
-        );
-        if (i < 2) await sleep(250 * 2 ** i);
-      }
-    }
+    const status = await this.record(d, out, leaseEndsAt);
     this.o.log.info(
       {
         kind: this.kind.tables.kind,
@@ -195,8 +187,41 @@ export class DeliveryWorker {
         status_code: out.statusCode,
         ...(out.kind === "delivered" ? {} : { response: out.response.slice(0, 300) }),
       },
-      `${prefix}: delivery attempt`,
+      `${this.kind.tables.logPrefix}: delivery attempt`,
     );
+  }
+
+  /**
+   * Writes the outcome of an attempt that has been made. A lost write would leave the row leased
+   * and send it again once the lease runs out, so a failed write (MySQL down or restarting, a
+   * dead pooled connection: the pool drops it and the next try gets another, a reply lost with
+   * mysqld killed: the commit may not have survived its crash recovery) is retried, 250 ms
+   * doubling to 2 s apart, until the lease is over. Once stopping, three tries, so a shutdown
+   * stays bounded. Undefined when no try got through; `lost` after a failed try can also mean
+   * that try's write had landed.
+   */
+  private async record(
+    d: ClaimedDelivery,
+    out: Outcome,
+    leaseEndsAt: number,
+  ): Promise<RecordedStatus | undefined> {
+    for (let i = 1; ; i++) {
+      try {
+        return await recordOutcome(this.o.db, this.kind.tables, d, out, this.now());
+      } catch (err) {
+        const wait = Math.min(RECORD_RETRY_MAX_MS, 250 * 2 ** (i - 1));
+        const last = (this.stopping && i >= 3) || Date.now() + wait >= leaseEndsAt;
+        // Tries 1, 2, 4, 8 …: an outage of a minute is a handful of lines per attempt.
+        if (last || (i & (i - 1)) === 0) {
+          this.o.log.error(
+            { delivery_id: d.id, err: errorText(err), try: i, ...(last ? { gave_up: true } : {}) },
+            `${this.kind.tables.logPrefix}: record delivery outcome failed`,
+          );
+        }
+        if (last) return undefined;
+        await sleep(wait);
+      }
+    }
   }
 
   /** Waits for the attempts in flight now (and any they were racing with). */
