@@ -19,7 +19,13 @@ async function gitCommit(): Promise<string> {
   return r.exitCode === 0 ? r.stdout.toString().trim() : "unknown";
 }
 
-export async function build(opts: { hostOnly?: boolean; outdir?: string } = {}): Promise<string[]> {
+export async function build(
+  opts: {
+    hostOnly?: boolean;
+    outdir?: string /** Progress lines; default console.log. */;
+    log?: (line: string) => void;
+  } = {},
+): Promise<string[]> {
   const outdir = opts.outdir ?? "dist";
   const define = {
     JETMON_BUILD_VERSION: JSON.stringify(pkg.version),
@@ -49,11 +55,11 @@ export async function build(opts: { hostOnly?: boolean; outdir?: string } = {}):
       throw new Error(`build failed for ${job.outfile}`);
     }
     built.push(job.outfile);
-    console.log(`built ${job.outfile}`);
+    (opts.log ?? console.log)(`built ${job.outfile}`);
   }
   if (!opts.hostOnly) {
     const binaries = Object.fromEntries(TARGETS.map((t) => [t, `${outdir}/jetmon2-${t}`]));
-    await packageRelease({ outdir, version: pkg.version, binaries });
+    await packageRelease({ outdir, version: pkg.version, binaries, ...(opts.log ? { log: opts.log } : {}) });
   }
   return built;
 }

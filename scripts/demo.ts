@@ -19,7 +19,7 @@ const durationArg = process.argv.find((a) => a.startsWith("--duration="));
 const durationSec = durationArg ? Number(durationArg.split("=")[1]) : 0;
 const dashboardPort = Number(process.env.DEMO_DASHBOARD_PORT || 8080);
 const server = parseDsn(process.env.JETMON_TEST_DSN || "mysql://root:@127.0.0.1:3306/");
-const dbName = "jetmon_demo";
+const dbName = process.env.DEMO_DB_NAME || "jetmon_demo";
 const dir = mkdtempSync(join(tmpdir(), "jetmon2-demo-"));
 const say = (line: string) => console.log(`[demo] ${line}`);
 

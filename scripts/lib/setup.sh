@@ -37,14 +37,17 @@ wait_mysql() {
 }
 
 # The marker says this script installed the server, so it may open it for the tests.
-JETMON_MARIADB_MARKER=/var/lib/mysql/.installed-by-jetmon2-setup
+# (The paths are variables so test/scripts/setup.test.ts can point them at a sandbox.)
+JETMON_MARIADB_MARKER="${JETMON_MARIADB_MARKER:-/var/lib/mysql/.installed-by-jetmon2-setup}"
+JETMON_MARIADBD="${JETMON_MARIADBD:-/usr/sbin/mariadbd}"
+JETMON_MARIADB_SOCKET="${JETMON_MARIADB_SOCKET:-/run/mysqld/mysqld.sock}"
 
 # JETMON_TEST_DSN wins; else 127.0.0.1:3306; else start mariadbd; else install mariadb-server (root only).
 # A database this script did not install is never changed: it is used as found, or reported.
 setup_mysql() {
   if mysql_ping; then return 0; fi
   if [ -n "${JETMON_TEST_DSN:-}" ]; then echo "JETMON_TEST_DSN=${JETMON_TEST_DSN} is not reachable" >&2; return 1; fi
-  if [ ! -x /usr/sbin/mariadbd ]; then
+  if [ ! -x "$JETMON_MARIADBD" ]; then
     if [ "$(id -u)" -ne 0 ]; then echo "MariaDB is not installed and this is not root: set JETMON_TEST_DSN" >&2; return 1; fi
     echo "installing mariadb-server with apt"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
@@ -52,9 +55,10 @@ setup_mysql() {
     touch "$JETMON_MARIADB_MARKER"
   fi
   echo "starting mariadbd (loopback only)"
-  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 >/dev/null 2>&1 || true
-  for _ in $(seq 1 60); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 1; done
+  local rundir; rundir="$(dirname "$JETMON_MARIADB_SOCKET")"
+  mkdir -p "$rundir" && chown mysql:mysql "$rundir" 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec "$JETMON_MARIADBD" -- --user=mysql --bind-address=127.0.0.1 >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do [ -S "$JETMON_MARIADB_SOCKET" ] && break; sleep 1; done
   if ! mysql_ping; then
     if [ ! -f "$JETMON_MARIADB_MARKER" ]; then
       echo "MySQL on 127.0.0.1:3306 refuses root with an empty password, and this script did not install it:" >&2

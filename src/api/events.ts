@@ -8,7 +8,15 @@ import { Type } from "@sinclair/typebox";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { selectRows } from "../db/sql.ts";
-import { closeEvent, EventClosedError, isResolutionReason, ResolutionReason } from "../events/index.ts";
+import {
+  closeEvent,
+  EventClosedError,
+  isResolutionReason,
+  type Reason,
+  ResolutionReason,
+  type State,
+  stored,
+} from "../events/index.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, listBody } from "./errors.ts";
 import {
@@ -34,10 +42,10 @@ interface EventRowSql {
   check_type: string;
   discriminator: string | null;
   severity: number;
-  state: string;
+  state: State;
   started_at: unknown;
   ended_at: unknown;
-  resolution_reason: string | null;
+  resolution_reason: ResolutionReason | null;
   cause_event_id: number | null;
   metadata: unknown;
 }
@@ -48,9 +56,9 @@ interface TransitionSql {
   blog_id: number;
   severity_before: number | null;
   severity_after: number | null;
-  state_before: string | null;
-  state_after: string | null;
-  reason: string;
+  state_before: State | null;
+  state_after: State | null;
+  reason: Reason;
   source: string;
   metadata: unknown;
   changed_at: unknown;
@@ -59,6 +67,7 @@ interface TransitionSql {
 const time = (v: unknown) => timeColumn(v, true);
 const json = jsonColumn;
 const num = (v: number | null) => (v === null ? null : Number(v));
+const severity = (v: number | null) => (v === null ? null : stored.severity(Number(v)));
 
 export function eventJson(e: EventRowSql) {
   return {
@@ -67,7 +76,7 @@ export function eventJson(e: EventRowSql) {
     endpoint_id: num(e.endpoint_id),
     check_type: e.check_type,
     discriminator: e.discriminator,
-    severity: Number(e.severity),
+    severity: stored.severity(Number(e.severity)),
     state: e.state,
     started_at: time(e.started_at),
     ended_at: time(e.ended_at),
@@ -82,8 +91,8 @@ function transitionJson(t: TransitionSql) {
     id: Number(t.id),
     event_id: Number(t.event_id),
     blog_id: Number(t.blog_id),
-    severity_before: num(t.severity_before),
-    severity_after: num(t.severity_after),
+    severity_before: severity(t.severity_before),
+    severity_after: severity(t.severity_after),
     state_before: t.state_before,
     state_after: t.state_after,
     reason: t.reason,

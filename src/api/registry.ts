@@ -11,6 +11,13 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { run, selectRows } from "../db/sql.ts";
 import { WEBHOOK_EVENT_TYPES } from "../delivery/event-types.ts";
+import {
+  type AlertDispatchers,
+  isTransport,
+  type SendResult,
+  testNotification,
+} from "../delivery/notification.ts";
+import { errorText } from "../error-text.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, type ErrorCode, listBody, noContent } from "./errors.ts";
 import { base32 } from "./keys.ts";
@@ -24,7 +31,7 @@ export const preview = (s: string) => Buffer.from(s).subarray(-4).toString();
 const HTTP_URL = (s: string) => /^https?:\/\/[^\s/?#]+\S*$/i.test(s) && URL.canParse(s);
 
 const SiteFilter = Type.Object(
-  { site_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }))) },
+  { site_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }))) },
   { additionalProperties: false },
 );
 const StateFilter = Type.Object(
@@ -273,7 +280,16 @@ function deliveryJson(k: Kind, r: DeliveryRow) {
   };
 }
 
-export function registryRoutes(opts: { db: Db }): RouteDef[] {
+export interface RegistryRoutesOptions {
+  db: Db;
+  /** The alert transports a test send goes through (null or absent: 503 transport_not_configured). */
+  dispatchers?: () => AlertDispatchers | null;
+  /** Bound on one test send (default 15 s, as Go's). */
+  testTimeoutMs?: number;
+  now?: () => number;
+}
+
+export function registryRoutes(opts: RegistryRoutesOptions): RouteDef[] {
   const db = opts.db;
   const t = (k: Kind) => sql.identifier(k.table);
 
@@ -543,6 +559,47 @@ export function registryRoutes(opts: { db: Db }): RouteDef[] {
         if (affectedRows === 0)
           throw new ApiError("alert_contact_not_found", `Alert contact ${id} does not exist`);
         return noContent();
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/alert-contacts/:id/test",
+      scope: "write",
+      idempotent: true,
+      summary: "Send a test notification through the contact's transport now (502 when the send fails)",
+      handler: async ({ params }) => {
+        const id = contactId(params);
+        const [row] = await selectRows<ContactRow & { destination: string | Buffer }>(
+          db,
+          sql`SELECT ${CONTACT_COLUMNS}, CAST(destination AS CHAR CHARACTER SET utf8mb4) AS destination
+              FROM jetmon_alert_contacts WHERE id = ${id}`,
+        );
+        if (!row) throw new ApiError("alert_contact_not_found", `Alert contact ${id} does not exist`);
+        const dispatcher = isTransport(row.transport) ? opts.dispatchers?.()?.[row.transport] : undefined;
+        if (!dispatcher) {
+          throw new ApiError(
+            "transport_not_configured",
+            `transport ${JSON.stringify(row.transport)} is not configured on this instance`,
+          );
+        }
+        const n = testNotification(row.label, Number(row.min_severity), new Date((opts.now ?? Date.now)()));
+        const destination =
+          typeof row.destination === "string" ? row.destination : row.destination.toString("utf8");
+        let r: SendResult;
+        try {
+          r = await dispatcher.send(n, destination, AbortSignal.timeout(opts.testTimeoutMs ?? 15_000));
+        } catch (err) {
+          r = { ok: false, statusCode: 0, body: "", error: errorText(err) };
+        }
+        const out = {
+          contact_id: id,
+          transport: row.transport,
+          status_code: r.statusCode,
+          response_body: r.body,
+          ...(r.ok ? {} : { error: r.error }),
+          delivered: r.ok,
+        };
+        return apiJson(r.ok ? 200 : 502, out);
       },
     }),
     ...deliveryRoutes(CONTACT, "/api/v1/alert-contacts"),

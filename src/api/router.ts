@@ -12,7 +12,7 @@ import type { Db } from "../db/client.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { writeApiAccess } from "./audit.ts";
-import { ApiError, errorResponse } from "./errors.ts";
+import { ApiError, type ErrorCode, errorResponse } from "./errors.ts";
 import { IdempotencyCache } from "./idempotency.ts";
 import { type ApiKey, lookupToken, type Scope, scopeRank } from "./keys.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -44,6 +44,11 @@ export interface RouteDef<S extends TSchema | undefined = TSchema | undefined> {
   body?: S;
   /** Whether a body is required (default: true when `body` is set on POST). */
   bodyRequired?: boolean;
+  /**
+   * Body fields whose schema failures get their own code and message instead of 400
+   * `invalid_body` (the TypeBox detail is appended).
+   */
+  fieldErrors?: Readonly<Record<string, { code: ErrorCode; message: string }>>;
   /** Query parameters for the OpenAPI document (validated by the handler: each has its own code). */
   queryParams?: readonly string[];
   handler: (c: RequestContext<S extends TSchema ? Static<S> : undefined>) => Promise<Response> | Response;
@@ -73,10 +78,19 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
     const got = s[i] ?? "";
     if (want.startsWith(":")) {
       if (got === "") return null;
-      params[want.slice(1)] = decodeURIComponent(got);
+      params[want.slice(1)] = decodeSegment(got);
     } else if (want !== got) return null;
   }
   return params;
+}
+
+/** A path segment decoded; malformed percent-encoding is kept as sent (the id parsers refuse it). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 const GATEWAY_HEADERS = [
@@ -109,12 +123,15 @@ async function readBody(request: Request): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The first TypeBox error as `<path>: <message>` (`/blog_id: Expected integer`). */
-function schemaError(schema: TSchema, value: unknown): string | null {
+/**
+ * The first TypeBox error as `<path>: <message>` (`/blog_id: Expected integer`), with the
+ * top-level field it is in ("" for the body itself).
+ */
+function schemaError(schema: TSchema, value: unknown): { text: string; field: string } | null {
   const first = Value.Errors(schema, value).First();
   if (!first) return null;
   const where = first.path === "" ? "body" : first.path.slice(1).replaceAll("/", ".");
-  return `${where}: ${first.message}`;
+  return { text: `${where}: ${first.message}`, field: first.path.split("/")[1] ?? "" };
 }
 
 function parseBody(def: RouteDef, text: string): unknown {
@@ -132,7 +149,13 @@ function parseBody(def: RouteDef, text: string): unknown {
     throw new ApiError("invalid_body", `request body is not valid JSON: ${errorText(err)}`);
   }
   const problem = schemaError(schema, parsed);
-  if (problem) throw new ApiError("invalid_body", `invalid request body: ${problem}`);
+  if (problem) {
+    const named = Object.hasOwn(def.fieldErrors ?? {}, problem.field)
+      ? def.fieldErrors?.[problem.field]
+      : undefined;
+    if (named) throw new ApiError(named.code, `${problem.field} ${named.message} (${problem.text})`);
+    throw new ApiError("invalid_body", `invalid request body: ${problem.text}`);
+  }
   return parsed;
 }
 
@@ -143,6 +166,16 @@ export function createPipeline(opts: PipelineOptions): (request: Request) => Pro
   const idem = opts.idempotency ?? new IdempotencyCache(now);
 
   return async (request) => {
+    try {
+      return await dispatch(request);
+    } catch (err) {
+      // A fault in the pipeline itself: answered, logged, never a crashed process.
+      opts.log.error({ err: errorText(err) }, "api request failed");
+      return errorResponse(new ApiError("internal_error", "internal error"));
+    }
+  };
+
+  async function dispatch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
     const method = request.method.toUpperCase();
@@ -179,7 +212,7 @@ export function createPipeline(opts: PipelineOptions): (request: Request) => Pro
       }
     }
     return authenticated(def, request, url, params);
-  };
+  }
 
   function failure(err: unknown, requestId?: string, headers: Record<string, string> = {}): Response {
     if (err instanceof ApiError) return errorResponse(err, requestId, headers);

@@ -5,8 +5,12 @@
 import { sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { isLoopbackBindAddr } from "../config/bind-addr.ts";
+import type { Config } from "../config/schema.ts";
 import { dashboardListenHost, formatHostPort } from "../dashboard/bind.ts";
 import type { Db } from "../db/client.ts";
+import { type BuiltDispatchers, buildAlertDispatchers } from "../delivery/dispatchers.ts";
+import { alertTransportOptionsFromConfig } from "../delivery/from-config.ts";
+import type { AlertDispatchers } from "../delivery/notification.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { rfc3339 } from "../time.ts";
@@ -27,6 +31,8 @@ export interface ApiAppOptions {
   now?: () => number;
   /** What trigger-now and the projection need from the monitor's config. */
   sites?: Omit<SiteRoutesOptions, "db">;
+  /** The alert transports `POST /alert-contacts/{id}/test` sends through (absent: 503). */
+  dispatchers?: () => AlertDispatchers | null;
 }
 
 export function apiRoutes(opts: ApiAppOptions): RouteDef[] {
@@ -61,7 +67,7 @@ export function apiRoutes(opts: ApiAppOptions): RouteDef[] {
     ...siteRoutes({ db: opts.db, ...opts.sites }),
     ...eventRoutes({ db: opts.db, projection: opts.sites?.projection }),
     ...statsRoutes({ db: opts.db, now: opts.now }),
-    ...registryRoutes({ db: opts.db }),
+    ...registryRoutes({ db: opts.db, dispatchers: opts.dispatchers, now: opts.now }),
   ];
   routes.push(
     route({
@@ -110,7 +116,9 @@ export function apiBindWarning(bindAddr: string): string | null {
  * Listens on bindAddr:port (blank bindAddr = 127.0.0.1). Idle connections close after 120 s
  * as Go's idle timeout; Bun has no separate header/read/write timeouts. Throws `api: <reason>`.
  */
-export function startApi(opts: ApiAppOptions & { bindAddr: string; port: number }): RunningApi {
+export function startApi(
+  opts: ApiAppOptions & { bindAddr: string; port: number; onStop?: () => void },
+): RunningApi {
   const hostname = dashboardListenHost(opts.bindAddr);
   const warning = apiBindWarning(opts.bindAddr);
   if (warning) opts.log.warn({ bind_addr: opts.bindAddr }, warning);
@@ -142,6 +150,7 @@ export function startApi(opts: ApiAppOptions & { bindAddr: string; port: number 
     stop: async () => {
       clearInterval(gc);
       await server.stop(true);
+      opts.onStop?.();
     },
   };
 }
@@ -152,17 +161,21 @@ export function startApi(opts: ApiAppOptions & { bindAddr: string; port: number 
  * as it does for the dashboard.
  */
 export function startMonitorApi(opts: {
-  config: () => {
-    API_PORT: number;
-    API_BIND_ADDR: string;
-    LEGACY_STATUS_PROJECTION_ENABLE: boolean;
-    NET_COMMS_TIMEOUT: number;
-  };
+  config: () => Config;
   db: Db;
   log: Logger;
 }): RunningApi | null | "failed" {
   const cfg = opts.config();
   if (cfg.API_PORT <= 0) return null;
+  // The transports of the alert-contact test send, as the embedded delivery builds them
+  // (docs/reference/deliverer.md §2), made at the first test send.
+  let built: BuiltDispatchers | null = null;
+  const dispatchers = () => {
+    built ??= buildAlertDispatchers(
+      alertTransportOptionsFromConfig(opts.config(), { log: opts.log, now: Date.now }),
+    );
+    return built.dispatchers;
+  };
   try {
     return startApi({
       db: opts.db,
@@ -173,6 +186,8 @@ export function startMonitorApi(opts: {
         projection: () => opts.config().LEGACY_STATUS_PROJECTION_ENABLE,
         checkTimeoutSeconds: () => opts.config().NET_COMMS_TIMEOUT,
       },
+      dispatchers,
+      onStop: () => built?.close(),
     });
   } catch (err) {
     opts.log.error({ port: cfg.API_PORT, err: errorText(err) }, "api failed to start");

@@ -11,10 +11,11 @@ import { checkSite } from "../check/check.ts";
 import { parseCustomHeaders } from "../check/custom-headers.ts";
 import type { CheckResult, RedirectPolicy } from "../check/types.ts";
 import type { Db } from "../db/client.ts";
+import { type OptionalColumns, probeOptionalColumns } from "../db/schema-state.ts";
 import { type Executor, inTransaction, run, selectRows } from "../db/sql.ts";
-import { closeEvent, EventClosedError, ResolutionReason, State } from "../events/index.ts";
-import { dateOnly } from "../monitor/sites.ts";
-import { rfc3339 } from "../time.ts";
+import { closeEvent, EventClosedError, ResolutionReason, Severity, State } from "../events/index.ts";
+import { dateOnly, forbiddenRules, MAX_FORBIDDEN_RULES } from "../monitor/sites.ts";
+import { parseRfc3339, rfc3339 } from "../time.ts";
 import { jsonColumn, timeColumn } from "./columns.ts";
 import { ApiError, apiJson, listBody, noContent } from "./errors.ts";
 import { pageOf, parseBool, parseCursor, parseId, parseInFilter, parseLimit } from "./params.ts";
@@ -30,9 +31,21 @@ export interface SiteRoutesOptions {
   check?: typeof checkSite;
 }
 
-const SITE_COLUMNS = sql`blog_id, monitor_url, monitor_active, bucket_no, check_interval, site_status,
+const BASE_COLUMNS = `blog_id, monitor_url, monitor_active, bucket_no, check_interval, site_status,
   last_checked_at, last_status_change, ssl_expiry_date, check_keyword, redirect_policy, maintenance_start,
   maintenance_end, alert_cooldown_minutes, custom_headers, timeout_seconds`;
+
+/** The site columns to read: a Go-migrated database may lack the forbidden_* ones. */
+function siteColumns(c: OptionalColumns) {
+  return sql.raw(
+    BASE_COLUMNS +
+      (c.forbiddenKeyword ? ", forbidden_keyword" : "") +
+      (c.forbiddenKeywords ? ", forbidden_keywords" : ""),
+  );
+}
+
+/** Longest forbidden_keyword and forbidden_keywords entry: the forbidden_keyword column is VARCHAR(500). */
+export const MAX_FORBIDDEN_LENGTH = 500;
 
 interface SiteRow {
   blog_id: number;
@@ -51,6 +64,14 @@ interface SiteRow {
   alert_cooldown_minutes: number | null;
   custom_headers: unknown;
   timeout_seconds: number | null;
+  forbidden_keyword?: string | null;
+  forbidden_keywords?: unknown;
+}
+
+/** The stored forbidden_keywords JSON as a list of strings (anything else in it is dropped). */
+function forbiddenList(v: unknown): string[] {
+  const parsed = jsonColumn(v);
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
 }
 
 interface ActiveEvent {
@@ -58,7 +79,7 @@ interface ActiveEvent {
   blog_id: number;
   check_type: string;
   severity: number;
-  state: string;
+  state: State;
   started_at: unknown;
   metadata: unknown;
 }
@@ -66,12 +87,12 @@ interface ActiveEvent {
 const time = (v: unknown) => timeColumn(v);
 
 /** The state when no event is open: site_status when projecting, else Up (docs/reference/cli-rollout-api.md §3.6). */
-function fallbackState(siteStatus: number, projection: boolean): { state: string; severity: number } {
-  if (!projection) return { state: State.Up, severity: 0 };
-  if (siteStatus === 0) return { state: State.SeemsDown, severity: 3 };
-  if (siteStatus === 1) return { state: State.Up, severity: 0 };
-  if (siteStatus === 2) return { state: State.Down, severity: 4 };
-  return { state: State.Unknown, severity: 0 };
+function fallbackState(siteStatus: number, projection: boolean): { state: State; severity: Severity } {
+  if (!projection) return { state: State.Up, severity: Severity.Up };
+  if (siteStatus === 0) return { state: State.SeemsDown, severity: Severity.SeemsDown };
+  if (siteStatus === 1) return { state: State.Up, severity: Severity.Up };
+  if (siteStatus === 2) return { state: State.Down, severity: Severity.Down };
+  return { state: State.Unknown, severity: Severity.Up };
 }
 
 function eventJson(e: ActiveEvent) {
@@ -109,6 +130,8 @@ function siteJson(r: SiteRow, active: ActiveEvent[], projection: boolean, cliMet
     alert_cooldown_minutes: r.alert_cooldown_minutes === null ? null : Number(r.alert_cooldown_minutes),
     custom_headers: parseCustomHeaders(r.custom_headers) ?? null,
     timeout_seconds: r.timeout_seconds === null ? null : Number(r.timeout_seconds),
+    forbidden_keyword: r.forbidden_keyword ? r.forbidden_keyword : null,
+    forbidden_keywords: forbiddenList(r.forbidden_keywords),
   };
   if (cliMetadata) out.cli_batch = parseCustomHeaders(r.custom_headers)?.["X-Jetmon-CLI-Batch"] ?? null;
   return out;
@@ -135,17 +158,27 @@ async function activeEvents(db: Executor, blogIds: number[]): Promise<Map<number
   return out;
 }
 
-async function siteRow(db: Executor, blogId: number, lock = false): Promise<SiteRow | null> {
+async function siteRow(
+  db: Executor,
+  cols: OptionalColumns,
+  blogId: number,
+  lock = false,
+): Promise<SiteRow | null> {
   const rows = await selectRows<SiteRow>(
     db,
-    sql`SELECT ${SITE_COLUMNS} FROM jetpack_monitor_sites WHERE blog_id = ${blogId}
+    sql`SELECT ${siteColumns(cols)} FROM jetpack_monitor_sites WHERE blog_id = ${blogId}
         ORDER BY jetpack_monitor_site_id LIMIT 1 ${lock ? sql`FOR UPDATE` : sql``}`,
   );
   return rows[0] ?? null;
 }
 
-async function requireSite(db: Executor, blogId: number, lock = false): Promise<SiteRow> {
-  const row = await siteRow(db, blogId, lock);
+async function requireSite(
+  db: Executor,
+  cols: OptionalColumns,
+  blogId: number,
+  lock = false,
+): Promise<SiteRow> {
+  const row = await siteRow(db, cols, blogId, lock);
   if (!row) throw new ApiError("site_not_found", `Site ${blogId} does not exist`);
   return row;
 }
@@ -166,12 +199,31 @@ const siteFields = {
   alert_cooldown_minutes: Nullable(Type.Integer({ minimum: 0, maximum: 65535 })),
   custom_headers: Nullable(Type.Unknown()),
   timeout_seconds: Nullable(Type.Integer({ minimum: 0, maximum: 255 })),
+  forbidden_keyword: Nullable(Type.String({ minLength: 1, maxLength: MAX_FORBIDDEN_LENGTH })),
+  forbidden_keywords: Nullable(
+    Type.Array(Type.String({ minLength: 1, maxLength: MAX_FORBIDDEN_LENGTH }), {
+      maxItems: MAX_FORBIDDEN_RULES,
+      uniqueItems: true,
+    }),
+  ),
 };
+
+/** 422 `invalid_field` for the forbidden-content fields (docs/api.md). */
+const SITE_FIELD_ERRORS = {
+  forbidden_keyword: {
+    code: "invalid_field",
+    message: `must be null or a string of 1-${MAX_FORBIDDEN_LENGTH} characters`,
+  },
+  forbidden_keywords: {
+    code: "invalid_field",
+    message: `must be null or a list of at most ${MAX_FORBIDDEN_RULES} distinct strings of 1-${MAX_FORBIDDEN_LENGTH} characters`,
+  },
+} as const;
 
 export const CreateSiteBody = Type.Object(
   {
     ...Type.Partial(Type.Object(siteFields)).properties,
-    blog_id: Type.Integer({ minimum: 1 }),
+    blog_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     monitor_url: siteFields.monitor_url,
   },
   { additionalProperties: false },
@@ -183,7 +235,18 @@ const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The column assignments for a create or patch body, each field checked with its named code. */
-function columnsFor(b: PatchSite): Record<string, unknown> {
+function columnsFor(b: PatchSite, present: OptionalColumns): Record<string, unknown> {
+  for (const [field, has] of [
+    ["forbidden_keyword", present.forbiddenKeyword],
+    ["forbidden_keywords", present.forbiddenKeywords],
+  ] as const) {
+    if (b[field] !== undefined && !has) {
+      throw new ApiError(
+        "invalid_field",
+        `${field} needs the jetpack_monitor_sites.${field} column: run \`jetmon2 migrate\``,
+      );
+    }
+  }
   const cols: Record<string, unknown> = {};
   if (b.monitor_url !== undefined) {
     if (!HTTP_URL.test(b.monitor_url) || !URL.canParse(b.monitor_url)) {
@@ -215,14 +278,19 @@ function columnsFor(b: PatchSite): Record<string, unknown> {
       cols[f] = null;
       continue;
     }
-    const ms = Date.parse(v);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(ms)) {
+    const ms = parseRfc3339(v);
+    if (ms === undefined) {
       throw new ApiError("invalid_field", `${f} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
     }
     cols[f] = new Date(Math.floor(ms / 1000) * 1000);
   }
   if (b.alert_cooldown_minutes !== undefined) cols.alert_cooldown_minutes = b.alert_cooldown_minutes;
   if (b.timeout_seconds !== undefined) cols.timeout_seconds = b.timeout_seconds;
+  if (b.forbidden_keyword !== undefined) cols.forbidden_keyword = b.forbidden_keyword;
+  if (b.forbidden_keywords !== undefined) {
+    const list = b.forbidden_keywords;
+    cols.forbidden_keywords = list && list.length > 0 ? JSON.stringify(list) : null;
+  }
   if (b.custom_headers !== undefined) {
     const h = b.custom_headers;
     if (h === null) cols.custom_headers = null;
@@ -257,9 +325,29 @@ const assignments = (cols: Record<string, unknown>) =>
 
 const VALID_STATES = new Set<string>(Object.values(State));
 
+/** 422 when forbidden_keyword and forbidden_keywords together carry more rules than the monitor checks. */
+function checkRuleCount(single: unknown, list: unknown): void {
+  const rules = new Set([single, ...forbiddenList(list)].filter((r) => typeof r === "string" && r !== ""));
+  if (rules.size > MAX_FORBIDDEN_RULES) {
+    throw new ApiError(
+      "invalid_field",
+      `forbidden_keyword and forbidden_keywords carry ${rules.size} distinct rules; at most ${MAX_FORBIDDEN_RULES}`,
+    );
+  }
+}
+
 export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
   const db = opts.db;
   const projection = () => opts.projection?.() ?? true;
+  // Which optional columns the database has, read once (a failed probe is retried next time).
+  let probed: Promise<OptionalColumns> | null = null;
+  const present = (): Promise<OptionalColumns> => {
+    probed ??= probeOptionalColumns(db).catch((err) => {
+      probed = null;
+      throw err;
+    });
+    return probed;
+  };
   const project = () => ({ project: { enabled: projection(), changedAt: new Date() } });
 
   const render = async (ex: Executor, row: SiteRow, cli = false) => {
@@ -269,7 +357,7 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
   };
 
   /** Closes every open event of the site with `reason`; returns the closed ids. */
-  const closeOpen = async (blogId: number, reason: string, filter = sql``): Promise<number[]> => {
+  const closeOpen = async (blogId: number, reason: ResolutionReason, filter = sql``): Promise<number[]> => {
     const open = await selectRows<{ id: number }>(
       db,
       sql`SELECT id FROM jetmon_events WHERE blog_id = ${blogId} AND ended_at IS NULL ${filter} ORDER BY id`,
@@ -328,7 +416,7 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
         if (q) where.push(sql`monitor_url LIKE ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
         const rows = await selectRows<SiteRow>(
           db,
-          sql`SELECT ${SITE_COLUMNS} FROM jetpack_monitor_sites WHERE ${sql.join(where, sql` AND `)}
+          sql`SELECT ${siteColumns(await present())} FROM jetpack_monitor_sites WHERE ${sql.join(where, sql` AND `)}
               ORDER BY blog_id ASC LIMIT ${limit + 1}`,
         );
         const { page, next } = pageOf(rows, limit, (r) => Number(r.blog_id));
@@ -348,7 +436,8 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       path: "/api/v1/sites/:id",
       scope: "read",
       summary: "One site with its active events",
-      handler: async ({ params }) => apiJson(200, await render(db, await requireSite(db, siteId(params)))),
+      handler: async ({ params }) =>
+        apiJson(200, await render(db, await requireSite(db, await present(), siteId(params)))),
     }),
     route({
       method: "POST",
@@ -357,23 +446,26 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       idempotent: true,
       summary: "Create a site",
       body: CreateSiteBody,
+      fieldErrors: SITE_FIELD_ERRORS,
       handler: async ({ body }) => {
         const parsed = body as Static<typeof CreateSiteBody>;
         const { blog_id, ...rest } = parsed;
-        const cols = {
+        const has = await present();
+        const cols: Record<string, unknown> = {
           monitor_active: 1,
           bucket_no: 0,
           check_interval: 5,
           redirect_policy: "follow",
-          ...columnsFor(rest),
+          ...columnsFor(rest, has),
         };
+        checkRuleCount(cols.forbidden_keyword, cols.forbidden_keywords);
         const created = await inTransaction(db, async (tx) => {
-          if (await siteRow(tx, blog_id, true)) return null;
+          if (await siteRow(tx, has, blog_id, true)) return null;
           await run(
             tx,
             sql`INSERT INTO jetpack_monitor_sites SET blog_id = ${blog_id}, site_status = 1, ${assignments(cols)}`,
           );
-          return siteRow(tx, blog_id);
+          return siteRow(tx, has, blog_id);
         });
         if (!created) throw new ApiError("site_exists", `Site ${blog_id} already exists`);
         return apiJson(201, await render(db, created));
@@ -386,14 +478,20 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       summary: "Update a site (partial; an empty patch returns the current row)",
       body: PatchSiteBody,
       bodyRequired: false,
+      fieldErrors: SITE_FIELD_ERRORS,
       handler: async ({ params, body }) => {
         const id = siteId(params);
-        const cols = columnsFor((body ?? {}) as PatchSite);
-        await requireSite(db, id);
+        const has = await present();
+        const cols = columnsFor((body ?? {}) as PatchSite, has);
+        const current = await requireSite(db, has, id);
+        checkRuleCount(
+          "forbidden_keyword" in cols ? cols.forbidden_keyword : current.forbidden_keyword,
+          "forbidden_keywords" in cols ? cols.forbidden_keywords : current.forbidden_keywords,
+        );
         if (Object.keys(cols).length > 0) {
           await run(db, sql`UPDATE jetpack_monitor_sites SET ${assignments(cols)} WHERE blog_id = ${id}`);
         }
-        return apiJson(200, await render(db, await requireSite(db, id)));
+        return apiJson(200, await render(db, await requireSite(db, has, id)));
       },
     }),
     route({
@@ -403,7 +501,7 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       summary: "Soft delete: close open events (manual_override), monitor_active=0",
       handler: async ({ params }) => {
         const id = siteId(params);
-        await requireSite(db, id);
+        await requireSite(db, await present(), id);
         await run(db, sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = ${id}`);
         await closeOpen(id, ResolutionReason.ManualOverride);
         return noContent();
@@ -417,10 +515,10 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       summary: "Pause: close open events (manual_override), monitor_active=0",
       handler: async ({ params }) => {
         const id = siteId(params);
-        await requireSite(db, id);
+        await requireSite(db, await present(), id);
         await run(db, sql`UPDATE jetpack_monitor_sites SET monitor_active = 0 WHERE blog_id = ${id}`);
         await closeOpen(id, ResolutionReason.ManualOverride);
-        return apiJson(200, await render(db, await requireSite(db, id)));
+        return apiJson(200, await render(db, await requireSite(db, await present(), id)));
       },
     }),
     route({
@@ -431,9 +529,9 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       summary: "Resume: monitor_active=1",
       handler: async ({ params }) => {
         const id = siteId(params);
-        await requireSite(db, id);
+        await requireSite(db, await present(), id);
         await run(db, sql`UPDATE jetpack_monitor_sites SET monitor_active = 1 WHERE blog_id = ${id}`);
-        return apiJson(200, await render(db, await requireSite(db, id)));
+        return apiJson(200, await render(db, await requireSite(db, await present(), id)));
       },
     }),
     route({
@@ -444,7 +542,8 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
       summary: "Run one HTTP check now; a success closes open http events (probe_cleared)",
       handler: async ({ params }) => {
         const id = siteId(params);
-        const row = await requireSite(db, id);
+        const row = await requireSite(db, await present(), id);
+        const forbidden = forbiddenRules(row.forbidden_keyword, row.forbidden_keywords);
         const timeout = row.timeout_seconds
           ? Number(row.timeout_seconds)
           : (opts.checkTimeoutSeconds?.() ?? 10);
@@ -452,14 +551,15 @@ export function siteRoutes(opts: SiteRoutesOptions): RouteDef[] {
           blogId: id,
           url: row.monitor_url,
           timeoutSeconds: timeout,
-          keyword: row.check_keyword,
+          keyword: row.check_keyword === "" ? null : row.check_keyword,
+          ...(forbidden.length > 0 ? { forbidden } : {}),
           customHeaders: parseCustomHeaders(row.custom_headers),
           redirectPolicy: (row.redirect_policy ?? "follow") as RedirectPolicy,
         });
         const closed = result.success
           ? await closeOpen(id, ResolutionReason.ProbeCleared, sql`AND check_type = 'http'`)
           : [];
-        const after = await render(db, await requireSite(db, id));
+        const after = await render(db, await requireSite(db, await present(), id));
         return apiJson(200, {
           result: resultJson(result),
           current_state: after.current_state,
@@ -476,6 +576,7 @@ function resultJson(r: CheckResult) {
     http_code: r.httpCode,
     error_code: r.errorCode,
     error_detail: r.errorDetail ?? null,
+    forbidden_keyword: r.forbiddenMatch ?? null,
     rtt_ms: r.rttMs,
     dns_ms: r.dnsMs,
     tcp_ms: r.tcpMs,

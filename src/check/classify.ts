@@ -5,7 +5,7 @@ import { CheckError } from "./errors.ts";
  * (docs/design.md defect 15). Codes were measured from Bun 1.4.5's fetch and node:tls; see
  * docs/checks.md for the table.
  */
-const BY_CODE: Readonly<Record<string, CheckError>> = {
+export const BY_CODE: Readonly<Record<string, CheckError>> = {
   // Timeouts raised below the abort signal.
   ETIMEDOUT: CheckError.Timeout,
   ESOCKETTIMEDOUT: CheckError.Timeout,
@@ -41,6 +41,8 @@ const BY_CODE: Readonly<Record<string, CheckError>> = {
   ConnectionRefused: CheckError.Connect,
   ECONNRESET: CheckError.Connect,
   ConnectionClosed: CheckError.Connect,
+  // A reply that is not HTTP (Bun's code; Go's transport fails it as a connection error).
+  Malformed_HTTP_Response: CheckError.Connect,
   EPIPE: CheckError.Connect,
   ENOTFOUND: CheckError.Connect,
   EAI_AGAIN: CheckError.Connect,
@@ -57,7 +59,7 @@ const BY_CODE: Readonly<Record<string, CheckError>> = {
 };
 
 /** Code prefixes that always mean a TLS problem (OpenSSL/BoringSSL verify and protocol codes). */
-const TLS_CODE_PREFIXES = ["ERR_TLS_", "ERR_SSL_", "SSL_", "CERT_", "X509_"];
+export const TLS_CODE_PREFIXES = ["ERR_TLS_", "ERR_SSL_", "SSL_", "CERT_", "X509_"];
 
 export interface ErrorFacts {
   /** Our own deadline fired (checked first, like Go's context error). */

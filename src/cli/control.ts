@@ -55,24 +55,40 @@ function parseWait(text: string): number {
   return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
 }
 
+/** Null when the live pid is a jetmon2, else what it is instead (for the operator's line). */
+function notJetmon2(pid: number, deps: ControlDeps): string | null {
+  // A recycled pid may now be anything (a `sleep`, a shell): never signal what is not a jetmon2.
+  const argv = (deps.commandLine ?? processCommandLine)(pid);
+  if (isJetmon2CommandLine(argv)) return null;
+  return argv?.length ? `"${argv.join(" ").slice(0, 80)}"` : "a process whose command line cannot be read";
+}
+
 function liveTarget(ctx: CliContext, cmd: string, deps: ControlDeps): { pid: number } | { code: number } {
   const status: PidFileStatus = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
   if (status.state !== "running") {
     ctx.err(`${cmd}: ${status.message}`);
     return { code: 1 };
   }
-  // A recycled pid may now be anything (a `sleep`, a shell): never signal what is not a jetmon2.
-  const argv = (deps.commandLine ?? processCommandLine)(status.pid);
-  if (!isJetmon2CommandLine(argv)) {
-    const what = argv?.length
-      ? `"${argv.join(" ").slice(0, 80)}"`
-      : "a process whose command line cannot be read";
+  const what = notJetmon2(status.pid, deps);
+  if (what !== null) {
     ctx.err(
       `${cmd}: pid ${status.pid} in ${status.path} is ${what}, not jetmon2; refusing to signal it (remove the stale pid file)`,
     );
     return { code: 1 };
   }
   return { pid: status.pid };
+}
+
+/** The pid file as `status` reports it: a live pid that is not a jetmon2 is said to be so. */
+function pidReport(ctx: CliContext, deps: ControlDeps): { running: boolean; message: string } {
+  const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
+  if (pid.state !== "running") return { running: false, message: pid.message };
+  const what = notJetmon2(pid.pid, deps);
+  if (what === null) return { running: true, message: pid.message };
+  return {
+    running: false,
+    message: `pid ${pid.pid} in ${pid.path} is ${what}, not jetmon2 (remove the stale pid file)`,
+  };
 }
 
 function sendSignal(
@@ -212,7 +228,7 @@ export function makeStatusCommand(deps: ControlDeps = {}): Command {
     }
     const { host, port } = dashboardTarget(ctx);
     const base = `http://${host}:${port}`;
-    const pid = inspectPidFile(pidFilePath(ctx.env), deps.alive ?? processAlive);
+    const pid = pidReport(ctx, deps);
     const doFetch = deps.fetch ?? fetch;
     let hostDoc: { text: string; body: unknown };
     let stateText = "";
@@ -236,7 +252,7 @@ export function makeStatusCommand(deps: ControlDeps = {}): Command {
       ctx.err(`status: ${verdict}: ${String(summary?.message ?? "")}`);
       for (const issue of Array.isArray(summary?.issues) ? summary.issues : []) ctx.err(`status:   ${issue}`);
     }
-    if (pid.state !== "running") ctx.err(`status: warning: ${pid.message}`);
+    if (!pid.running) ctx.err(`status: warning: ${pid.message}`);
     return STATUS_EXIT[verdict];
   };
 }

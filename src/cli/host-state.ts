@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import type { HostState } from "../dashboard/state.ts";
 import { embeddedOwnerStatus } from "../delivery/ownership.ts";
 import type { ProcessMemory } from "../metrics/memory.ts";
+import { describeHistoryMode, historySettings } from "../monitor/history-mode.ts";
 import type { MonitorFigures } from "../monitor/orchestrator.ts";
 import { rfc3339Nano } from "../time.ts";
 
@@ -23,6 +24,7 @@ export interface HostStateInput {
 export function buildHostState(i: HostStateInput): HostState {
   const f = i.figures;
   const c = i.config;
+  const history = historySettings(c);
   return {
     worker_count: f.workerCount,
     active_checks: f.activeChecks,
@@ -44,6 +46,8 @@ export function buildHostState(i: HostStateInput): HostState {
     uncovered_bucket_ranges: f.uncoveredBuckets ?? "",
     legacy_status_projection_enabled: c.LEGACY_STATUS_PROJECTION_ENABLE,
     schema_missing_columns: f.missingColumns,
+    check_history_mode: history.mode,
+    check_history: describeHistoryMode(history.mode, history.sampleMin),
     delivery_workers_enabled: i.deliveryWorkersEnabled,
     // The startup rule applied to the current config (docs/reference/dashboard-fleethealth.md §4.2).
     delivery_config_eligible: embeddedOwnerStatus(c.API_PORT, c.DELIVERY_OWNER_HOST, i.hostname).enabled,

@@ -2,7 +2,7 @@
  * The real I/O behind the rollout gates: config file, MySQL, clock, hostname, HTTP, systemd,
  * files. Tests build their own RolloutDeps instead.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { dbSettingsFromConfig, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createDb } from "../db/client.ts";
@@ -70,7 +70,15 @@ export function defaultRolloutDeps(ctx: CliContext): RolloutDeps & { close(): Pr
         throw new Error(`open ${path}: ${osErrorText(err)}`);
       }
     },
+    async listDir(path) {
+      try {
+        return await readdir(path);
+      } catch {
+        return [];
+      }
+    },
     readStdin: () => Bun.stdin.text(),
+    configPath: ctx.configPath,
     async close() {
       await pool?.end().catch(() => {});
     },

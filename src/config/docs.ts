@@ -141,7 +141,6 @@ Each \`VERIFIERS\` entry is \`{"name", "host", "port", "auth_token"}\`:
 | \`JETMON_CONFIG\` | \`config/config.json\` | The config file, when \`--config\` is not given. |
 | \`JETMON_PID_FILE\` | \`/run/jetmon2/jetmon2.pid\` | Written by the monitor; read by \`drain\`, \`reload\` and \`status\`. |
 | \`DB_HOST\`, \`DB_PORT\`, \`DB_USER\`, \`DB_PASSWORD\`, \`DB_NAME\` | \`localhost\`, \`3306\`, \`root\`, empty, \`jetmon_db\` | Override the file's \`DB_*\` keys. |
-
 | \`JETMON_HOSTNAME\` | the OS hostname | This host's identity for every mode and subcommand: bucket claims, heartbeat rows, delivery ownership, the rollout gates, \`validate-config\`, log lines. |
 
 An empty environment value counts as unset.

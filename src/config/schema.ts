@@ -125,6 +125,14 @@ export const ConfigSchema = Type.Object(
         "USE_VARIABLE_CHECK_INTERVALS is false, and the floor under a site's own check_interval when " +
         "it is true. Ignored when CHECK_INTERVAL_SEC > 0.",
     }),
+    SITE_REFRESH_INTERVAL_SEC: int(30, 1, 3600, {
+      group: "Checks and scheduling",
+      reload: "restart",
+      description:
+        "How often the monitor re-reads its buckets' sites from jetpack_monitor_sites (seconds): a " +
+        "site created, patched, paused or deleted by SQL or the API is checked, changed or dropped " +
+        "within one such refresh.",
+    }),
     TIME_BETWEEN_CHECKS_SEC: int(30, 1, 3600, {
       group: "Checks and scheduling",
       reload: "applies",
@@ -142,6 +150,23 @@ export const ConfigSchema = Type.Object(
       reload: "applies",
       description:
         "Rows of jetmon_check_history older than this are pruned in small batches. 0 keeps everything.",
+    }),
+    CHECK_HISTORY_MODE: str("all", {
+      group: "Checks and scheduling",
+      reload: "applies",
+      allowed: ["all", "changes", "off"],
+      description:
+        "Which check results become jetmon_check_history rows. all: every check. changes: failures, " +
+        "state changes (down/up, another error code or HTTP status class) and one sample per site per " +
+        "CHECK_HISTORY_SAMPLE_MIN minutes. off: none. last_checked_at is written for every check in " +
+        "every mode; a reload applies from the next result.",
+    }),
+    CHECK_HISTORY_SAMPLE_MIN: int(15, 1, 1440, {
+      group: "Checks and scheduling",
+      reload: "applies",
+      description:
+        "With CHECK_HISTORY_MODE=changes, a site whose result did not change still gets one history row " +
+        "when this many minutes passed since its last one.",
     }),
     WORKER_MAX_MEM_MB: int(53, -1, 1048576, {
       group: "Checks and scheduling",

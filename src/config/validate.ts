@@ -42,6 +42,8 @@ export function firstRuleViolation(c: Config): string | undefined {
   if (pinned) return pinned;
   if (c.NET_COMMS_TIMEOUT <= 0) return "NET_COMMS_TIMEOUT must be > 0";
   if (c.LOG_FORMAT !== "text" && c.LOG_FORMAT !== "json") return "LOG_FORMAT must be 'text' or 'json'";
+  if (!["all", "changes", "off"].includes(c.CHECK_HISTORY_MODE))
+    return "CHECK_HISTORY_MODE must be one of: all, changes, off";
   const email = emailViolation(c);
   if (email) return email;
   for (const [i, v] of c.VERIFIERS.entries()) {

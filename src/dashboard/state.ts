@@ -32,6 +32,10 @@ export interface HostState {
   legacy_status_projection_enabled: boolean;
   /** Optional columns the database lacks (`table.column`); any is amber. */
   schema_missing_columns: string[];
+  /** CHECK_HISTORY_MODE (all, changes, off); "" before the first update. */
+  check_history_mode: string;
+  /** What that mode leaves in jetmon_check_history and what it limits (operator text). */
+  check_history: string;
   delivery_workers_enabled: boolean;
   delivery_config_eligible: boolean;
   delivery_owner_host: string;
@@ -71,6 +75,8 @@ function zeroHostState(): HostState {
     uncovered_bucket_ranges: "",
     legacy_status_projection_enabled: false,
     schema_missing_columns: [],
+    check_history_mode: "",
+    check_history: "",
     delivery_workers_enabled: false,
     delivery_config_eligible: false,
     delivery_owner_host: "",

@@ -7,6 +7,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { dbTime, type Executor, readDbTime, run, selectRows } from "../db/sql.ts";
+import { type Reason, type State, stored } from "../events/vocabulary.ts";
 import type { Logger } from "../log.ts";
 import type { Clock } from "../time.ts";
 import { alertEventType, webhookEventType } from "./event-types.ts";
@@ -137,8 +138,8 @@ interface TransitionRow {
   blog_id: number;
   severity_before: number | null;
   severity_after: number | null;
-  state_after: string | null;
-  reason: string;
+  state_after: State | null;
+  reason: Reason;
   changed_at: string | Date;
 }
 
@@ -149,8 +150,8 @@ function toTransition(r: TransitionRow): Transition {
     id: Number(r.id),
     eventId: Number(r.event_id),
     blogId: Number(r.blog_id),
-    severityBefore: r.severity_before === null ? null : Number(r.severity_before),
-    severityAfter: r.severity_after === null ? null : Number(r.severity_after),
+    severityBefore: r.severity_before === null ? null : stored.severity(Number(r.severity_before)),
+    severityAfter: r.severity_after === null ? null : stored.severity(Number(r.severity_after)),
     stateAfter: r.state_after,
     reason: r.reason,
     changedAt,

@@ -26,7 +26,7 @@ const CLOSING: readonly string[] = [
 
 type Family = "opened" | "severity_changed" | "state_changed" | "cause_linked" | "cause_unlinked" | "closed";
 
-function family(reason: string): Family | null {
+function family(reason: Reason): Family | null {
   switch (reason) {
     case Reason.Opened:
       return "opened";
@@ -46,13 +46,13 @@ function family(reason: string): Family | null {
 }
 
 /** `event.*` for a transition reason, or null when webhooks skip it. */
-export function webhookEventType(reason: string): WebhookEventType | null {
+export function webhookEventType(reason: Reason): WebhookEventType | null {
   const f = family(reason);
   return f ? (`event.${f}` as WebhookEventType) : null;
 }
 
 /** `alert.*` for a transition reason, or null when alert contacts skip it. */
-export function alertEventType(reason: string): string | null {
+export function alertEventType(reason: Reason): string | null {
   const f = family(reason);
   if (f === null || f === "cause_linked" || f === "cause_unlinked") return null;
   return `alert.${f}`;

@@ -2,6 +2,7 @@
  * The delivery payload, frozen at enqueue (docs/reference/deliverer.md §3.7, §4.4): a flat object, stored and
  * later sent as the same JSON text.
  */
+import type { Reason, Severity, State } from "../events/vocabulary.ts";
 import { rfc3339Nano } from "../time.ts";
 import { mysqlJsonText } from "./json-text.ts";
 
@@ -10,10 +11,10 @@ export interface Transition {
   id: number;
   eventId: number;
   blogId: number;
-  severityBefore: number | null;
-  severityAfter: number | null;
-  stateAfter: string | null;
-  reason: string;
+  severityBefore: Severity | null;
+  severityAfter: Severity | null;
+  stateAfter: State | null;
+  reason: Reason;
   changedAt: Date;
 }
 

@@ -8,7 +8,7 @@ import { type Executor, inTransaction, type Tx } from "../db/sql.ts";
 import { rfc3339 } from "../time.ts";
 import { closeInTx, openInTx, projectIfEnabled, updateInTx } from "./store.ts";
 import type { LegacyProjection } from "./types.ts";
-import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";
+import { CheckType, LegacyStatus, Reason, ResolutionReason, Severity, State, stored } from "./vocabulary.ts";
 
 export interface RecoveryInput {
   blogId: number;
@@ -22,7 +22,7 @@ export interface RecoveryResult {
   eventId: number;
   reason: ResolutionReason;
   /** The state the event closed from. */
-  state: string;
+  state: State;
   transitionId: number;
 }
 
@@ -34,7 +34,7 @@ export interface RecoveryResult {
  * site_status 1 (if enabled).
  */
 /** docs/reference/monitor-core.md §1.12: closing a Down event is `verifier_cleared`; anything else `probe_cleared`. */
-export function recoveryReason(state: string): ResolutionReason {
+export function recoveryReason(state: State): ResolutionReason {
   return state === State.Down ? ResolutionReason.VerifierCleared : ResolutionReason.ProbeCleared;
 }
 
@@ -54,12 +54,13 @@ export function closeRecoveredEvent(db: Executor, input: RecoveryInput): Promise
 const openOf = (blogId: number, checkType: string) =>
   and(eq(events.blogId, blogId), eq(events.checkType, checkType), isNull(events.endedAt));
 
+interface LockedOpen {
+  id: number;
+  state: State;
+}
+
 /** The blog's oldest open event of `checkType`, locked FOR UPDATE, or null. */
-async function lockOldestOpenEvent(
-  tx: Tx,
-  blogId: number,
-  checkType: string,
-): Promise<{ id: number; state: string } | null> {
+async function lockOldestOpenEvent(tx: Tx, blogId: number, checkType: string): Promise<LockedOpen | null> {
   const [row] = await tx
     .select({ id: events.id, state: events.state })
     .from(events)
@@ -67,21 +68,21 @@ async function lockOldestOpenEvent(
     .orderBy(asc(events.startedAt), asc(events.id))
     .limit(1)
     .for("update");
-  return row ?? null;
+  return row ? { id: row.id, state: stored.state(row.state) } : null;
 }
 
 async function lockKnownOrOldestHttpEvent(
   tx: Tx,
   blogId: number,
   knownEventId: number,
-): Promise<{ id: number; state: string } | null> {
+): Promise<LockedOpen | null> {
   if (knownEventId > 0) {
     const [row] = await tx
       .select({ id: events.id, state: events.state })
       .from(events)
       .where(and(eq(events.id, knownEventId), openOf(blogId, CheckType.Http)))
       .for("update");
-    if (row) return row;
+    if (row) return { id: row.id, state: stored.state(row.state) };
   }
   return lockOldestOpenEvent(tx, blogId, CheckType.Http);
 }
@@ -96,7 +97,7 @@ export function tlsDaysUntil(expiresAt: Date, now: Date): number {
 }
 
 /** The TLS-expiry event a certificate this many days from expiry warrants, or null (> 30 days). */
-export function tlsExpiryTier(days: number): { severity: number; state: string } | null {
+export function tlsExpiryTier(days: number): { severity: Severity; state: State } | null {
   if (days > TLS_WARN_DAYS) return null;
   if (days <= TLS_DEGRADED_DAYS) return { severity: Severity.Degraded, state: State.Degraded };
   return { severity: Severity.Warning, state: State.Warning };

@@ -10,7 +10,7 @@ import { CheckType, LegacyStatus, State } from "./vocabulary.ts";
  */
 export function legacyStatusFor(
   checkType: string,
-  state: string | null,
+  state: State | null,
   closed: boolean,
 ): LegacyStatus | null {
   if (checkType !== CheckType.Http) return null;

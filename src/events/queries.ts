@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { events, eventTransitions } from "../db/schema.ts";
 import type { Executor } from "../db/sql.ts";
 import type { EventRow, OpenEvent, TransitionRow } from "./types.ts";
+import { stored } from "./vocabulary.ts";
 
 const openColumns = {
   id: events.id,
@@ -13,6 +14,13 @@ const openColumns = {
   state: events.state,
   startedAt: events.startedAt,
 };
+
+/** A row's vocabulary columns, typed (vocabulary.ts `stored`). */
+function typed<R extends { severity: number; state: string }>(
+  row: R,
+): Omit<R, "severity" | "state"> & Pick<OpenEvent, "severity" | "state"> {
+  return { ...row, severity: stored.severity(row.severity), state: stored.state(row.state) };
+}
 
 /** The blog's oldest open event of `checkType`, or null. */
 export async function findOpenEvent(
@@ -26,7 +34,7 @@ export async function findOpenEvent(
     .where(and(eq(events.blogId, blogId), isNull(events.endedAt), eq(events.checkType, checkType)))
     .orderBy(asc(events.startedAt), asc(events.id))
     .limit(1);
-  return row ?? null;
+  return row ? typed(row) : null;
 }
 
 const BLOG_CHUNK = 1000;
@@ -56,7 +64,7 @@ export async function openEventsForBlogs(
         ),
       )
       .orderBy(asc(events.blogId), asc(events.startedAt), asc(events.id));
-    out.push(...rows);
+    out.push(...rows.map(typed));
   }
   return out;
 }
@@ -74,14 +82,29 @@ export async function getEvent(db: Executor, eventId: number): Promise<EventRow 
     })
     .from(events)
     .where(eq(events.id, eventId));
-  return row ?? null;
+  if (!row) return null;
+  const { resolutionReason, ...rest } = row;
+  return {
+    ...typed(rest),
+    resolutionReason: resolutionReason === null ? null : stored.resolutionReason(resolutionReason),
+  };
 }
 
 /** An event's transitions in the order they were written. */
-export function listTransitions(db: Executor, eventId: number): Promise<TransitionRow[]> {
-  return db
+export async function listTransitions(db: Executor, eventId: number): Promise<TransitionRow[]> {
+  const rows = await db
     .select()
     .from(eventTransitions)
     .where(eq(eventTransitions.eventId, eventId))
     .orderBy(asc(eventTransitions.id));
+  const severity = (n: number | null) => (n === null ? null : stored.severity(n));
+  const state = (s: string | null) => (s === null ? null : stored.state(s));
+  return rows.map((t) => ({
+    ...t,
+    severityBefore: severity(t.severityBefore),
+    severityAfter: severity(t.severityAfter),
+    stateBefore: state(t.stateBefore),
+    stateAfter: state(t.stateAfter),
+    reason: stored.reason(t.reason),
+  }));
 }

@@ -9,7 +9,14 @@ import { events, eventTransitions } from "../db/schema.ts";
 import { type Executor, inTransaction, type Tx } from "../db/sql.ts";
 import { legacyStatusFor, writeLegacyStatus } from "./projection.ts";
 import type { EventIdentity, LegacyProjection, ProjectionOptions } from "./types.ts";
-import { type LegacyStatus, Reason, type ResolutionReason, State } from "./vocabulary.ts";
+import {
+  type LegacyStatus,
+  Reason,
+  type ResolutionReason,
+  type Severity,
+  State,
+  stored,
+} from "./vocabulary.ts";
 
 export class EventClosedError extends Error {
   constructor() {
@@ -26,8 +33,8 @@ export class EventNotFoundError extends Error {
 }
 
 export interface OpenEventInput extends EventIdentity {
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
   /** Who opened it (the monitor's hostname); "" becomes `local`. */
   source?: string;
   /** Frozen on the event row at open; also on the `opened` transition. */
@@ -39,17 +46,17 @@ export interface OpenEventResult {
   /** False when an open event with the same identity already existed (nothing was written). */
   opened: boolean;
   /** The event's current severity and state (the input's when opened, the row's otherwise). */
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
   transitionId: number | null;
 }
 
 export interface EventChange {
   /** New severity; absent keeps the current one. */
-  severity?: number;
-  /** New state; absent or "" keeps the current one. */
-  state?: string;
-  reason: string;
+  severity?: Severity;
+  /** New state; absent keeps the current one. */
+  state?: State;
+  reason: Reason;
   source?: string;
   metadata?: unknown;
 }
@@ -60,8 +67,8 @@ export interface ChangeResult {
   transitionId: number | null;
   blogId: number;
   checkType: string;
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
 }
 
 export interface CloseInput {
@@ -75,8 +82,8 @@ export interface CloseResult {
   blogId: number;
   checkType: string;
   /** The severity and state the event had when it closed. */
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
 }
 
 /**
@@ -186,7 +193,13 @@ export async function openInTx(
       .from(events)
       .where(eq(events.id, eventId));
     if (!row) throw new EventNotFoundError();
-    return { eventId, opened: false, severity: row.severity, state: row.state, transitionId: null };
+    return {
+      eventId,
+      opened: false,
+      severity: stored.severity(row.severity),
+      state: stored.state(row.state),
+      transitionId: null,
+    };
   }
   const transitionId = await insertTransition(tx, {
     eventId,
@@ -212,7 +225,7 @@ export async function updateInTx(
   const cur = await lockEvent(tx, eventId);
   const severity = change.severity ?? cur.severity;
   const state = change.state || cur.state;
-  const set: { severity?: number; state?: string } = {};
+  const set: { severity?: Severity; state?: State } = {};
   if (severity !== cur.severity) set.severity = severity;
   if (state !== cur.state) set.state = state;
   const changed = Object.keys(set).length > 0;
@@ -270,8 +283,8 @@ export async function closeInTx(
 interface LockedEvent {
   blogId: number;
   checkType: string;
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
   causeEventId: number | null;
 }
 
@@ -294,8 +307,8 @@ async function lockEvent(tx: Tx, eventId: number): Promise<LockedEvent> {
   return {
     blogId: row.blogId,
     checkType: row.checkType,
-    severity: row.severity,
-    state: row.state,
+    severity: stored.severity(row.severity),
+    state: stored.state(row.state),
     causeEventId: row.causeEventId ?? null,
   };
 }
@@ -312,11 +325,11 @@ export async function projectIfEnabled(
 interface TransitionInput {
   eventId: number;
   blogId: number;
-  severityBefore: number | null;
-  severityAfter: number | null;
-  stateBefore: string | null;
-  stateAfter: string | null;
-  reason: string;
+  severityBefore: Severity | null;
+  severityAfter: Severity | null;
+  stateBefore: State | null;
+  stateAfter: State | null;
+  reason: Reason;
   source: string | undefined;
   metadata: unknown;
 }

@@ -1,3 +1,5 @@
+import type { Reason, ResolutionReason, Severity, State } from "./vocabulary.ts";
+
 /**
  * The legacy `jetpack_monitor_sites` projection (LEGACY_STATUS_PROJECTION_ENABLE). When
  * `enabled`, the mutation also writes `site_status` and `last_status_change = changedAt`
@@ -29,15 +31,15 @@ export interface OpenEvent {
   endpointId: number | null;
   checkType: string;
   discriminator: string | null;
-  severity: number;
-  state: string;
+  severity: Severity;
+  state: State;
   startedAt: Date;
 }
 
 /** A full `jetmon_events` row. */
 export interface EventRow extends OpenEvent {
   endedAt: Date | null;
-  resolutionReason: string | null;
+  resolutionReason: ResolutionReason | null;
   causeEventId: number | null;
   metadata: unknown;
   updatedAt: Date;
@@ -48,11 +50,11 @@ export interface TransitionRow {
   id: number;
   eventId: number;
   blogId: number;
-  severityBefore: number | null;
-  severityAfter: number | null;
-  stateBefore: string | null;
-  stateAfter: string | null;
-  reason: string;
+  severityBefore: Severity | null;
+  severityAfter: Severity | null;
+  stateBefore: State | null;
+  stateAfter: State | null;
+  reason: Reason;
   source: string;
   metadata: unknown;
   changedAt: Date;

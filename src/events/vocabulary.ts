@@ -85,6 +85,17 @@ export const AuditEventType = {
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
+/**
+ * Columns read back from MySQL: the store writes only these tables' values, so a stored string
+ * is one of them (Go hosts write the same vocabulary). The one place a read is typed.
+ */
+export const stored = {
+  state: (s: string): State => s as State,
+  severity: (n: number): Severity => n as Severity,
+  reason: (s: string): Reason => s as Reason,
+  resolutionReason: (s: string): ResolutionReason => s as ResolutionReason,
+} as const;
+
 /** True for the reasons that end an event. */
 export function isResolutionReason(reason: string): reason is ResolutionReason {
   return (Object.values(ResolutionReason) as string[]).includes(reason);

@@ -16,6 +16,7 @@ import {
   summarizeHostRow,
 } from "../monitor/coverage.ts";
 import { ageMs, isActive, isStale } from "./processes.ts";
+import { settlingOverlap } from "./settling.ts";
 import type { BucketCoverage, CoverageHost, FleetProcess, OwnershipMode } from "./types.ts";
 
 export const PINNED_MESSAGE =
@@ -109,7 +110,9 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
   if (rows.length === 0) return { status: "amber", ...base, error: NO_HOSTS_MESSAGE };
 
   const gap = firstCoverageProblem(hosts, total, "dynamic bucket coverage", (r) => rangeProblem(r, total));
-  if (gap) return { status: "red", ...base, error: gap, ...withHosts };
+  // A join's overlap is amber while it settles (./settling.ts); a gap, or a lasting overlap, is red.
+  const settling = gap ? settlingOverlap(hosts, processes, total, graceSec, nowMs) : null;
+  if (gap && !settling) return { status: "red", ...base, error: gap, ...withHosts };
   for (const h of rows) {
     if (h.status !== "active") {
       return {
@@ -123,5 +126,6 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
       return { status: "red", ...base, error: `host ${goQuote(h.host_id)} heartbeat is stale`, ...withHosts };
     }
   }
+  if (settling) return { status: "amber", ...base, error: settling, settling: true, ...withHosts };
   return { status: "green", ...base, ...withHosts };
 }

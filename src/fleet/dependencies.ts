@@ -4,7 +4,7 @@
  * verifier probe appends to its name is folded into `versions`, so one verifier stays one row
  * whether it answered (with a version) or not (without). Pure.
  */
-import { DISABLED, type HealthStatus } from "../fleethealth/snapshot.ts";
+import { DISABLED } from "../fleethealth/snapshot.ts";
 import type { DependencyRollup, FleetProcess } from "./types.ts";
 
 const VERSION_SUFFIX = /^(veriflier:.*\S)\s+\(([^()]*)\)$/;
@@ -17,10 +17,10 @@ export function splitDependencyName(raw: string): { name: string; version?: stri
   return base === undefined ? { name } : { name: base, version: version?.trim() || undefined };
 }
 
-const RANK: Record<HealthStatus, number> = { red: 3, amber: 2, green: 1 };
+const RANK: Record<DependencyRollup["status"], number> = { red: 3, amber: 2, green: 1, disabled: 0 };
 
 export function rollupDependencies(processes: readonly FleetProcess[]): DependencyRollup[] {
-  const groups = new Map<string, DependencyRollup & { versionSet: Set<string> }>();
+  const groups = new Map<string, DependencyRollup & { versionSet: Set<string>; disabled: number }>();
   for (const p of processes) {
     for (const d of p.dependency_health ?? []) {
       const { name, version } = splitDependencyName(d.name);
@@ -33,6 +33,7 @@ export function rollupDependencies(processes: readonly FleetProcess[]): Dependen
           amber_count: 0,
           green_count: 0,
           stale_count: 0,
+          disabled: 0,
           versionSet: new Set(),
         };
         groups.set(name, g);
@@ -47,6 +48,7 @@ export function rollupDependencies(processes: readonly FleetProcess[]): Dependen
         g.green_count++;
       } else if (d.status === DISABLED) {
         // Deliberately off on that process: neither healthy nor a problem.
+        g.disabled++;
       } else {
         // amber, and anything unknown, which counts as amber.
         g.amber_count++;
@@ -56,8 +58,11 @@ export function rollupDependencies(processes: readonly FleetProcess[]): Dependen
     }
   }
   const out: DependencyRollup[] = [];
-  for (const { versionSet, ...g } of groups.values()) {
-    out.push(versionSet.size > 0 ? { ...g, versions: [...versionSet].sort() } : g);
+  for (const { versionSet, disabled, ...g } of groups.values()) {
+    // Off on every process that reports it: say so, rather than green with no green count.
+    if (g.red_count + g.amber_count + g.green_count === 0 && disabled > 0) g.status = DISABLED;
+    const withDisabled = disabled > 0 ? { ...g, disabled_count: disabled } : g;
+    out.push(versionSet.size > 0 ? { ...withDisabled, versions: [...versionSet].sort() } : withDisabled);
   }
   return out.sort(
     (a, b) => RANK[b.status] - RANK[a.status] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),

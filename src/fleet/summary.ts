@@ -28,6 +28,8 @@ export const NEXT_ACTIONS = {
   redProcesses: "Open the affected host dashboard and resolve red process health before rollout.",
   deliveryAmber: "Watch delivery-check and confirm due deliveries drain before moving delivery ownership.",
   postureAmber: "Confirm DELIVERY_OWNER_HOST posture before enabling or moving delivery workers.",
+  coverageSettling:
+    "Wait for the joining host's bucket claim to settle; the overlap clears at the peers' next claim.",
   coverageAmber:
     "Confirm whether the fleet is still in pinned rollout before expecting dynamic bucket coverage.",
   noMonitors: "Confirm monitor processes are publishing jetmon_process_health snapshots.",
@@ -138,6 +140,7 @@ function nextAction(
   if (c.red_processes > 0) return NEXT_ACTIONS.redProcesses;
   if (s.delivery.status === "amber") return NEXT_ACTIONS.deliveryAmber;
   if (s.delivery.posture.status === "amber") return NEXT_ACTIONS.postureAmber;
+  if (s.coverage.settling) return NEXT_ACTIONS.coverageSettling;
   if (s.coverage.status === "amber") return NEXT_ACTIONS.coverageAmber;
   if (liveMonitors === 0) return NEXT_ACTIONS.noMonitors;
   if (c.amber_processes > 0) return NEXT_ACTIONS.amberProcesses;

@@ -62,6 +62,8 @@ export interface BucketCoverage {
   host_count: number;
   /** Added: in pinned mode, how many buckets the fresh pinned monitors report owning. */
   pinned_buckets?: number;
+  /** Added: the only problem is a joining host's overlap, inside its settle window (src/fleet/settling.ts). */
+  settling?: boolean;
   error?: string;
   hosts?: CoverageHost[];
 }
@@ -93,11 +95,14 @@ export interface ProjectionDrift {
 /** One dependency name rolled up over every process that reports it (docs/reference/dashboard-fleethealth.md §6.7). */
 export interface DependencyRollup {
   name: string;
-  status: HealthStatus;
+  /** Added: `disabled` when every process reporting it has it turned off by config. */
+  status: HealthStatus | "disabled";
   red_count: number;
   amber_count: number;
   green_count: number;
   stale_count: number;
+  /** Added, when > 0: processes that report it turned off by config (neither amber nor red). */
+  disabled_count?: number;
   last_error?: string;
   /** Added: the versions verifiers reported (` (<version>)` is folded out of the name). */
   versions?: string[];

@@ -120,5 +120,6 @@ export function prometheusName(name: string, kind: MetricKind): string {
   const base = `jetmon_${name.replace(/[^A-Za-z0-9]+/g, "_")}`;
   if (kind === "counter") return `${base.replace(/_count$/, "")}_total`;
   if (kind === "timer") return `${base.replace(/_(time|duration|timer)$/, "")}_seconds`;
-  return base;
+  // `_count` (like `_sum`, `_bucket`) is reserved for summary and histogram series (promlint).
+  return base.replace(/_count$/, "");
 }

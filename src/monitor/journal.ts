@@ -45,6 +45,8 @@ const RecordSchema = Type.Object({
   tlsMs: Type.Integer(),
   ttfbMs: Type.Integer(),
   sslExpiryDate: Type.Optional(Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" })),
+  /** false: last_checked_at only, no history row (CHECK_HISTORY_MODE). */
+  history: Type.Optional(Type.Boolean()),
 });
 
 const JournalSchema = Type.Object({
@@ -76,7 +78,8 @@ function toJson(r: CheckRecord) {
     tlsMs: Math.trunc(r.tlsMs),
     ttfbMs: Math.trunc(r.ttfbMs),
   };
-  return r.sslExpiryDate ? { ...out, sslExpiryDate: r.sslExpiryDate } : out;
+  const withExpiry = r.sslExpiryDate ? { ...out, sslExpiryDate: r.sslExpiryDate } : out;
+  return r.history === false ? { ...withExpiry, history: false } : withExpiry;
 }
 
 function digest(recordsText: string): string {

@@ -8,7 +8,7 @@
  * interval when the host keeps up) and its sites/sec is what the host really did.
  */
 import { blankResult } from "../check/check.ts";
-import { CheckError } from "../check/errors.ts";
+import { CheckError, isFailedResult } from "../check/errors.ts";
 import type { CheckRequest, CheckResult } from "../check/types.ts";
 import type { Config } from "../config/schema.ts";
 import { pinnedBucketRange } from "../config/validate.ts";
@@ -30,13 +30,16 @@ import type { Metrics } from "../metrics/statsd.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
+import { claimIntervalMs } from "./claim-interval.ts";
+import { historySettings } from "./history-mode.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
 import { RateWindow } from "./rate.ts";
 import { intervalMs } from "./rules.ts";
 import { Schedule, type Slot } from "./schedule.ts";
-import { checkRequestFor, type DuplicateBlog, dateOnly, loadSites, onePerBlog, type Site } from "./sites.ts";
+import { SiteSet } from "./site-set.ts";
+import { checkRequestFor, type DuplicateBlog, dateOnly, type Site } from "./sites.ts";
 import { countBuckets, formatRanges } from "./waterfill.ts";
 import { type CheckRecord, pruneHistory, ResultWriter } from "./writer.ts";
 
@@ -52,8 +55,10 @@ export interface CheckRunner {
 export interface OrchestratorTimings {
   /** Bucket claim / heartbeat period (default: a quarter of the grace, 1-30 s). */
   claimMs?: number;
-  /** Re-read of the host's sites from MySQL (default 30 s). */
+  /** Site-set refresh from MySQL (default SITE_REFRESH_INTERVAL_SEC). */
   refreshMs?: number;
+  /** Refreshes per content digest; the others compare membership only (default 4). */
+  contentEvery?: number;
   /** Result flush period (default 1 s). */
   flushMs?: number;
   /** History pruning period (default 10 s). */
@@ -133,13 +138,12 @@ export interface MonitorFigures {
   state: "starting" | "running" | "draining" | "stopped";
 }
 
-const DEFAULT_REFRESH_MS = 30_000;
-
 export class Orchestrator {
   readonly incidents: Incidents;
   private readonly owner: BucketOwner;
   private readonly writer: ResultWriter;
   private readonly schedule: Schedule;
+  private readonly siteSet: SiteSet;
   private readonly rate = new RateWindow(10);
   private readonly now: () => number;
   private readonly clock: TimerSource;
@@ -171,6 +175,7 @@ export class Orchestrator {
     const clock = this.clock;
     this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
+    this.siteSet = new SiteSet(o.timings?.contentEvery);
     this.incidents = new Incidents({
       db: o.db,
       hostname: o.hostname,
@@ -188,6 +193,7 @@ export class Orchestrator {
       maxHeld: () => this.o.config().HELD_RESULTS_MAX,
       timers: this.clock,
       requestMethodColumn: () => this.columns.requestMethod,
+      historyMode: () => historySettings(this.o.config()),
       onHealthChange: (healthy) => {
         if (healthy) this.pump();
       },
@@ -215,11 +221,10 @@ export class Orchestrator {
     this.state = "running";
     const t = this.o.timings ?? {};
     const cfg = this.o.config();
-    const claimMs =
-      t.claimMs ?? Math.min(30_000, Math.max(1000, (cfg.BUCKET_HEARTBEAT_GRACE_SEC * 1000) / 4));
+    const claimMs = t.claimMs ?? claimIntervalMs(cfg.BUCKET_HEARTBEAT_GRACE_SEC);
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
-    this.every(t.refreshMs ?? DEFAULT_REFRESH_MS, () => this.refresh(false));
+    this.every(t.refreshMs ?? cfg.SITE_REFRESH_INTERVAL_SEC * 1000, () => this.refresh(false));
     this.every(t.pruneMs ?? 10_000, () => this.prune());
     this.every(t.driftMs ?? 60_000, () => this.driftCheck());
     this.every(t.wpcomFlushMs ?? 5000, () => this.wpcomTick());
@@ -416,6 +421,7 @@ export class Orchestrator {
       tlsMs: res.tlsMs,
       ttfbMs: res.ttfbMs,
       requestMethod: "GET",
+      failed: isFailedResult(res),
     };
     const expiry = res.sslExpiry ? dateOnly(res.sslExpiry) : null;
     if (expiry && expiry !== site.sslExpiryDate) {
@@ -612,11 +618,19 @@ export class Orchestrator {
       const started = this.now();
       try {
         await this.probeColumns();
-        const loaded = onePerBlog(await loadSites(this.o.db, own.range, this.columns));
-        this.reportDuplicates(loaded.duplicates);
-        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
+        const read = await this.siteSet.refresh(this.o.db, own.range, this.columns);
+        const delta = read.delta;
+        if (delta === null) return; // no slice digest changed: the schedule holds the rows
+        this.reportDuplicates(delta.duplicates);
+        const { added, removed } = this.schedule.sync(
+          delta.sites,
+          this.now(),
+          this.sweep.id,
+          delta.scope === "all" ? undefined : delta.scope,
+        );
         for (const site of removed) {
           this.incidents.forget(site.blogId);
+          this.writer.forgetSite(site.siteId);
         }
         this.sweep.remaining += added.length - removed.length;
         if (added.length > 0) {
@@ -632,6 +646,7 @@ export class Orchestrator {
               sites: this.schedule.size,
               added: added.length,
               removed: removed.length,
+              rows_read: read.rowsRead,
               bucket_min: own.range.min,
               bucket_max: own.range.max,
               load_ms: this.now() - started,

@@ -2,24 +2,12 @@
  * What the monitor needs from its collaborators, as small interfaces so tests and the CLI can
  * pass real implementations (or in-process fakes of remote services) in.
  */
-import type { CheckRequest } from "../check/types.ts";
+import type { VerifierReply, VerifierRequest } from "../veriflier/wire.ts";
 import type { NotifyOutcome, WpcomState } from "../wpcom/client.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 
-/** One site sent to a verifier (docs/reference/monitor-core.md §5.1). */
-export interface VerifierRequest extends CheckRequest {
-  requestId: string;
-}
-
-/** A verifier's answer about one site. */
-export interface VerifierReply {
-  /** The hostname the verifier reported. */
-  host: string;
-  success: boolean;
-  httpCode: number;
-  errorCode: number;
-  rttMs: number;
-}
+/** One site sent to a verifier and its answer (docs/reference/monitor-core.md §5.1): the wire's pair. */
+export type { VerifierReply, VerifierRequest } from "../veriflier/wire.ts";
 
 export interface Verifier {
   /** Display name (config `name`, or host:port). */

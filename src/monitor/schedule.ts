@@ -53,8 +53,10 @@ export class Schedule {
    * Makes the schedule hold exactly `sites`: new ones are added (due from their
    * last_checked_at), gone ones removed, and existing ones take the fresh row (URL, keyword,
    * maintenance, ...) while keeping what this process knows better (its own last check time).
+   * With `scope` (a refresh that re-read some bucket slices), only the scoped sites that are not
+   * in `sites` leave; every other site stays as it is.
    */
-  sync(sites: readonly Site[], now: number, sweep: number): SyncResult {
+  sync(sites: readonly Site[], now: number, sweep: number, scope?: readonly Site[]): SyncResult {
     const seen = new Set<number>();
     const added: Site[] = [];
     for (const site of sites) {
@@ -92,13 +94,20 @@ export class Schedule {
       if (!slot.busy && this.interval(site) !== prevInterval) this.reschedule(slot, now);
     }
     const removed: Site[] = [];
-    for (const [id, slot] of this.slots) {
-      if (seen.has(id)) continue;
+    const leave = (id: number, slot: Slot) => {
       slot.removed = true;
       slot.token = (slot.token + 1) & TOKEN_MASK;
       this.slots.delete(id);
       removed.push(slot.site);
+    };
+    if (scope) {
+      for (const site of scope) {
+        const slot = this.slots.get(site.siteId);
+        if (slot && !seen.has(site.siteId)) leave(site.siteId, slot);
+      }
+      return { added, removed };
     }
+    for (const [id, slot] of this.slots) if (!seen.has(id)) leave(id, slot);
     return { added, removed };
   }
 

@@ -5,6 +5,7 @@ import { retryOnConflict, run, selectRows } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
+import { HistoryFilter, type HistoryMode } from "./history-mode.ts";
 
 /** One check result as it is written: a history row plus the site's last_checked_at. */
 export interface CheckRecord {
@@ -23,6 +24,10 @@ export interface CheckRecord {
   sslExpiryDate?: string;
   /** The HTTP method of the check (jetmon_check_history.request_method); GET when absent. */
   requestMethod?: string;
+  /** The check's verdict (CheckResult.success inverted); CHECK_HISTORY_MODE=changes reads it. */
+  failed?: boolean;
+  /** False: only last_checked_at is written, no history row (set by CHECK_HISTORY_MODE). */
+  history?: boolean;
 }
 
 export interface WriterOptions {
@@ -45,6 +50,8 @@ export interface WriterOptions {
   onWritten?: () => void;
   /** Whether jetmon_check_history has request_method (a Go-migrated database may not); default yes. */
   requestMethodColumn?: () => boolean;
+  /** CHECK_HISTORY_MODE and CHECK_HISTORY_SAMPLE_MIN, read at every add (default: every row). */
+  historyMode?: () => { mode: HistoryMode; sampleMin: number };
 }
 
 /**
@@ -80,15 +87,23 @@ export class ResultWriter {
   private readonly now: () => number;
   private readonly timers: TimerSource;
   private timer: TimerHandle | null = null;
+  private readonly history: HistoryFilter | null;
 
   constructor(private readonly o: WriterOptions) {
     this.batchSize = Math.max(1, o.batchSize ?? 2000);
     this.timers = o.timers ?? systemTimers;
     this.now = o.now ?? (() => this.timers.now());
+    this.history = o.historyMode ? new HistoryFilter(o.historyMode) : null;
   }
 
   add(rec: CheckRecord): void {
+    if (this.history && !this.history.keep(rec.siteId, rec)) rec.history = false;
     this.buffer.push(rec);
+  }
+
+  /** The site left this host (CHECK_HISTORY_MODE=changes forgets its last outcome). */
+  forgetSite(siteId: number): void {
+    this.history?.forget(siteId);
   }
 
   /** Puts records (a replayed journal) ahead of everything buffered; they may already be written. */
@@ -370,6 +385,14 @@ async function writeBatch(db: Db, batch: CheckRecord[], dedupe: boolean, withMet
   for (const r of batch) {
     const at = sqlDateTime(r.checkedAt);
     if (!DATETIME_RE.test(at)) continue;
+    const prev = latest.get(r.siteId);
+    if (prev === undefined || prev < at) latest.set(r.siteId, at);
+    if (r.sslExpiryDate && DATE_RE.test(r.sslExpiryDate)) {
+      const ids = expiry.get(r.sslExpiryDate) ?? [];
+      ids.push(r.siteId);
+      expiry.set(r.sslExpiryDate, ids);
+    }
+    if (r.history === false) continue;
     const method = withMethod ? `,'${METHOD_RE.test(r.requestMethod ?? "") ? r.requestMethod : "GET"}'` : "";
     const text = `(${int(r.blogId)},${int(r.httpCode)},${int(r.errorCode)},${int(r.rttMs)},${int(r.dnsMs)},${int(r.tcpMs)},${int(r.tlsMs)},${int(r.ttfbMs)},'${at}'${method})`;
     values.push(text);
@@ -381,15 +404,8 @@ async function writeBatch(db: Db, batch: CheckRecord[], dedupe: boolean, withMet
         text,
       });
     }
-    const prev = latest.get(r.siteId);
-    if (prev === undefined || prev < at) latest.set(r.siteId, at);
-    if (r.sslExpiryDate && DATE_RE.test(r.sslExpiryDate)) {
-      const ids = expiry.get(r.sslExpiryDate) ?? [];
-      ids.push(r.siteId);
-      expiry.set(r.sslExpiryDate, ids);
-    }
   }
-  if (values.length === 0) return;
+  if (latest.size === 0) return;
   const bySecond = new Map<string, number[]>();
   for (const [siteId, at] of latest) {
     const ids = bySecond.get(at) ?? [];
@@ -397,7 +413,7 @@ async function writeBatch(db: Db, batch: CheckRecord[], dedupe: boolean, withMet
     bySecond.set(at, ids);
   }
   await db.transaction(async (tx) => {
-    const rows = dedupe ? await notYetWritten(tx, keyed, [...latest.keys()]) : values;
+    const rows = dedupe && keyed.length > 0 ? await notYetWritten(tx, keyed, [...latest.keys()]) : values;
     if (rows.length > 0) {
       await run(
         tx,

@@ -5,6 +5,7 @@
 
 import { rfc3339 } from "../time.ts";
 import { type GateContext, query } from "./gate-context.ts";
+import { historyNoteLine } from "./history-note.ts";
 import { formatRange, resolveCutoff, resolveRolloutRange } from "./ranges.ts";
 import { GateError } from "./report.ts";
 
@@ -33,6 +34,8 @@ export async function activityCheck(ctx: GateContext, opts: ActivityOptions): Pr
   lines.info(`activity_since=${cutoff}`);
   lines.info(`active_sites=${active}`);
   lines.info(`active_sites_checked_since=${checked}`);
+  const history = historyNoteLine(cfg);
+  if (history) lines.info(history);
   if (active === 0) {
     lines.warn("active_sites=0; confirm this range is intentionally empty");
     lines.text("post-cutover activity check passed");

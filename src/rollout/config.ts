@@ -15,6 +15,8 @@ export type RolloutConfig = Pick<
   | "PINNED_BUCKET_MAX"
   | "BUCKET_NO_MIN"
   | "BUCKET_NO_MAX"
+  | "CHECK_HISTORY_MODE"
+  | "CHECK_HISTORY_SAMPLE_MIN"
 >;
 
 /** docs/reference/cli-rollout-api.md §1.5 delivery-owner line for this host (the monitor's embedded-worker rule). */

@@ -26,7 +26,11 @@ export interface RolloutDeps {
   fetch(url: string, init?: RequestInit): Promise<Response>;
   systemdVerify(unit: string): Promise<SystemdVerifyResult>;
   readFile(path: string): Promise<string>;
+  /** The names in a directory; empty when it does not exist. */
+  listDir(path: string): Promise<string[]>;
   readStdin(): Promise<string>;
+  /** The config file the gate reads (`--config`, JETMON_CONFIG or the default), when known. */
+  configPath?: string;
 }
 
 export interface GateContext extends Omit<RolloutDeps, "loadConfig" | "openStore"> {
@@ -46,7 +50,9 @@ export function createGateContext(deps: RolloutDeps, lines: Lines): GateContext 
     fetch: deps.fetch,
     systemdVerify: deps.systemdVerify,
     readFile: deps.readFile,
+    listDir: deps.listDir,
     readStdin: deps.readStdin,
+    ...(deps.configPath !== undefined ? { configPath: deps.configPath } : {}),
     lines,
     async config(opts = {}) {
       if (!config) {

@@ -1,7 +1,8 @@
 /**
  * Pre-stop gate (docs/reference/cli-rollout-api.md §2.6), run on the v2 host before v1 stops: the static plan gives
  * this v1 host exactly the requested range, the config pins that same range, pinned safety
- * holds, and the systemd unit verifies.
+ * holds, and the systemd unit verifies. Added: the installed unit (and any other jetmon2*.service
+ * beside it) must keep what the shipped units in deploy/systemd/ rely on (./systemd-unit.ts).
  */
 
 import { errorText } from "../error-text.ts";
@@ -10,6 +11,7 @@ import { type GateContext, query } from "./gate-context.ts";
 import { pinnedSafetyCheck, requirePinned } from "./pinned-check.ts";
 import { GateError } from "./report.ts";
 import { checkStaticPlan } from "./static-plan.ts";
+import { checkUnit, unitFactsLine } from "./systemd-unit.ts";
 
 export interface PreflightOptions {
   file: string;
@@ -29,6 +31,33 @@ async function readPlanFile(ctx: GateContext, file: string): Promise<string> {
   } catch (err) {
     throw new GateError(`open static bucket plan: ${errorText(err)}`);
   }
+}
+
+const SYSTEMD_DIR = "/etc/systemd/system";
+
+/** The unit, then its drop-ins (`<unit>.d/*.conf`) in name order; an absent unit fails clearly. */
+async function unitTexts(ctx: GateContext, unit: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await ctx.readFile(unit);
+  } catch (err) {
+    const shipped = unit.slice(unit.lastIndexOf("/") + 1);
+    throw new GateError(
+      `systemd unit ${unit} is not installed (${errorText(err)}); install deploy/systemd/${shipped.startsWith("jetmon2") ? shipped : "jetmon2.service"} there, or pass --systemd-unit=<path> or --skip-systemd`,
+    );
+  }
+  const dropIns = (await ctx.listDir(`${unit}.d`)).filter((n) => n.endsWith(".conf")).sort();
+  const out = [text];
+  for (const name of dropIns)
+    out.push(await query(`read ${unit}.d/${name}`, () => ctx.readFile(`${unit}.d/${name}`)));
+  return out;
+}
+
+/** The shipped units' expectations (./systemd-unit.ts): a PASS line, or the gate fails. */
+function expectUnit(ctx: GateContext, unit: string, texts: string[], gateConfig?: string): void {
+  const r = checkUnit(unit, texts, gateConfig);
+  if ("problem" in r) throw new GateError(r.problem);
+  ctx.lines.pass(unitFactsLine(unit, r.facts));
 }
 
 export async function hostPreflight(ctx: GateContext, opts: PreflightOptions): Promise<void> {
@@ -71,7 +100,9 @@ export async function hostPreflight(ctx: GateContext, opts: PreflightOptions): P
   if (opts.skipSystemd) {
     lines.info("systemd_verify=skipped reason=operator");
   } else {
-    const unit = opts.systemdUnit.trim() || `/etc/systemd/system/${opts.service.trim() || "jetmon2"}.service`;
+    const service = opts.service.trim() || "jetmon2";
+    const unit = opts.systemdUnit.trim() || `${SYSTEMD_DIR}/${service}.service`;
+    const texts = await unitTexts(ctx, unit);
     const result = await query(`systemd-analyze verify ${unit}`, () => ctx.systemdVerify(unit));
     const output = collapseWhitespace(result.output);
     if (result.error !== undefined) {
@@ -79,6 +110,15 @@ export async function hostPreflight(ctx: GateContext, opts: PreflightOptions): P
     }
     lines.pass(`systemd_unit=${unit}`);
     if (output) lines.info(`systemd_verify=${output}`);
+    expectUnit(ctx, unit, texts, ctx.configPath);
+    // Without --systemd-unit, the other jetmon2*.service units installed beside it too.
+    if (opts.systemdUnit.trim() === "") {
+      const names = (await ctx.listDir(SYSTEMD_DIR)).filter((n) => /^jetmon2.*\.service$/.test(n)).sort();
+      for (const name of names) {
+        const other = `${SYSTEMD_DIR}/${name}`;
+        if (other !== unit) expectUnit(ctx, other, await unitTexts(ctx, other));
+      }
+    }
   }
   lines.pass("pre_stop_gate=ready");
   lines.text("host preflight passed");

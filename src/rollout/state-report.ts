@@ -18,6 +18,7 @@ import { rfc3339, rfc3339Nano } from "../time.ts";
 import { deliveryOwnerStatus, type RolloutConfig } from "./config.ts";
 import { validateDynamicCoverage } from "./coverage.ts";
 import { query } from "./gate-context.ts";
+import { type HistoryNote, historyNote, renderHistoryNote } from "./history-note.ts";
 import { formatRange, fullRange, resolveCutoff } from "./ranges.ts";
 import type { RolloutStore } from "./store.ts";
 
@@ -46,6 +47,8 @@ export interface StateReport {
     unchecked_since: number;
     checked_percent: number;
   };
+  /** CHECK_HISTORY_MODE when it is not `all`: what jetmon_check_history holds; activity is unaffected. */
+  check_history?: HistoryNote;
   projection_drift: { count: number };
   /** Blogs with more than one active site row (the lowest site id is the one checked). */
   duplicate_sites?: { blog_id: number; site_ids: number[] }[];
@@ -142,6 +145,7 @@ export async function buildStateReport({
   }
   const unchecked = Math.max(0, active - checked);
   const delivery = deliveryOwnerStatus(cfg, host);
+  const history = historyNote(cfg);
 
   if (drift > 0) issues.push(`legacy projection drift=${drift}`);
   if (active > 0 && checked === 0) issues.push(`no active sites checked since ${rfc3339(cutoffMs)}`);
@@ -162,6 +166,7 @@ export async function buildStateReport({
       unchecked_since: unchecked,
       checked_percent: active > 0 ? (checked * 100) / active : 0,
     },
+    ...(history ? { check_history: history } : {}),
     projection_drift: { count: drift },
     ...(duplicates.length > 0 ? { duplicate_sites: duplicates } : {}),
     delivery_owner: delivery,
@@ -229,6 +234,7 @@ export function renderStateReport(rep: StateReport): string[] {
   out.push(
     `INFO active_sites=${a.active_sites} checked_since=${a.checked_since} unchecked_since=${a.unchecked_since} checked_percent=${a.checked_percent.toFixed(1)}`,
   );
+  if (rep.check_history) out.push(`INFO ${renderHistoryNote(rep.check_history)}`);
   if (rep.projection_drift.count > 0) out.push(`WARN legacy_projection_drift=${rep.projection_drift.count}`);
   else out.push("PASS legacy_projection_drift=0");
   for (const d of rep.duplicate_sites ?? []) {

@@ -1,26 +1,18 @@
 import { classifyError, errorFacts } from "../check/classify.ts";
-import type { CheckRequest } from "../check/types.ts";
 import { errorText } from "../error-text.ts";
 import {
   decodeCheckResponse,
   decodeStatus,
   fromWireResult,
   toWireRequest,
-  type VeriflierResult,
+  VERIFIER_TIMEOUT_HEADROOM_MS,
+  type VerifierReply,
+  type VerifierRequest,
   type WireCheckBody,
 } from "./wire.ts";
 
-export type { VeriflierResult } from "./wire.ts";
-
-/** Added to the site timeout for the whole verifier round trip. */
-export const VERIFLIER_TIMEOUT_MARGIN_SECONDS = 5;
 const DEFAULT_SITE_TIMEOUT_SECONDS = 10;
 const DEFAULT_PING_TIMEOUT_MS = 2000;
-
-/** A site to confirm; a missing requestId is generated. */
-export interface VeriflierSite extends CheckRequest {
-  requestId?: string;
-}
 
 export type VeriflierErrorKind = "status" | "decode" | "timeout" | "network" | "empty";
 
@@ -70,12 +62,12 @@ export class VeriflierClient {
    * round trip may take `timeoutSec` (the site timeout; <= 0 means 10) plus 5 s.
    * Rejects with a VeriflierError on timeout, transport failure, non-200 or a bad body.
    */
-  async check(sites: VeriflierSite[], timeoutSec: number): Promise<VeriflierResult[]> {
+  async check(sites: VerifierRequest[], timeoutSec: number): Promise<VerifierReply[]> {
     if (sites.length === 0) return [];
     const body: WireCheckBody = {
       sites: sites.map((s) => toWireRequest(s, s.requestId || newRequestId())),
     };
-    const margin = this.opts.timeoutMarginSeconds ?? VERIFLIER_TIMEOUT_MARGIN_SECONDS;
+    const margin = this.opts.timeoutMarginSeconds ?? VERIFIER_TIMEOUT_HEADROOM_MS / 1000;
     const seconds = (timeoutSec > 0 ? timeoutSec : DEFAULT_SITE_TIMEOUT_SECONDS) + margin;
     const { res, signal } = await this.request(
       "/check",
@@ -104,7 +96,7 @@ export class VeriflierClient {
   }
 
   /** One site; rejects when the verifier returned no result. */
-  async checkOne(site: VeriflierSite, timeoutSec: number): Promise<VeriflierResult> {
+  async checkOne(site: VerifierRequest, timeoutSec: number): Promise<VerifierReply> {
     const [first] = await this.check([site], timeoutSec);
     if (!first) throw new VeriflierError("veriflier returned no results", "empty");
     return first;

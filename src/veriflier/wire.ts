@@ -215,8 +215,22 @@ export function toWireResult(req: WireCheckRequest, result: CheckResult, host: s
   };
 }
 
-/** A verifier's answer for one site, as the monitor uses it. */
-export interface VeriflierResult {
+/**
+ * The verifier round trip's allowance on top of the site's check timeout (upstream
+ * `verifierRPCHeadroom`): the client's whole-request bound and the monitor's escalation deadline.
+ */
+export const VERIFIER_TIMEOUT_HEADROOM_MS = 5000;
+
+/**
+ * One site sent to a verifier, as the monitor and the client speak of it (the wire's
+ * `WireCheckRequest`). The monitor always sets `requestId`; the client generates a missing one.
+ */
+export interface VerifierRequest extends CheckRequest {
+  requestId?: string;
+}
+
+/** A verifier's answer for one site, as the monitor uses it (the wire's `WireCheckResult`). */
+export interface VerifierReply {
   blogId: number;
   url: string;
   /** The verifier's hostname. */
@@ -228,7 +242,7 @@ export interface VeriflierResult {
   requestId: string;
 }
 
-export function fromWireResult(w: WireCheckResult): VeriflierResult {
+export function fromWireResult(w: WireCheckResult): VerifierReply {
   return {
     blogId: w.BlogID,
     url: w.URL,

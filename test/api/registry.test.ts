@@ -175,4 +175,59 @@ describe("alert contacts", () => {
   test("ids", async () => {
     expect(errCode(await call("GET", "/api/v1/alert-contacts/abc"))).toBe("invalid_alert_contact_id");
   });
+
+  test("deliveries: list newest first with paging and status filter; retry re-queues only abandoned", async () => {
+    const c = await call("POST", "/api/v1/alert-contacts", {
+      label: "pager",
+      transport: "pagerduty",
+      destination: { integration_key: "K" },
+    });
+    const id = c.body.id;
+    await run(
+      t.db,
+      sql`INSERT INTO jetmon_alert_deliveries (alert_contact_id, transition_id, event_id, event_type, severity, payload, status, attempt, last_status_code, last_response)
+          VALUES (${id}, 11, 3, 'alert.opened', 4, '{}', 'abandoned', 6, 500, 'boom'),
+                 (${id}, 12, 3, 'alert.closed', 0, '{}', 'delivered', 1, 202, 'ok'),
+                 (${id}, 13, 4, 'alert.opened', 4, '{}', 'failed', 2, 0, 'post: refused')`,
+    );
+    const p1 = await call("GET", `/api/v1/alert-contacts/${id}/deliveries?limit=2`);
+    expect(p1.body.data.map((d: { transition_id: number }) => d.transition_id)).toEqual([13, 12]);
+    expect(p1.body.data[0]).toMatchObject({ alert_contact_id: id, status: "failed", attempt: 2 });
+    const p2 = await call(
+      "GET",
+      `/api/v1/alert-contacts/${id}/deliveries?limit=2&cursor=${p1.body.page.next}`,
+    );
+    expect(p2.body.data.map((d: { transition_id: number }) => d.transition_id)).toEqual([11]);
+    expect(p2.body.page.next).toBeNull();
+    const ab = await call("GET", `/api/v1/alert-contacts/${id}/deliveries?status=abandoned`);
+    expect(ab.body.data).toHaveLength(1);
+    const abandoned = ab.body.data[0].id;
+    const failed = p1.body.data[0].id;
+    const r = await call("POST", `/api/v1/alert-contacts/${id}/deliveries/${abandoned}/retry`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: abandoned, status: "pending", attempt: 0, last_status_code: null });
+    const [row] = await selectRows<{ status: string; due: number }>(
+      t.db,
+      sql`SELECT status, next_attempt_at <= CURRENT_TIMESTAMP AS due FROM jetmon_alert_deliveries WHERE id = ${abandoned}`,
+    );
+    expect(row).toMatchObject({ status: "pending" });
+    expect(Number(row!.due)).toBe(1);
+    const again = await call("POST", `/api/v1/alert-contacts/${id}/deliveries/${abandoned}/retry`);
+    expect([again.status, errCode(again)]).toEqual([409, "delivery_not_retryable"]);
+    expect(errCode(await call("POST", `/api/v1/alert-contacts/${id}/deliveries/${failed}/retry`))).toBe(
+      "delivery_not_retryable",
+    );
+    // Another contact's delivery is not found through this one.
+    const other = await call("POST", "/api/v1/alert-contacts", {
+      label: "x",
+      transport: "email",
+      destination: { address: "a@b.test" },
+    });
+    expect(
+      errCode(await call("POST", `/api/v1/alert-contacts/${other.body.id}/deliveries/${failed}/retry`)),
+    ).toBe("delivery_not_found");
+    expect(errCode(await call("GET", "/api/v1/alert-contacts/424242/deliveries"))).toBe(
+      "alert_contact_not_found",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { apiBindWarning, startApi, startMonitorApi } from "../../src/api/server.ts";
+import { defaultConfig } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/log.ts";
 import { useTestDatabase } from "../support/db.ts";
 
@@ -16,6 +17,7 @@ function capture() {
 }
 
 const cfg = (port: number, bind = "127.0.0.1") => ({
+  ...defaultConfig(),
   API_PORT: port,
   API_BIND_ADDR: bind,
   LEGACY_STATUS_PROJECTION_ENABLE: true,

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { build } from "../../build.ts";
+import { MODES, SUBCOMMANDS } from "../../src/cli/commands.ts";
+import { GATES } from "../../src/rollout/commands.ts";
 import { createDatabase, dropDatabase } from "../support/db.ts";
 
 // The compiled binary, run from an empty directory: nothing beside it, migrations embedded.
@@ -12,7 +14,7 @@ let bin: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "jetmon2-bin-"));
-  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist") })) as [string];
+  [bin] = (await build({ hostOnly: true, outdir: join(dir, "dist"), log: () => {} })) as [string];
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +77,7 @@ describe("compiled jetmon2", () => {
       };
       expect(runBin(["migrate"], env).code).toBe(0);
       const cwd = mkdtempSync(join(dir, "mon-"));
-      const port = 20000 + Math.floor(Math.random() * 20000);
+      const port = freePort();
       const config = join(cwd, "config.json");
       await Bun.write(
         config,
@@ -98,7 +100,8 @@ describe("compiled jetmon2", () => {
         stderr: "pipe",
       });
       let host: { summary?: { status: string } } = {};
-      for (let i = 0; i < 100 && !host.summary; i++) {
+      // Up to 30 s: on a loaded shared machine the first answer can take more than 10 s.
+      for (let i = 0; i < 300 && !host.summary; i++) {
         await Bun.sleep(100);
         host = await fetch(`http://127.0.0.1:${port}/api/host`)
           .then((r) => r.json() as Promise<typeof host>)
@@ -146,6 +149,22 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
     expect(r.out).toStartWith(first);
   });
 
+  it("every mode, subcommand and gate in the tables answers --help with exit 0 and starts nothing", () => {
+    const all = [
+      ...Object.keys(MODES).map((m) => [`--mode=${m}`]),
+      ...Object.keys(SUBCOMMANDS).map((c) => [c]),
+      ...GATES.map((g) => ["rollout", g.name]),
+    ];
+    const failed = all
+      .map((argv) => ({
+        argv,
+        r: runBin([...argv, "--help"], { DB_PORT: "1", JETMON_PID_FILE: "/nonexistent/pid" }),
+      }))
+      .filter(({ r }) => r.code !== 0 || !`${r.out}${r.err}`.toLowerCase().includes("usage"))
+      .map(({ argv, r }) => `${argv.join(" ")}: exit ${r.code}`);
+    expect(failed).toEqual([]);
+  }, 60_000);
+
   it("rollout without a gate is a usage error (exit 2); status with nothing running exits 3", () => {
     expect(runBin(["rollout"]).code).toBe(2);
     const s = runBin(["status"], { DASHBOARD_PORT: String(freePort()), JETMON_PID_FILE: "/nonexistent/pid" });
@@ -167,6 +186,48 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       holder.stop(true);
     }
   });
+
+  it("a second spelling of a config key stops start-up, naming both", () => {
+    const cwd = mkdtempSync(join(dir, "dup-"));
+    const config = join(cwd, "config.json");
+    writeFileSync(config, JSON.stringify({ AUTH_TOKEN: "t", NUM_WORKERS: 4, num_workers: 8 }));
+    const r = runBin(["--mode=monitor", "--config", config], { DB_PORT: "1" });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('NUM_WORKERS is given twice, as "NUM_WORKERS" and "num_workers"; keep one');
+  });
+
+  it("VERIFLIER_BIND_ADDR alone picks the veriflier's listen address", async () => {
+    const cwd = mkdtempSync(join(dir, "vfenv-"));
+    const port = freePort();
+    const config = join(cwd, "veriflier.json");
+    await Bun.write(config, JSON.stringify({ auth_token: "tok", port }));
+    const proc = Bun.spawn([bin, "--mode=veriflier", "--config", config], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", VERIFLIER_BIND_ADDR: "127.0.22.1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        await Bun.sleep(100);
+        status = await fetch(`http://127.0.22.1:${port}/status`)
+          .then((r) => r.status)
+          .catch(() => 0);
+      }
+      expect(status).toBe(200);
+      // Not on every interface: the same port on 127.0.0.1 has no listener.
+      expect(
+        await fetch(`http://127.0.0.1:${port}/status`).then(
+          () => "answered",
+          () => "refused",
+        ),
+      ).toBe("refused");
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }, 30_000);
 
   it("the veriflier takes --config and VERIFLIER_BIND_ADDR", async () => {
     const cwd = mkdtempSync(join(dir, "vf-"));
@@ -305,4 +366,107 @@ describe("compiled jetmon2: operator paths (issue 14)", () => {
       await dropDatabase(db.database);
     }
   }, 90_000);
+
+  it("host-preflight checks the installed unit: absent is one FAIL line; the shipped unit passes", async () => {
+    const db = await createDatabase("jtbinpre");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const cwd = mkdtempSync(join(dir, "pre-"));
+      const config = join(cwd, "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          AUTH_TOKEN: "t",
+          BUCKET_TOTAL: 10,
+          BUCKET_TARGET: 10,
+          PINNED_BUCKET_MIN: 0,
+          PINNED_BUCKET_MAX: 4,
+          LEGACY_STATUS_PROJECTION_ENABLE: true,
+        }),
+      );
+      writeFileSync(join(cwd, "ranges.csv"), "host,bucket_min,bucket_max\nv1-a,0,4\nv1-b,5,9\n");
+      const gate = (unit: string) =>
+        runBin(
+          [
+            "--config",
+            config,
+            "rollout",
+            "host-preflight",
+            `--file=${join(cwd, "ranges.csv")}`,
+            "--host=v1-a",
+            "--runtime-host=v2-a",
+            "--bucket-min=0",
+            "--bucket-max=4",
+            `--systemd-unit=${unit}`,
+          ],
+          env,
+        );
+      const absent = join(cwd, "jetmon2.service");
+      const none = gate(absent);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain(`FAIL systemd unit ${absent} is not installed (open ${absent}: `);
+      const text = readFileSync(join(import.meta.dir, "../../deploy/systemd/jetmon2.service"), "utf8")
+        .replaceAll("/opt/jetmon2/jetmon2", bin)
+        .replaceAll("/etc/jetmon2/config.json", config);
+      writeFileSync(absent, text);
+      const ok = gate(absent);
+      expect(ok.err).toBe("");
+      expect(ok.out).toContain(
+        `PASS systemd_unit_expectations=${absent} mode=monitor config=${config} working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=jetmon2-reload`,
+      );
+      expect(ok.code).toBe(0);
+      writeFileSync(absent, text.replace("KillSignal=SIGTERM", "KillSignal=SIGKILL"));
+      const bad = gate(absent);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain(`FAIL ${absent}: KillSignal=SIGKILL does not drain`);
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 60_000);
+
+  it("JETMON_HOSTNAME is the host for validate-config, the rollout gates and delivery-check too", async () => {
+    const db = await createDatabase("jtbinid");
+    try {
+      const env = {
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USER: db.user,
+        DB_PASSWORD: db.password,
+        DB_NAME: db.database,
+        JETMON_HOSTNAME: "ident-host",
+      };
+      expect(runBin(["migrate"], env).code).toBe(0);
+      const config = join(mkdtempSync(join(dir, "id-")), "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          AUTH_TOKEN: "t",
+          DELIVERY_OWNER_HOST: "ident-host",
+          BUCKET_TOTAL: 10,
+          BUCKET_TARGET: 10,
+          PINNED_BUCKET_MIN: 0,
+          PINNED_BUCKET_MAX: 9,
+          LEGACY_STATUS_PROJECTION_ENABLE: true,
+        }),
+      );
+      const validate = runBin(["--config", config, "validate-config", "--require-owner-match"], env);
+      expect(validate.out).toContain('PASS delivery owner matches host "ident-host"');
+      expect(validate.code).toBe(0);
+      expect(runBin(["--config", config, "rollout", "pinned-check"], env).out).toContain(
+        'PASS jetmon_hosts row absent host="ident-host"',
+      );
+      expect(runBin(["--config", config, "delivery-check"], env).out).toContain(
+        'INFO deliverer_host="ident-host"',
+      );
+    } finally {
+      await dropDatabase(db.database);
+    }
+  }, 60_000);
 });

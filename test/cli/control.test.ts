@@ -282,6 +282,26 @@ describe("status", () => {
     }
   });
 
+  it("a pid file naming a live process that is not jetmon2 is reported as such, never as jetmon2", async () => {
+    const sleeper = Bun.spawn(["sleep", "30"]);
+    while ((processCommandLine(sleeper.pid) ?? [])[0] !== "sleep") await Bun.sleep(10);
+    const server = dashboard({ status: "green", message: "host checks are green" });
+    try {
+      const pidEnv = { JETMON_PID_FILE: pidFile(`${sleeper.pid}\n`) };
+      const answered = ctx([], { ...envFor(server.port), ...pidEnv });
+      expect(await statusCommand(answered.c)).toBe(0);
+      const line = `pid ${sleeper.pid} in ${pidEnv.JETMON_PID_FILE} is "sleep 30", not jetmon2 (remove the stale pid file)`;
+      expect(answered.err).toEqual(["status: green: host checks are green", `status: warning: ${line}`]);
+      const gone = ctx([], { DASHBOARD_HOST: "127.0.0.1", DASHBOARD_PORT: "1", ...pidEnv });
+      expect(await statusCommand(gone.c)).toBe(3);
+      expect(gone.err[1]).toBe(`status: ${line}`);
+      expect(processAlive(sleeper.pid)).toBe(true);
+    } finally {
+      server.stop(true);
+      sleeper.kill();
+    }
+  });
+
   it("an answer without a summary is not a verdict: exit 3", async () => {
     const server = dashboard(undefined);
     try {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "bun:test";
+import { MODES, SUBCOMMANDS } from "../../src/cli/commands.ts";
 import { run } from "../../src/cli/dispatch.ts";
+import { GATES } from "../../src/rollout/commands.ts";
 
 async function invoke(argv: string[], env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -69,6 +71,36 @@ describe("--help everywhere", () => {
     expect(r.code).toBe(0);
     expect(r.out.split("\n")[0]).toStartWith(first);
     expect(r.err).toBe("");
+  });
+
+  // From the command tables, so a mode, subcommand or gate added later is covered too.
+  const everything: string[][] = [
+    ...Object.keys(MODES).map((m) => [`--mode=${m}`]),
+    ...Object.keys(SUBCOMMANDS).map((c) => [c]),
+    ...GATES.map((g) => ["rollout", g.name]),
+  ];
+  it.each(
+    everything.flatMap((argv) => [
+      [...argv, "--help"],
+      [...argv, "-h"],
+    ]),
+  )("%p: usage naming the command, exit 0", async (...argv) => {
+    const r = await invoke(argv, { JETMON_PID_FILE: "/nonexistent/pid", DB_PORT: "1" });
+    // A gate's help goes to stderr as Go's flag package prints it (test/rollout/cli.test.ts).
+    const gate = argv[0] === "rollout" && argv.length > 2;
+    expect({ code: r.code, other: gate ? r.out : r.err }).toEqual({ code: 0, other: "" });
+    const text = gate ? r.err : r.out;
+    expect(text.toLowerCase()).toContain("usage");
+    const name = argv[0]?.startsWith("--mode=") ? argv[0].slice(7) : argv.slice(0, -1).join(" ");
+    if (name !== "monitor") expect(text).toContain(name);
+  });
+
+  it("the top-level help names every mode, subcommand and gate in the tables", async () => {
+    const r = await invoke(["--help"]);
+    for (const argv of everything) {
+      const name = argv[0]?.startsWith("--mode=") ? argv[0].slice(7) : argv.join(" ");
+      expect(r.out).toContain(name);
+    }
   });
 
   it("delivery-check --help lists its flags under jetmon2, not Go's binary name", async () => {

@@ -22,3 +22,27 @@ describe("buildHostState sites_per_sec", () => {
     expect(s.sites_per_sec).toBe(want);
   });
 });
+
+describe("buildHostState check history", () => {
+  it.each([
+    ["all", 15, "all: one row per check"],
+    [
+      "changes",
+      5,
+      "changes: failures, state changes and one sample per site per 5 min; the API's response-time and timing-breakdown cover those rows only",
+    ],
+    ["off", 15, "off: no rows; the API's response-time and timing-breakdown report no checks"],
+  ])("CHECK_HISTORY_MODE=%s (sample %p min)", (mode, sampleMin, text) => {
+    const figures = { sitesPerSec: 0, lastRound: null, missingColumns: [] } as unknown as MonitorFigures;
+    const s = buildHostState({
+      figures,
+      config: { ...defaultConfig(), CHECK_HISTORY_MODE: mode, CHECK_HISTORY_SAMPLE_MIN: sampleMin },
+      hostname: "h",
+      memory: { heapMb: 1, rssMb: 2 },
+      deliveryWorkersEnabled: false,
+      now: 0,
+    });
+    expect(s.check_history_mode).toBe(mode);
+    expect(s.check_history).toBe(text);
+  });
+});

@@ -62,7 +62,10 @@ describe("schema", () => {
       VERIFIERS: [],
       // keys this project adds
       CHECK_INTERVAL_SEC: 0,
+      SITE_REFRESH_INTERVAL_SEC: 30,
       CHECK_HISTORY_RETENTION_HOURS: 72,
+      CHECK_HISTORY_MODE: "all",
+      CHECK_HISTORY_SAMPLE_MIN: 15,
       STATSD_ADDR: "127.0.0.1:8125",
       WPCOM_STATUS_ENDPOINT: "https://public-api.wordpress.com/wpcom/v2/jetpack-monitor/status-change",
       DELIVERY_REPLAY_FROM: -1,

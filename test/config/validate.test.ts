@@ -87,6 +87,14 @@ const cases: Array<[string, Partial<Config>, string | undefined]> = [
   ["email smtp", { EMAIL_TRANSPORT: "smtp", SMTP_HOST: "mail", SMTP_PORT: 25 }, undefined],
   ["email wpcom", { EMAIL_TRANSPORT: "wpcom", WPCOM_EMAIL_ENDPOINT: "https://x.test/mail" }, undefined],
   ["email sendmail", { EMAIL_TRANSPORT: "sendmail" }, "EMAIL_TRANSPORT must be one of: stub, smtp, wpcom"],
+  ["history all", { CHECK_HISTORY_MODE: "all" }, undefined],
+  ["history changes", { CHECK_HISTORY_MODE: "changes" }, undefined],
+  ["history off", { CHECK_HISTORY_MODE: "off" }, undefined],
+  [
+    "history sometimes",
+    { CHECK_HISTORY_MODE: "sometimes" },
+    "CHECK_HISTORY_MODE must be one of: all, changes, off",
+  ],
   [
     "smtp without host",
     { EMAIL_TRANSPORT: "smtp", SMTP_PORT: 25 },

@@ -137,6 +137,20 @@ describe.skipIf(!haveChromium)("host dashboard page in headless chromium", () =>
     expect(await text("#uncovered")).toBe("500 (500-999)");
   });
 
+  test("the check history mode says what jetmon_check_history holds", async () => {
+    expect(await text("#history")).toBe("-");
+    publish({
+      ...baseState,
+      check_history_mode: "changes",
+      check_history:
+        "changes: failures, state changes and one sample per site per 15 min; the API's response-time and timing-breakdown cover those rows only",
+    });
+    await until("the history line", async () => (await text("#history")).startsWith("changes:"));
+    expect(await text("#history")).toBe(
+      "changes: failures, state changes and one sample per site per 15 min; the API's response-time and timing-breakdown cover those rows only",
+    );
+  });
+
   test("shows when the stream is lost and reconnects", async () => {
     const port = server!.port;
     await server!.stop();

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { findOpenEvent, getEvent, openEventsForBlogs } from "../../src/events/queries.ts";
 import { closeEvent, openEvent } from "../../src/events/store.ts";
-import { CheckType, ResolutionReason, State } from "../../src/events/vocabulary.ts";
+import { CheckType, ResolutionReason, Severity, State } from "../../src/events/vocabulary.ts";
 import { useTestDatabase } from "../support/db.ts";
 
 const t = useTestDatabase();
@@ -9,7 +9,7 @@ const t = useTestDatabase();
 const http = (blogId: number, discriminator?: string) => ({
   blogId,
   checkType: CheckType.Http,
-  severity: 3,
+  severity: Severity.SeemsDown,
   state: State.SeemsDown,
   discriminator,
 });

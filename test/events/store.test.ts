@@ -166,8 +166,9 @@ describe("openEvent", () => {
   });
 
   test.each([
+    // Runtime guards for untyped callers: the values do not type-check.
     [{ checkType: "" }, "eventstore: Open requires CheckType"],
-    [{ state: "" }, "eventstore: Open requires State"],
+    [{ state: "" as State }, "eventstore: Open requires State"],
   ])("rejects invalid input %#", async (patch, message) => {
     const blogId = await newBlog();
     await expect(openEvent(t.db, { ...seemsDown(blogId), ...patch })).rejects.toThrow(message);
@@ -286,20 +287,25 @@ describe("updateEvent", () => {
 
   test.each([
     [{ reason: Reason.StateChange }, "eventstore: mutate requires severityAfter or stateAfter"],
-    [{ state: "", reason: Reason.StateChange }, "eventstore: mutate requires severityAfter or stateAfter"],
-    [{ severity: 4, reason: "" }, "eventstore: mutate requires reason"],
+    [
+      { state: "" as State, reason: Reason.StateChange },
+      "eventstore: mutate requires severityAfter or stateAfter",
+    ],
+    [{ severity: Severity.Down, reason: "" as Reason }, "eventstore: mutate requires reason"],
   ])("rejects invalid change %#", async (change, message) => {
     await expect(updateEvent(t.db, 1, change)).rejects.toThrow(message);
   });
 
   test("a missing event is EventNotFoundError; a closed one EventClosedError", async () => {
-    await expect(updateEvent(t.db, 99_999_999, { severity: 4, reason: "x" })).rejects.toBeInstanceOf(
-      EventNotFoundError,
-    );
+    await expect(
+      updateEvent(t.db, 99_999_999, { severity: Severity.Down, reason: "x" as Reason }),
+    ).rejects.toBeInstanceOf(EventNotFoundError);
     const blogId = await newBlog();
     const { eventId } = await openEvent(t.db, seemsDown(blogId));
     await closeEvent(t.db, eventId, { reason: ResolutionReason.ProbeCleared });
-    const err = await updateEvent(t.db, eventId, { severity: 4, reason: "x" }).catch((e) => e);
+    const err = await updateEvent(t.db, eventId, { severity: Severity.Down, reason: "x" as Reason }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(EventClosedError);
     expect(err.message).toBe("eventstore: event is closed");
   });

@@ -88,7 +88,7 @@ test.each([
   ["tls_expiry", "Degraded", false, null],
   ["tls_expiry", "Warning", true, null],
 ])("legacyStatusFor(%p, %p, closed=%p) = %p", (checkType, state, closed, want) => {
-  expect(legacyStatusFor(checkType as string, state as string | null, closed as boolean)).toBe(want as never);
+  expect(legacyStatusFor(checkType as string, state as State | null, closed as boolean)).toBe(want as never);
 });
 
 test("dbTime truncates to whole seconds", () => {

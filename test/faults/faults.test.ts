@@ -3,9 +3,10 @@
  * kills, freezes and sets read-only. Each scenario proves itself with counts: requests the site
  * fixture answered = history rows written, one event per down site, one WPCOM send per change.
  * The waits are scaled (query timeout 800 ms, checks every second, outages of seconds), the
- * counts are not.
+ * counts are not. Each scenario has its own mariadbd, database, WPCOM receiver and site counts, so
+ * the scenarios run at once (`test.concurrent`): one scenario's outage is invisible to the others.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,24 +24,23 @@ import {
   waitUntil,
 } from "./support.ts";
 
-const db = new PrivateMariadb();
 const sites = startSites();
-const wpcom = startWpcom();
 const work = mkdtempSync(join(tmpdir(), "jetmon-faults-"));
+const servers: { stop: () => void }[] = [];
+const dbs: PrivateMariadb[] = [];
 let n = 0;
 
 beforeAll(async () => {
   await ensureBinary();
-  await db.install();
 }, 120_000);
 
-afterEach(killLeftovers);
-
+// A failed scenario's children are left to here: they hold only their own scenario's mariadbd,
+// database and fixtures, so they cannot disturb another scenario.
 afterAll(async () => {
   await killLeftovers();
-  await db.destroy();
+  await Promise.all(dbs.map((d) => d.destroy()));
   sites.stop();
-  wpcom.stop();
+  for (const s of servers) s.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -48,13 +48,22 @@ interface Scenario {
   name: string;
   cwd: string;
   env: Record<string, string>;
+  /** The scenario's own mariadbd, free to kill, freeze and set read-only. */
+  db: PrivateMariadb;
+  /** The scenario's own WPCOM receiver. */
+  wpcom: ReturnType<typeof startWpcom>;
   start: (over?: Record<string, string>) => Jetmon;
   history: () => Promise<number>;
 }
 
-/** A fresh database with `count` sites at the fixture, and a way to start monitors on it. */
+/** A fresh mariadbd and database with `count` sites at the fixture, and a way to start monitors on it. */
 async function scenario(count: number, config: Record<string, unknown> = {}): Promise<Scenario> {
   const name = `f${n++}`;
+  const db = new PrivateMariadb();
+  dbs.push(db);
+  await db.install();
+  const wpcom = startWpcom();
+  servers.push(wpcom);
   await db.query("", `CREATE DATABASE ${name}`);
   const pool = createPool({
     host: "127.0.0.1",
@@ -116,6 +125,8 @@ async function scenario(count: number, config: Record<string, unknown> = {}): Pr
     name,
     cwd,
     env,
+    db,
+    wpcom,
     start: (over = {}) =>
       new Jetmon(["--mode=monitor", "--config", join(cwd, "config.json")], { cwd, env: { ...env, ...over } }),
     history: async () =>
@@ -136,10 +147,10 @@ async function checking(s: Scenario, rows: number): Promise<{ base: number; mon:
 const answeredSince = (s: Scenario, base: number) => sites.answered(s.name) - base;
 
 describe("fault suite: the compiled monitor against a private mariadbd", () => {
-  test("1. SIGKILL mysqld mid-round, down a while: checks pause, nothing is lost, recovery by itself", async () => {
+  test.concurrent("1. SIGKILL mysqld mid-round, down a while: checks pause, nothing is lost, recovery by itself", async () => {
     const s = await scenario(20);
     const { base, mon } = await checking(s, 20);
-    await db.kill();
+    await s.db.kill();
     try {
       await mon.waitMsg("mysql unreachable, checks paused");
       await Bun.sleep(500); // in-flight checks settle
@@ -147,7 +158,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       await Bun.sleep(2500);
       expect(sites.answered(s.name)).toBe(paused);
     } finally {
-      await db.start();
+      await s.db.start();
     }
     await mon.waitMsg("mysql reachable again, checks resumed", 30_000);
     await Bun.sleep(1000);
@@ -157,10 +168,10 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(mon.count("mysql unreachable, checks paused")).toBe(1);
   }, 60_000);
 
-  test("2. SIGSTOP mysqld: hung queries time out, checks pause, SIGCONT recovers, nothing doubled", async () => {
+  test.concurrent("2. SIGSTOP mysqld: hung queries time out, checks pause, SIGCONT recovers, nothing doubled", async () => {
     const s = await scenario(20);
     const { base, mon } = await checking(s, 20);
-    db.signal("SIGSTOP");
+    s.db.signal("SIGSTOP");
     try {
       const line = await mon.waitMsg("mysql unreachable, checks paused", 10_000);
       expect(String(line.err)).toMatch(/timeout|ETIMEDOUT/i);
@@ -169,7 +180,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       await Bun.sleep(3000);
       expect(sites.answered(s.name)).toBe(paused);
     } finally {
-      db.signal("SIGCONT");
+      s.db.signal("SIGCONT");
     }
     await mon.waitMsg("mysql reachable again, checks resumed", 30_000);
     await Bun.sleep(1000);
@@ -178,10 +189,10 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(await s.history()).toBe(answeredSince(s, base));
   }, 60_000);
 
-  test("3. read_only: writes refused are held, dispatch pauses at HELD_RESULTS_MAX, all written after", async () => {
+  test.concurrent("3. read_only: writes refused are held, dispatch pauses at HELD_RESULTS_MAX, all written after", async () => {
     const s = await scenario(40, { HELD_RESULTS_MAX: 100 });
     const { base, mon } = await checking(s, 40);
-    await db.setReadOnly(true);
+    await s.db.setReadOnly(true);
     try {
       const refused = await mon.waitMsg("mysql refuses writes, results held");
       expect(refused.errno).toBe(1290);
@@ -191,7 +202,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       await Bun.sleep(1500);
       expect(sites.answered(s.name)).toBe(paused);
     } finally {
-      await db.setReadOnly(false);
+      await s.db.setReadOnly(false);
     }
     await mon.waitMsg("mysql accepts writes again");
     await mon.waitMsg("held results below HELD_RESULTS_MAX, dispatch resumed");
@@ -202,7 +213,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(await s.history()).toBe(answeredSince(s, base));
   }, 60_000);
 
-  test("4. a wrong password and a missing database fail at once with the server's message", async () => {
+  test.concurrent("4. a wrong password and a missing database fail at once with the server's message", async () => {
     const s = await scenario(1);
     const bad = s.start({ DB_PASSWORD: "wrong" });
     expect(await bad.exited).toBe(1);
@@ -214,10 +225,10 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(missing.count("db connect failed, retrying")).toBe(0);
   }, 30_000);
 
-  test("5. SIGTERM while MySQL is down spools the journal; the next start replays it before checking", async () => {
+  test.concurrent("5. SIGTERM while MySQL is down spools the journal; the next start replays it before checking", async () => {
     const s = await scenario(20);
     const { base, mon } = await checking(s, 20);
-    await db.kill();
+    await s.db.kill();
     const journal = join(s.cwd, "data", "held-results.journal");
     let spooled: Record<string, unknown>;
     try {
@@ -229,7 +240,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       expect(Number(spooled.results)).toBeGreaterThan(0);
       expect(existsSync(journal)).toBe(true);
     } finally {
-      await db.start();
+      await s.db.start();
     }
     const again = s.start();
     const replayed = await again.waitMsg("held-results journal replayed");
@@ -243,7 +254,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(await again.exited).toBe(0);
     expect(await s.history()).toBe(answeredSince(s, base));
     // The first run's `stopped` row, retried, or written by the second start before `running`.
-    const [row] = await db.query<{ state: string }>(
+    const [row] = await s.db.query<{ state: string }>(
       s.name,
       "SELECT state FROM jetmon_process_health WHERE process_id = ?",
       [`${s.name}-host:monitor`],
@@ -251,7 +262,7 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(row?.state).toBe("stopped");
   }, 60_000);
 
-  test("6. SIGTERM during a busy round, and a double SIGTERM: one drain, every result written", async () => {
+  test.concurrent("6. SIGTERM during a busy round, and a double SIGTERM: one drain, every result written", async () => {
     const s = await scenario(60);
     const { base, mon } = await checking(s, 60);
     mon.signal("SIGTERM");
@@ -262,23 +273,23 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
     expect(await s.history()).toBe(answeredSince(s, base));
   }, 30_000);
 
-  test("7. SIGKILL the monitor with open events and restart: no duplicate event, no duplicate WPCOM send", async () => {
+  test.concurrent("7. SIGKILL the monitor with open events and restart: no duplicate event, no duplicate WPCOM send", async () => {
     const s = await scenario(0);
     // Three sites that are down (the fixture has no such port): each opens one event.
-    await db.query(
+    await s.db.query(
       s.name,
       "INSERT INTO jetpack_monitor_sites (blog_id, bucket_no, monitor_url, monitor_active, site_status, check_interval) VALUES (7001, 1, 'http://127.0.0.1:1/', 1, 1, 1), (7002, 2, 'http://127.0.0.1:1/', 1, 1, 1), (7003, 3, 'http://127.0.0.1:1/', 1, 1, 1)",
     );
-    const sent = wpcom.bodies.length;
+    const sent = s.wpcom.bodies.length;
     const first = s.start();
     await first.waitMsg("monitor running");
     const openEvents = async () =>
-      db.query<{ blog_id: number; n: number }>(
+      s.db.query<{ blog_id: number; n: number }>(
         s.name,
         "SELECT blog_id, COUNT(*) AS n FROM jetmon_events WHERE ended_at IS NULL GROUP BY blog_id ORDER BY blog_id",
       );
     await waitUntil("three open events", async () => (await openEvents()).length === 3);
-    await waitUntil("three WPCOM sends", () => wpcom.bodies.length - sent >= 3, 20_000);
+    await waitUntil("three WPCOM sends", () => s.wpcom.bodies.length - sent >= 3, 20_000);
     first.signal("SIGKILL");
     await first.exited;
     const second = s.start();
@@ -291,15 +302,15 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
       [7002, 1],
       [7003, 1],
     ]);
-    const all = await db.query<{ n: number }>(s.name, "SELECT COUNT(*) AS n FROM jetmon_events");
+    const all = await s.db.query<{ n: number }>(s.name, "SELECT COUNT(*) AS n FROM jetmon_events");
     expect(Number(all[0]?.n)).toBe(3);
-    const ours = wpcom.bodies.slice(sent) as { blog_id?: number }[];
+    const ours = s.wpcom.bodies.slice(sent) as { blog_id?: number }[];
     const perBlog = new Map<number, number>();
     for (const b of ours) perBlog.set(Number(b?.blog_id), (perBlog.get(Number(b?.blog_id)) ?? 0) + 1);
     expect([...perBlog.values()].every((v) => v === 1)).toBe(true);
   }, 60_000);
 
-  test("8-9. a deliverer across a MySQL outage sends each delivery once; a webhook 307 elsewhere is a failed attempt", async () => {
+  test.concurrent("8-9. a deliverer across a MySQL outage sends each delivery once; a webhook 307 elsewhere is a failed attempt", async () => {
     const s = await scenario(0);
     const good: string[] = [];
     let stolen = 0;
@@ -326,13 +337,13 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
         new Response(null, { status: 307, headers: { location: `http://127.0.0.2:${elsewhere.port}/x` } }),
     });
     const transition = (blog: number) =>
-      db.query(
+      s.db.query(
         s.name,
         "INSERT INTO jetmon_event_transitions (event_id, blog_id, severity_after, state_after, reason, source, changed_at) VALUES (?, ?, 4, 'Down', 'opened', 'local', CURRENT_TIMESTAMP(3) - INTERVAL 3 SECOND)",
         [blog, blog],
       );
     const webhook = (url: string) =>
-      db.query(
+      s.db.query(
         s.name,
         "INSERT INTO jetmon_webhooks (url, active, events, site_filter, state_filter, secret, secret_preview, created_by) VALUES (?, 1, NULL, '{}', '{}', 'whsec_faultsuiteTESTSECRET', 'CRET', 'faults')",
         [url],
@@ -350,21 +361,37 @@ describe("fault suite: the compiled monitor against a private mariadbd", () => {
         env: { ...s.env, JETMON_HOSTNAME: `${s.name}-dlv` },
       });
       await waitUntil("three deliveries", () => good.length >= 3, 20_000);
-      await db.kill();
+      // Attempts recorded, to both webhooks (the redirected ones run beside the good ones).
+      const attempted = async () =>
+        Number(
+          (
+            await s.db.query<{ n: number }>(
+              s.name,
+              "SELECT COUNT(*) AS n FROM jetmon_webhook_deliveries WHERE last_status_code IS NOT NULL",
+            )
+          )[0]?.n,
+        );
+      // Killed between send and record, an attempt would stay leased past this scenario.
+      await waitUntil("six attempts recorded", async () => (await attempted()) >= 6, 20_000);
+      await s.db.kill();
       try {
         await Bun.sleep(2500);
       } finally {
-        await db.start();
+        await s.db.start();
       }
       for (const b of [4, 5]) await transition(b);
       await waitUntil("five deliveries", () => good.length >= 5, 30_000);
       await Bun.sleep(1500); // a duplicate would arrive by now
+      await waitUntil("ten attempts recorded", async () => (await attempted()) >= 10, 20_000).catch((e) => {
+        // Say which attempt went unrecorded (a failed outcome write leaves its row leased).
+        throw new Error(`${e}; deliverer log: ${JSON.stringify(dlv.lines.slice(-30))}`);
+      });
       dlv.signal("SIGTERM");
       expect(await dlv.exited).toBe(0);
       expect(good.length).toBe(5);
       expect(new Set(good).size).toBe(5);
       expect(stolen).toBe(0);
-      const rows = await db.query<{
+      const rows = await s.db.query<{
         url: string;
         status: string;
         last_status_code: number;

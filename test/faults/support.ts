@@ -4,7 +4,7 @@
  * dist/jetmon2 run as a child process, a site fixture that counts the requests it answers, and a
  * WPCOM receiver that counts the notifications it gets.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ export const BIN = join(import.meta.dir, "../../dist/jetmon2");
 export async function ensureBinary(): Promise<string> {
   if (!existsSync(BIN)) {
     const { build } = await import("../../build.ts");
-    await build({ hostOnly: true, outdir: join(import.meta.dir, "../../dist") });
+    await build({ hostOnly: true, outdir: join(import.meta.dir, "../../dist"), log: () => {} });
   }
   return BIN;
 }
@@ -42,7 +42,8 @@ export class PrivateMariadb {
   private proc: ReturnType<typeof Bun.spawn> | null = null;
 
   async install(): Promise<void> {
-    const r = Bun.spawnSync(
+    // Async, so scenarios installing at once do not block each other's event loop.
+    const r = Bun.spawn(
       [
         "mariadb-install-db",
         "--no-defaults",
@@ -50,10 +51,12 @@ export class PrivateMariadb {
         "--auth-root-authentication-method=normal",
         "--skip-test-db",
         "--user=root",
+        `--tmpdir=${this.tmp}`,
       ],
       { stdout: "pipe", stderr: "pipe" },
     );
-    if (r.exitCode !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr.toString()}`);
+    const [code, stderr] = await Promise.all([r.exited, new Response(r.stderr).text()]);
+    if (code !== 0) throw new Error(`mariadb-install-db failed: ${stderr}`);
     this.port = await freePort();
     await this.start();
     const admin = await this.admin();
@@ -65,6 +68,16 @@ export class PrivateMariadb {
     } finally {
       await admin.end();
     }
+  }
+
+  /**
+   * Its own tmpdir: a mariadbd starting up clears stale temporary tables from its tmpdir, and a
+   * shared /tmp would let it delete the ones another instance's bootstrap is using.
+   */
+  get tmp(): string {
+    const dir = join(this.dir, "tmp");
+    mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
   get socket(): string {
@@ -82,6 +95,7 @@ export class PrivateMariadb {
         `--socket=${this.socket}`,
         `--pid-file=${join(this.dir, "mysqld.pid")}`,
         "--user=root",
+        `--tmpdir=${this.tmp}`,
         "--skip-log-bin",
         "--innodb-buffer-pool-size=32M",
         "--innodb-log-file-size=16M",

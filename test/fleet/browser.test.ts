@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import type { Page } from "playwright-core";
 import { createFleetRoutes } from "../../src/fleet/routes.ts";
+import { NEXT_ACTIONS } from "../../src/fleet/summary.ts";
 import { silentLogger } from "../../src/log.ts";
 import {
   chromiumAvailable,
@@ -15,7 +16,7 @@ import {
 } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { greenFleet, seedFleet } from "./seed.ts";
-import { NOW } from "./support.ts";
+import { ago, NOW } from "./support.ts";
 
 const haveChromium = chromiumAvailable("fleet browser test");
 
@@ -145,6 +146,58 @@ describe.skipIf(!haveChromium)("fleet page in headless chromium", () => {
       expect(overflow).toBeLessThanOrEqual(0);
     }
   });
+
+  test("a drained process is stopped and counted, not an issue; a joining host's overlap is amber", async () => {
+    const seed = greenFleet();
+    const a = seed.processes[0]!;
+    seed.processes = [
+      a,
+      // host-b joined 10 s ago and claimed 5-9; host-a still holds 0-9 until its next claim.
+      { ...seed.processes[1]!, started_at: ago(10) },
+      // host-d drained two minutes ago (past the 60 s grace): it wrote `stopped` itself.
+      { ...a, host_id: "host-d", state: "stopped", health_status: "amber", ageSec: 120 },
+    ];
+    seed.hosts = [
+      { host_id: "host-a", min: 0, max: 9 },
+      { host_id: "host-b", min: 5, max: 9, ageSec: 1 },
+    ];
+    await seedFleet(t.db, seed);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Its own server with no snapshot cache, so the first poll reads this seed.
+    const fresh = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) =>
+        createFleetRoutes({
+          db: t.db,
+          now: () => NOW,
+          options: { bucketTotal: 10, heartbeatGraceSec: 60, cacheTtlMs: -1 },
+          log: silentLogger,
+        }).handle(req),
+    });
+    await page.goto(`http://127.0.0.1:${fresh.port}/fleet`);
+    await until("the amber snapshot", async () => (await text("#summary-pill")).toLowerCase() === "amber");
+    expect(await text("#stopped")).toBe("1");
+    expect(await text("#summary-next")).toBe(`next: ${NEXT_ACTIONS.coverageSettling}`);
+    const issues = await text("#summary-issues");
+    expect(issues).toContain(
+      'bucket coverage: dynamic bucket coverage settling: host "host-b" joined 10s ago',
+    );
+    expect(issues).not.toContain("host-d");
+    expect(await page.locator("#summary-issues li.red").count()).toBe(0);
+    const row = page.locator("#process-rows tr", { hasText: "host-d:monitor" });
+    expect(await row.locator("td").nth(1).textContent()).toBe("stopped");
+    expect(await row.locator("td").nth(1).getAttribute("class")).toBe("stopped");
+    expect(await text("#coverage")).toBe("amber");
+    // The link back is the accent colour (about 9:1 on the page background), not browser blue.
+    const color = await page
+      .locator('a[href="/"]')
+      .first()
+      .evaluate((e) => getComputedStyle(e).color);
+    expect(color).toBe("rgb(119, 183, 217)");
+    await page.goto(`${base}/fleet`);
+    await fresh.stop(true);
+  }, 20_000);
 
   test("links back to the host page", async () => {
     await page.click('a[href="/"]');

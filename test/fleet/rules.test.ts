@@ -190,9 +190,10 @@ describe("bucket coverage (TestSummarizeFleetBucketCoverage, total 10, grace 60 
       error: 'dynamic bucket coverage has gap 0-1 before host "b"',
     },
     {
+      // Both monitors started an hour ago: no join explains it (test/fleet/settling.test.ts).
       name: "overlap",
       hosts: [host("a", 0, 5), host("b", 5, 9)],
-      processes: fleet([dynamicMonitor("a:monitor")]),
+      processes: fleet([dynamicMonitor("a:monitor"), dynamicMonitor("b:monitor")]),
       status: "red",
       mode: "dynamic",
       error: 'dynamic bucket coverage overlaps before host "b" at bucket 5',
@@ -521,6 +522,36 @@ describe("dependencies (TestSummarizeFleetDependencies)", () => {
     ["  ", "unknown", undefined],
   ])("%p → %p %p", (raw, name, version) => {
     expect(splitDependencyName(raw)).toEqual(version ? { name, version } : { name });
+  });
+
+  test("a dependency off on every process is `disabled`, not green; off on some it keeps its colour", () => {
+    const dep = (name: string, status: string) => ({ name, status, checked_at: "2026-04-30T12:00:00Z" });
+    const got = rollupDependencies(
+      fleet([
+        row("a:monitor", { dependency_health: [dep("verifliers", "disabled"), dep("statsd", "disabled")] }),
+        row("b:monitor", { dependency_health: [dep("verifliers", "disabled"), dep("statsd", "green")] }),
+      ]),
+    );
+    expect(got).toEqual([
+      {
+        name: "statsd",
+        status: "green",
+        red_count: 0,
+        amber_count: 0,
+        green_count: 1,
+        stale_count: 0,
+        disabled_count: 1,
+      },
+      {
+        name: "verifliers",
+        status: "disabled",
+        red_count: 0,
+        amber_count: 0,
+        green_count: 0,
+        stale_count: 0,
+        disabled_count: 2,
+      },
+    ]);
   });
 
   test("grouped per name, red first, stale counted, verifiers folded across versions", () => {

@@ -13,7 +13,8 @@ describe("prometheusName: one table, two outputs", () => {
     [RoundMetric.sitesCount, "counter", "jetmon_round_sites_total"],
     [WpcomMetric.delivered, "counter", "jetmon_wpcom_notification_delivered_total"],
     [DetectionMetric.failure("server"), "counter", "jetmon_detection_failure_server_total"],
-    [RoundMetric.sitesPerSec, "gauge", "jetmon_round_sps_count"],
+    // A gauge never ends in `_count`: that suffix is a summary's (promlint).
+    [RoundMetric.sitesPerSec, "gauge", "jetmon_round_sps"],
     [WpcomMetric.queueDepth, "gauge", "jetmon_wpcom_queue_depth"],
     [RoundMetric.completeTime, "timer", "jetmon_round_complete_seconds"],
     [VerifierMetric.rpcDuration, "timer", "jetmon_verifier_rpc_seconds"],
@@ -40,8 +41,8 @@ describe("PrometheusMetrics", () => {
         "jetmon_round_complete_seconds_count 2",
         "# TYPE jetmon_round_sites_total counter",
         "jetmon_round_sites_total 7",
-        "# TYPE jetmon_round_sps_count gauge",
-        "jetmon_round_sps_count 173",
+        "# TYPE jetmon_round_sps gauge",
+        "jetmon_round_sps 173",
         "",
       ].join("\n"),
     );

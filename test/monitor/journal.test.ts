@@ -41,6 +41,13 @@ describe("held-results journal", () => {
     expect(readJournal(dir, 28)).toEqual({ kind: "none" });
   });
 
+  test("a record without a history row (CHECK_HISTORY_MODE) keeps that flag through the journal", () => {
+    const dir = freshDir();
+    const recs = [rec(1, { history: false }), rec(2)];
+    spoolJournal(dir, recs, 100, 28);
+    expect(readJournal(dir, 28)).toEqual({ kind: "ok", path: join(dir, JOURNAL_NAME), records: recs });
+  });
+
   test("past the bound the oldest records are kept and the rest counted as dropped", () => {
     const dir = freshDir();
     const recs = Array.from({ length: 10 }, (_, i) => rec(i + 1));

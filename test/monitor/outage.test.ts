@@ -50,7 +50,7 @@ test("MySQL unreachable mid-run: checks pause, no result is lost, the monitor re
     // Cut MySQL while checks are in flight.
     await proxy.cut();
     await waitFor("outage noticed", () => !h.orch.figures().databaseHealthy);
-    await Bun.sleep(400); // in-flight checks finish
+    await waitFor("in-flight checks finish", () => h.orch.figures().activeChecks === 0);
     const paused = hits();
     await h.sleep(1500); // a check interval and a half of monitor time
     expect(hits()).toBe(paused);

@@ -26,6 +26,8 @@ export function rolloutConfig(over: Partial<RolloutConfig> = {}): RolloutConfig 
     PINNED_BUCKET_MAX: null,
     BUCKET_NO_MIN: null,
     BUCKET_NO_MAX: null,
+    CHECK_HISTORY_MODE: "all",
+    CHECK_HISTORY_SAMPLE_MIN: 15,
     ...over,
   };
 }
@@ -120,6 +122,8 @@ export interface RunOptions {
   systemd?: (unit: string) => SystemdVerifyResult;
   files?: Record<string, string>;
   stdin?: string;
+  /** The config path the gate reports reading (RolloutDeps.configPath). */
+  configPath?: string;
 }
 
 export function runner(getDb: () => Db) {
@@ -148,9 +152,17 @@ export function runner(getDb: () => Db) {
         if (text === undefined) throw new Error(`open ${path}: no such file or directory`);
         return text;
       },
+      async listDir(path) {
+        const prefix = `${path}/`;
+        const names = Object.keys(opts.files ?? {})
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => f.slice(prefix.length).split("/")[0] ?? "");
+        return [...new Set(names)];
+      },
       async readStdin() {
         return opts.stdin ?? "";
       },
+      ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
     };
     const command = createRolloutCommand(() => deps);
     const code = await command({

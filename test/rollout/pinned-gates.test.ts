@@ -3,6 +3,8 @@
  * each passes on a clean pinned range and fails on each criterion.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { useTestDatabase } from "../support/db.ts";
 import {
   pinned,
@@ -22,6 +24,14 @@ const run = runner(() => t.db);
 beforeEach(() => resetTables(t.db));
 
 const CFG = pinned(12, 34, { BUCKET_TOTAL: 100 });
+
+/** The units this project ships, as host-preflight finds them installed. */
+const shipped = (name: string) => readFileSync(join(import.meta.dir, "../../deploy/systemd", name), "utf8");
+const INSTALLED = {
+  "/etc/systemd/system/jetmon2.service": shipped("jetmon2.service"),
+  "/etc/systemd/system/jetmon2-deliverer.service": shipped("jetmon2-deliverer.service"),
+  "/etc/systemd/system/jetmon2-veriflier.service": shipped("jetmon2-veriflier.service"),
+};
 
 describe("rollout pinned-check", () => {
   test("a clean pinned range passes (§2.16)", async () => {
@@ -136,7 +146,13 @@ describe("rollout host-preflight", () => {
     "--bucket-min=0",
     "--bucket-max=4",
   ];
-  const files = { "ranges.csv": PLAN };
+  const files: Record<string, string> = {
+    "ranges.csv": PLAN,
+    ...INSTALLED,
+    "/etc/systemd/system/jetmon2-canary.service": shipped("jetmon2.service"),
+    "/tmp/x.service": shipped("jetmon2.service"),
+    "/tmp/bad.service": shipped("jetmon2.service"),
+  };
 
   test("passes with plan, pinned safety and a verified unit (§2.16)", async () => {
     await seedSites(t.db, spread(0, 4, 5, 1));
@@ -176,6 +192,10 @@ describe("rollout host-preflight", () => {
       "",
       "PASS systemd_unit=/etc/systemd/system/jetmon2.service",
       "INFO systemd_verify=unit verified",
+      "PASS systemd_unit_expectations=/etc/systemd/system/jetmon2.service mode=monitor config=/etc/jetmon2/config.json working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=jetmon2-reload",
+      "PASS systemd_unit_expectations=/etc/systemd/system/jetmon2-canary.service mode=monitor config=/etc/jetmon2/config.json working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=jetmon2-reload",
+      "PASS systemd_unit_expectations=/etc/systemd/system/jetmon2-deliverer.service mode=deliverer config=/etc/jetmon2/config.json working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=kill-HUP",
+      "PASS systemd_unit_expectations=/etc/systemd/system/jetmon2-veriflier.service mode=veriflier config=/etc/jetmon2/veriflier.json working_directory=/var/lib/jetmon2 kill_signal=SIGTERM timeout_stop_sec=35s exec_reload=none",
       "PASS pre_stop_gate=ready",
       "host preflight passed",
     ]);

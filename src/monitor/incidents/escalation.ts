@@ -4,13 +4,11 @@
  * decide. A verifier that fails or times out is left out of the count, never counted as a vote.
  */
 import { randomBytes } from "node:crypto";
+import { VERIFIER_TIMEOUT_HEADROOM_MS } from "../../veriflier/wire.ts";
 import type { Verifier, VerifierReply, VerifierRequest } from "../ports.ts";
 import { type EscalationVerdict, escalationVerdict, quorum } from "../rules.ts";
 import { checkRequestFor, type Site } from "../sites.ts";
 import type { IncidentObserver, VoteFigures } from "./telemetry.ts";
-
-/** Verifier RPC allowance on top of the site's check timeout (upstream `verifierRPCHeadroom`). */
-export const VERIFIER_HEADROOM_MS = 5000;
 
 export interface EscalationInput {
   site: Site;
@@ -35,7 +33,7 @@ export async function escalate(input: EscalationInput): Promise<Escalation> {
   const requestId = randomBytes(16).toString("hex");
   await observer.escalationSent(site.blogId, verifiers.length, requestId);
   const req: VerifierRequest = { ...checkRequestFor(site, input.netCommsTimeout), requestId };
-  const deadlineMs = req.timeoutSeconds * 1000 + VERIFIER_HEADROOM_MS;
+  const deadlineMs = req.timeoutSeconds * 1000 + VERIFIER_TIMEOUT_HEADROOM_MS;
   const replies: VerifierReply[] = [];
   const answers: { source: string; reply: VerifierReply }[] = [];
   await Promise.all(

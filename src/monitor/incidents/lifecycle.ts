@@ -71,7 +71,7 @@ export interface Outcome {
 
 interface OpenHttp {
   eventId: number;
-  state: string;
+  state: State;
 }
 
 const RETRY_SOON: Outcome = { retrySoon: true };
@@ -81,7 +81,7 @@ export class Incidents {
   readonly retries = new RetryQueue();
   private readonly http = new Map<number, OpenHttp>();
   /** Last TLS tier acted on per blog: 0 none, else the event severity. */
-  private readonly tls = new Map<number, number>();
+  private readonly tls = new Map<number, Severity>();
   private readonly lastAlert = new Map<number, number>();
   private readonly observer: IncidentObserver;
   private readonly tlsDeprecated: TlsDeprecatedAdvisory;
@@ -93,7 +93,7 @@ export class Incidents {
 
   /** Seeds memory from open events (cold start, or sites new to this host). */
   seed(
-    events: readonly { blogId: number; id: number; checkType: string; severity: number; state: string }[],
+    events: readonly { blogId: number; id: number; checkType: string; severity: Severity; state: State }[],
   ): void {
     this.tlsDeprecated.seed(events);
     for (const e of events) {
@@ -337,7 +337,7 @@ export class Incidents {
       return;
     }
     const changeTime = new Date(this.d.now());
-    let closed: { state: string; eventId: number } | null;
+    let closed: { state: State; eventId: number } | null;
     try {
       const r = await retryOnConflict(() =>
         closeRecoveredEvent(this.d.db, {

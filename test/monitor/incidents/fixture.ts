@@ -34,7 +34,16 @@ export function fakeVerifier(name: string, vote: Vote): FakeVerifier {
       v.requests.push({ req, timeoutMs });
       if (v.vote === "error") throw new Error(`${name} unreachable`);
       const down = v.vote === "down";
-      return { host: name, success: !down, httpCode: down ? 500 : 200, errorCode: 0, rttMs: 12 };
+      return {
+        blogId: req.blogId,
+        url: req.url,
+        host: name,
+        success: !down,
+        httpCode: down ? 500 : 200,
+        errorCode: 0,
+        rttMs: 12,
+        requestId: req.requestId ?? "",
+      };
     },
   };
   return v;
