@@ -51,7 +51,15 @@ for (const slot of due) schedule.release(slot, now + 900_000);
 const cycled = measure();
 const per = (a: number, b: number) => ((b - a) / n).toFixed(0);
 console.log(`sites: ${n}`);
-console.log(`Site objects (loadSites rows):   ${per(before.heap, loaded.heap)} B/site heap, ${per(before.rss, loaded.rss)} B/site RSS`);
-console.log(`Schedule (slots, map, heap):     ${per(loaded.heap, scheduled.heap)} B/site heap, ${per(loaded.rss, scheduled.rss)} B/site RSS`);
-console.log(`after one take/release per site: ${per(scheduled.heap, cycled.heap)} B/site heap, ${per(scheduled.rss, cycled.rss)} B/site RSS`);
-console.log(`total:                           ${per(before.heap, cycled.heap)} B/site heap, ${per(before.rss, cycled.rss)} B/site RSS`);
+console.log(
+  `Site objects (loadSites rows):   ${per(before.heap, loaded.heap)} B/site heap, ${per(before.rss, loaded.rss)} B/site RSS`,
+);
+console.log(
+  `Schedule (slots, map, heap):     ${per(loaded.heap, scheduled.heap)} B/site heap, ${per(loaded.rss, scheduled.rss)} B/site RSS`,
+);
+console.log(
+  `after one take/release per site: ${per(scheduled.heap, cycled.heap)} B/site heap, ${per(scheduled.rss, cycled.rss)} B/site RSS`,
+);
+console.log(
+  `total:                           ${per(before.heap, cycled.heap)} B/site heap, ${per(before.rss, cycled.rss)} B/site RSS`,
+);

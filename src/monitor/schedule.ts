@@ -17,7 +17,9 @@ export interface Slot {
 }
 
 /** Upper bounds (ms) of the dispatch-lateness histogram's buckets; the last bucket is open. */
-export const LATENESS_BOUNDS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000];
+export const LATENESS_BOUNDS_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000,
+];
 
 /** Tokens live in the heap's Uint32Array tags. */
 const TOKEN_MASK = 0xffffffff;
