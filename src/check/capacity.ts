@@ -9,6 +9,8 @@
 import { log } from "../log.ts";
 
 export const FETCH_CAP_ENV = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+/** Bun's DNS cache lifetime in seconds (default 30; docs/checks.md, DNS). An operator's value is kept. */
+export const DNS_TTL_ENV = "BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS";
 /** Set on the re-executed process so a cap Bun still ignores cannot cause an exec loop. */
 export const REEXEC_MARKER_ENV = "JETMON_FETCH_CAP_REEXEC";
 export const BUN_DEFAULT_FETCH_CAP = 256;
@@ -29,6 +31,12 @@ export function fetchCapacity(): number {
 }
 
 export interface EnsureOptions {
+  /**
+   * Bun's DNS cache lifetime to run with (BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS, read once at
+   * startup like the cap; default 30 s whatever the record's TTL). When given and the
+   * environment does not already say so, the process re-executes with it set.
+   */
+  dnsTtlSeconds?: number;
   env?: Record<string, string | undefined>;
   /** Replaces the process image; only returns when that failed. Injected by tests. */
   exec?: (path: string, argv: string[], env: Record<string, string>) => void;
@@ -44,15 +52,19 @@ export interface EnsureOptions {
 export function ensureFetchCapacity(n: number, opts: EnsureOptions = {}): number {
   const current = opts.current ?? startupCap;
   const want = Math.min(MAX_CAP, Math.max(1, Math.ceil(n)));
-  if (current >= want) return current;
   const env = opts.env ?? process.env;
+  const dnsTtl =
+    opts.dnsTtlSeconds === undefined ? undefined : String(Math.max(0, Math.floor(opts.dnsTtlSeconds)));
+  const dnsOk = dnsTtl === undefined || env[DNS_TTL_ENV] !== undefined;
+  if (current >= want && dnsOk) return current;
   if (env[REEXEC_MARKER_ENV]) {
     log.warn({ want, cap: current }, "fetch cap still low after re-exec");
     return current;
   }
   const nextEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) nextEnv[k] = v;
-  nextEnv[FETCH_CAP_ENV] = String(want);
+  nextEnv[FETCH_CAP_ENV] = String(Math.max(want, current));
+  if (dnsTtl !== undefined && nextEnv[DNS_TTL_ENV] === undefined) nextEnv[DNS_TTL_ENV] = dnsTtl;
   nextEnv[REEXEC_MARKER_ENV] = "1";
   try {
     (opts.exec ?? execve)(process.execPath, reexecArgv(), nextEnv);

@@ -82,7 +82,8 @@ async function runMonitor(ctx: CliContext, opts: MonitorCommandOptions): Promise
   if (!store) return 1;
   const cfg = store.current;
   // Re-exec (to raise the fetch cap) first, so the warnings are logged once, by the final process.
-  if (opts.raiseFetchCap !== false) ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM);
+  if (opts.raiseFetchCap !== false)
+    ensureFetchCapacity(cfg.NUM_WORKERS + FETCH_HEADROOM, { dnsTtlSeconds: 0 });
   for (const warning of store.warnings) log.warn({ path: ctx.configPath, warning }, "config warning");
   const hostname = opts.hostname || hostIdentity(ctx.env);
   const dirs = logStartup(log, cfg, hostname);

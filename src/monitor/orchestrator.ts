@@ -500,6 +500,11 @@ export class Orchestrator {
     metrics.gauge(RoundMetric.retryQueueSize, this.incidents.retries.size);
     metrics.gauge(RoundMetric.sitesPerSec, r.sitesPerSec);
     metrics.increment(RoundMetric.sitesCount, r.results);
+    const late = this.schedule.takeLateness();
+    this.o.log.info(
+      { dispatched: late.count, p50_ms: late.p50, p99_ms: late.p99, buckets: late.buckets },
+      "dispatch lateness",
+    );
     if (cfg.STATSD_SEND_MEM_USAGE) metrics.emitMemory();
     if (this.o.statsFiles) {
       const dir = typeof this.o.statsFiles === "string" ? this.o.statsFiles : undefined;

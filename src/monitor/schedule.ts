@@ -16,10 +16,13 @@ export interface Slot {
   token: number;
 }
 
-interface HeapRef {
-  slot: Slot;
-  token: number;
-}
+/** Upper bounds (ms) of the dispatch-lateness histogram's buckets; the last bucket is open. */
+export const LATENESS_BOUNDS_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000,
+];
+
+/** Tokens live in the heap's Uint32Array tags. */
+const TOKEN_MASK = 0xffffffff;
 
 export interface SyncResult {
   added: Site[];
@@ -34,7 +37,9 @@ export interface SyncResult {
  */
 export class Schedule {
   private readonly slots = new Map<number, Slot>();
-  private readonly heap = new MinHeap<HeapRef>();
+  private readonly heap = new MinHeap<Slot>();
+  /** Dispatches per lateness bucket (now - due at takeDue) since the last takeLateness(). */
+  private late = new Uint32Array(LATENESS_BOUNDS_MS.length + 1);
 
   constructor(private interval: (site: Site) => number) {}
 
@@ -93,7 +98,7 @@ export class Schedule {
     const removed: Site[] = [];
     const leave = (id: number, slot: Slot) => {
       slot.removed = true;
-      slot.token++;
+      slot.token = (slot.token + 1) & TOKEN_MASK;
       this.slots.delete(id);
       removed.push(slot.site);
     };
@@ -128,11 +133,12 @@ export class Schedule {
     while (out.length < max) {
       const key = this.heap.peekKey();
       if (key === undefined || key > now) break;
-      const ref = this.heap.pop();
-      if (ref === undefined) break;
-      const slot = ref.slot;
-      if (ref.token !== slot.token || slot.removed || slot.busy) continue;
+      const tag = this.heap.peekTag();
+      const slot = this.heap.pop();
+      if (slot === undefined) break;
+      if (tag !== slot.token || slot.removed || slot.busy) continue;
       slot.busy = true;
+      this.countLateness(now - key);
       out.push(slot);
     }
     return out;
@@ -141,9 +147,9 @@ export class Schedule {
   /** Due time of the earliest live entry, or undefined when nothing is scheduled. */
   nextDue(): number | undefined {
     for (;;) {
-      const ref = this.heap.peek();
-      if (!ref) return undefined;
-      if (ref.token === ref.slot.token && !ref.slot.removed && !ref.slot.busy) return ref.slot.due;
+      const slot = this.heap.peek();
+      if (!slot) return undefined;
+      if (this.heap.peekTag() === slot.token && !slot.removed && !slot.busy) return slot.due;
       this.heap.pop();
     }
   }
@@ -168,8 +174,34 @@ export class Schedule {
     this.push(slot);
   }
 
+  /**
+   * Dispatch lateness since the previous call (how long after its due time each site was
+   * taken), as counts per LATENESS_BOUNDS_MS bucket plus p50/p99 (bucket upper bounds, ms).
+   * Resets the counts.
+   */
+  takeLateness(): { count: number; p50: number; p99: number; buckets: number[] } {
+    const buckets = Array.from(this.late);
+    this.late.fill(0);
+    const count = buckets.reduce((a, b) => a + b, 0);
+    const at = (q: number): number => {
+      let seen = 0;
+      for (let i = 0; i < buckets.length; i++) {
+        seen += buckets[i] ?? 0;
+        if (seen >= q * count) return LATENESS_BOUNDS_MS[i] ?? Number.POSITIVE_INFINITY;
+      }
+      return 0;
+    };
+    return { count, p50: count ? at(0.5) : 0, p99: count ? at(0.99) : 0, buckets };
+  }
+
+  private countLateness(ms: number): void {
+    let i = 0;
+    while (i < LATENESS_BOUNDS_MS.length && ms > (LATENESS_BOUNDS_MS[i] ?? 0)) i++;
+    this.late[i] = (this.late[i] ?? 0) + 1;
+  }
+
   private push(slot: Slot): void {
-    slot.token++;
-    this.heap.push(slot.due, { slot, token: slot.token });
+    slot.token = (slot.token + 1) & TOKEN_MASK;
+    this.heap.push(slot.due, slot, slot.token);
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import {
   BUN_DEFAULT_FETCH_CAP,
+  DNS_TTL_ENV,
   ensureFetchCapacity,
   FETCH_CAP_ENV,
   parseCap,
@@ -40,6 +41,28 @@ describe("reexecArgv", () => {
 });
 
 describe("ensureFetchCapacity", () => {
+  test("a DNS cache lifetime asked for and not in the environment: re-executes with it, cap kept", () => {
+    const calls: Record<string, string>[] = [];
+    ensureFetchCapacity(300, {
+      current: 1000,
+      env: { PATH: "/bin" },
+      dnsTtlSeconds: 0,
+      exec: (_p, _a, e) => calls.push(e),
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[DNS_TTL_ENV]).toBe("0");
+    expect(calls[0]?.[FETCH_CAP_ENV]).toBe("1000");
+  });
+
+  test("the operator's DNS cache lifetime is kept: no exec when the cap suffices", () => {
+    let execs = 0;
+    const env = { [DNS_TTL_ENV]: "5" };
+    expect(ensureFetchCapacity(300, { current: 1000, env, dnsTtlSeconds: 0, exec: () => execs++ })).toBe(
+      1000,
+    );
+    expect(execs).toBe(0);
+  });
+
   test("enough already: no exec", () => {
     let execs = 0;
     expect(ensureFetchCapacity(300, { current: 1000, exec: () => execs++ })).toBe(1000);

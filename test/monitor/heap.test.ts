@@ -45,3 +45,17 @@ test("clear empties", () => {
   h.clear();
   expect(h.size).toBe(0);
 });
+
+test("tags travel with their entries through pushes and pops", () => {
+  const h = new MinHeap<string>();
+  const keys = [9, 3, 7, 1, 8, 2, 6, 4, 5, 0, 11, 10, 15, 13, 12, 14, 16, 17];
+  for (const k of keys) h.push(k, `v${k}`, k * 10);
+  const out: [number, number, string][] = [];
+  while (h.size > 0) {
+    const k = h.peekKey() as number;
+    const t = h.peekTag();
+    out.push([k, t, h.pop() as string]);
+  }
+  expect(out).toEqual([...keys].sort((a, b) => a - b).map((k) => [k, k * 10, `v${k}`]));
+  expect(h.peekTag()).toBe(0);
+});

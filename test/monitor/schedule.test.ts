@@ -98,3 +98,24 @@ describe("Schedule", () => {
     expect(t.nextDue()).toBe(T0 + 600_000);
   });
 });
+
+test("takeLateness counts each dispatch once by how late it was taken, then resets", () => {
+  const s = new Schedule(minutes);
+  // due T0-30s, T0, T0-1.5s
+  s.sync(
+    [
+      site(1, { lastCheckedAt: new Date(T0 - 90_000) }),
+      site(2, { lastCheckedAt: new Date(T0 - 60_000) }),
+      site(3, { lastCheckedAt: new Date(T0 - 61_500) }),
+    ],
+    T0,
+    1,
+  );
+  expect(s.takeDue(T0, 10)).toHaveLength(3);
+  const late = s.takeLateness();
+  expect(late.count).toBe(3);
+  expect(late.buckets.reduce((a, b) => a + b, 0)).toBe(3);
+  expect(late.p50).toBe(2000);
+  expect(late.p99).toBe(30_000);
+  expect(s.takeLateness().count).toBe(0);
+});
