@@ -30,6 +30,7 @@ import type { Metrics } from "../metrics/statsd.ts";
 import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../timers.ts";
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
+import { ClaimPacer } from "./claim-pacer.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
 import type { Notifier, Verifier } from "./ports.ts";
@@ -161,6 +162,9 @@ export class Orchestrator {
   private totalChecked = 0;
   private refreshing: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
+  private refreshAgain = false;
+  private claimMs = 30_000;
+  private readonly pacer: ClaimPacer;
   private intervalKey = "";
   private columns: OptionalColumns = ALL_OPTIONAL_COLUMNS;
   private missingKey = "";
@@ -168,6 +172,7 @@ export class Orchestrator {
 
   constructor(private readonly o: OrchestratorOptions) {
     this.clock = o.timers ?? systemTimers;
+    this.pacer = new ClaimPacer(this.clock, () => void this.claim(false));
     const clock = this.clock;
     this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
@@ -217,6 +222,8 @@ export class Orchestrator {
     const cfg = this.o.config();
     const claimMs =
       t.claimMs ?? Math.min(30_000, Math.max(1000, (cfg.BUCKET_HEARTBEAT_GRACE_SEC * 1000) / 4));
+    this.claimMs = claimMs;
+    if (this.ownership) this.pacer.after(this.ownership, claimMs);
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
     this.every(t.refreshMs ?? DEFAULT_REFRESH_MS, () => this.refresh(false));
@@ -250,6 +257,7 @@ export class Orchestrator {
     this.state = "draining";
     for (const t of this.timers) this.clock.clearInterval(t);
     this.timers.length = 0;
+    this.pacer.stop();
     if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     // A claim under way would write the row back to active after it is marked draining.
@@ -588,8 +596,13 @@ export class Orchestrator {
           pinned: pinnedBucketRange(cfg),
         });
         this.ownership = next;
+        if (this.state === "running") this.pacer.after(next, this.claimMs);
         if (next.uncovered) this.o.metrics.gauge(BucketMetric.uncovered, countBuckets(next.uncovered));
         if (prev && (prev.range.min !== next.range.min || prev.range.max !== next.range.max)) {
+          // Buckets given up are dropped now, before a peer can claim them (buckets.ts).
+          const dropped = this.schedule.dropOutside(next.range);
+          for (const site of dropped) this.incidents.forget(site.blogId);
+          this.sweep.remaining -= dropped.length;
           void this.refresh(false);
         }
       } catch (err) {
@@ -603,7 +616,11 @@ export class Orchestrator {
   }
 
   private async refresh(fatal: boolean): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // The load under way may have read the previous range: load again when it ends.
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
       const own = this.ownership;
       if (!own) return;
@@ -612,7 +629,10 @@ export class Orchestrator {
         await this.probeColumns();
         const loaded = onePerBlog(await loadSites(this.o.db, own.range, this.columns));
         this.reportDuplicates(loaded.duplicates);
-        const { added, removed } = this.schedule.sync(loaded.sites, this.now(), this.sweep.id);
+        // A claim during the load may have given buckets up: never re-add those.
+        const range = this.ownership?.range ?? own.range;
+        const inRange = loaded.sites.filter((x) => x.bucketNo >= range.min && x.bucketNo <= range.max);
+        const { added, removed } = this.schedule.sync(inRange, this.now(), this.sweep.id);
         for (const site of removed) {
           this.incidents.forget(site.blogId);
         }
@@ -644,6 +664,10 @@ export class Orchestrator {
       this.pump();
     })().finally(() => {
       this.refreshing = null;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        void this.refresh(false);
+      }
     });
     return this.refreshing;
   }
