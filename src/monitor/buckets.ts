@@ -72,6 +72,10 @@ const STORED_EMPTY = { min: 1, max: 0 };
  * the grace, lock the table's rows, water-fill over the live active hosts, and upsert ONLY this
  * host's row (heartbeat, range, active). Upstream refreshed every peer's heartbeat there, so a
  * crashed host never expired (docs/design.md defect 2); here each host keeps only itself alive.
+ * Since a peer adopts a new assignment only at its own next claim, a host takes only the part
+ * of its share that no live active peer's row still holds (claimableRange): the table never
+ * has a bucket in two rows. `blocked` and `peerExpiresInMs` tell the monitor when to claim
+ * again early (claim-pacer.ts).
  */
 export class BucketOwner {
   private owned: Ownership | null = null;
