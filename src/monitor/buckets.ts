@@ -5,7 +5,15 @@ import { isRetryableLockError } from "../db/errors.ts";
 import { run, selectRows } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
-import { assignBucketRanges, formatRanges, isEmptyRange, uncoveredRanges } from "./waterfill.ts";
+import {
+  assignBucketRanges,
+  claimableRange,
+  countBuckets,
+  EMPTY_RANGE,
+  formatRanges,
+  isEmptyRange,
+  uncoveredRanges,
+} from "./waterfill.ts";
 
 export interface OwnershipConfig {
   BUCKET_TOTAL: number;
@@ -28,6 +36,17 @@ export interface Ownership {
   uncovered: BucketRange[] | null;
   /** Live active hosts sharing the buckets, this one included (dynamic mode). */
   hosts: number;
+  /**
+   * Dynamic mode: the water-fill gave this host more than it could take, because a live peer's
+   * row still holds part of it (the peer gives it up at its own next claim). Claim again soon.
+   */
+  blocked: boolean;
+  /**
+   * Dynamic mode: ms until the earliest peer row passes the grace and may be deleted (its
+   * buckets taken), from MySQL's clock; null when there is no peer. A dead host's buckets move
+   * as soon as a peer claims after this, so the monitor schedules a claim for that moment.
+   */
+  peerExpiresInMs: number | null;
 }
 
 export function ownershipLabel(pinned: BucketRange | null): string {
@@ -40,6 +59,8 @@ interface HostRow {
   bucket_max: number;
   status: string;
   fresh: number;
+  /** Seconds until the row is older than the grace (negative once past). */
+  expires_in: number;
 }
 
 /** The empty range cannot be stored in SMALLINT UNSIGNED columns; (1, 0) stands for it. */
@@ -51,6 +72,10 @@ const STORED_EMPTY = { min: 1, max: 0 };
  * the grace, lock the table's rows, water-fill over the live active hosts, and upsert ONLY this
  * host's row (heartbeat, range, active). Upstream refreshed every peer's heartbeat there, so a
  * crashed host never expired (docs/design.md defect 2); here each host keeps only itself alive.
+ * Since a peer adopts a new assignment only at its own next claim, a host takes only the part
+ * of its share that no live active peer's row still holds (claimableRange): the table never
+ * has a bucket in two rows. `blocked` and `peerExpiresInMs` tell the monitor when to claim
+ * again early (claim-pacer.ts).
  */
 export class BucketOwner {
   private owned: Ownership | null = null;
@@ -99,6 +124,8 @@ export class BucketOwner {
       total: cfg.BUCKET_TOTAL,
       uncovered: null,
       hosts: 1,
+      blocked: false,
+      peerExpiresInMs: null,
     };
   }
 
@@ -116,53 +143,71 @@ export class BucketOwner {
 
   private async claimDynamicOnce(cfg: OwnershipConfig): Promise<Ownership> {
     const grace = Math.max(1, Math.floor(cfg.BUCKET_HEARTBEAT_GRACE_SEC));
-    const result = await this.db.transaction(async (tx) => {
-      await run(
-        tx,
-        sql`DELETE FROM jetmon_hosts WHERE last_heartbeat < NOW() - INTERVAL ${grace} SECOND AND host_id <> ${this.hostId}`,
-      );
-      // A peer whose monitor said `stopping`/`stopped` after its last bucket heartbeat has gone
-      // (its own release never reached MySQL): its buckets are free now, not after the grace.
-      const released = await run(
-        tx,
-        sql`DELETE h FROM jetmon_hosts h
-            JOIN jetmon_process_health p ON p.host_id = h.host_id AND p.process_type = 'monitor'
-            WHERE h.host_id <> ${this.hostId} AND p.state IN ('stopping', 'stopped')
-              AND p.updated_at > h.last_heartbeat`,
-      );
-      if (released.affectedRows > 0) {
-        this.log.info({ released: released.affectedRows }, "released bucket rows of stopped peers");
-      }
-      const rows = await selectRows<HostRow>(
-        tx,
-        sql`SELECT host_id, bucket_min, bucket_max, status,
-                   (last_heartbeat >= NOW() - INTERVAL ${grace} SECOND) AS fresh
-            FROM jetmon_hosts ORDER BY host_id FOR UPDATE`,
-      );
-      const members = [
-        this.hostId,
-        ...rows.filter((r) => r.status === "active" && r.host_id !== this.hostId).map((r) => r.host_id),
-      ];
-      const assignment = assignBucketRanges(members, cfg.BUCKET_TOTAL, cfg.BUCKET_TARGET);
-      const mine = assignment.get(this.hostId) ?? STORED_EMPTY;
-      const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
-      await run(
-        tx,
-        sql`INSERT INTO jetmon_hosts (host_id, bucket_min, bucket_max, last_heartbeat, status)
-            VALUES (${this.hostId}, ${stored.min}, ${stored.max}, NOW(), 'active')
-            ON DUPLICATE KEY UPDATE bucket_min = VALUES(bucket_min), bucket_max = VALUES(bucket_max),
-              last_heartbeat = NOW(), status = 'active'`,
-      );
-      // Coverage as the table stands now: this host's new range plus every live active peer's
-      // current row. Peers adopt the new assignment at their next claim, so a short gap or
-      // overlap while hosts join or leave is expected.
-      const covered: BucketRange[] = [mine];
-      for (const r of rows) {
-        if (r.host_id === this.hostId || r.status !== "active" || !Number(r.fresh)) continue;
-        covered.push({ min: Number(r.bucket_min), max: Number(r.bucket_max) });
-      }
-      return { mine, members: members.length, uncovered: uncoveredRanges(covered, cfg.BUCKET_TOTAL) };
-    });
+    const prev = this.owned?.mode === "dynamic" ? this.owned.range : null;
+    // REPEATABLE READ whatever the server default: the locking read below then also locks the
+    // gaps, so a new host's INSERT waits for a claim under way and two claims never interleave.
+    const result = await this.db.transaction(
+      async (tx) => {
+        await run(
+          tx,
+          sql`DELETE FROM jetmon_hosts WHERE last_heartbeat < NOW() - INTERVAL ${grace} SECOND AND host_id <> ${this.hostId}`,
+        );
+        // A peer whose monitor said `stopping`/`stopped` after its last bucket heartbeat has gone
+        // (its own release never reached MySQL): its buckets are free now, not after the grace.
+        const released = await run(
+          tx,
+          sql`DELETE h FROM jetmon_hosts h
+              JOIN jetmon_process_health p ON p.host_id = h.host_id AND p.process_type = 'monitor'
+              WHERE h.host_id <> ${this.hostId} AND p.state IN ('stopping', 'stopped')
+                AND p.updated_at > h.last_heartbeat`,
+        );
+        if (released.affectedRows > 0) {
+          this.log.info({ released: released.affectedRows }, "released bucket rows of stopped peers");
+        }
+        const rows = await selectRows<HostRow>(
+          tx,
+          sql`SELECT host_id, bucket_min, bucket_max, status,
+                     (last_heartbeat >= NOW() - INTERVAL ${grace} SECOND) AS fresh,
+                     ${grace} - TIMESTAMPDIFF(SECOND, last_heartbeat, NOW()) AS expires_in
+              FROM jetmon_hosts ORDER BY host_id FOR UPDATE`,
+        );
+        const peers = rows.filter((r) => r.host_id !== this.hostId);
+        const members = [this.hostId, ...peers.filter((r) => r.status === "active").map((r) => r.host_id)];
+        const assignment = assignBucketRanges(members, cfg.BUCKET_TOTAL, cfg.BUCKET_TARGET);
+        const want = assignment.get(this.hostId) ?? EMPTY_RANGE;
+        // Take only what no live active peer's row holds: a peer leaving buckets gives them up at
+        // its own next claim, and only then may this host have them (0 double ownership).
+        const held = peers
+          .filter((r) => r.status === "active")
+          .map((r) => ({ min: Number(r.bucket_min), max: Number(r.bucket_max) }));
+        const mine = claimableRange(want, held, prev);
+        const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
+        await run(
+          tx,
+          sql`INSERT INTO jetmon_hosts (host_id, bucket_min, bucket_max, last_heartbeat, status)
+              VALUES (${this.hostId}, ${stored.min}, ${stored.max}, NOW(), 'active')
+              ON DUPLICATE KEY UPDATE bucket_min = VALUES(bucket_min), bucket_max = VALUES(bucket_max),
+                last_heartbeat = NOW(), status = 'active'`,
+        );
+        // Coverage as the table stands now: this host's new range plus every live active peer's
+        // current row. Peers adopt the new assignment at their next claim, so a short gap while
+        // hosts join or leave is expected (never an overlap).
+        const covered: BucketRange[] = [mine];
+        for (const r of peers) {
+          if (r.status !== "active" || !Number(r.fresh)) continue;
+          covered.push({ min: Number(r.bucket_min), max: Number(r.bucket_max) });
+        }
+        const expiries = peers.map((r) => Number(r.expires_in));
+        return {
+          mine,
+          blocked: countBuckets([want]) > countBuckets([mine]),
+          peerExpiresInMs: expiries.length ? Math.max(0, Math.min(...expiries)) * 1000 : null,
+          members: members.length,
+          uncovered: uncoveredRanges(covered, cfg.BUCKET_TOTAL),
+        };
+      },
+      { isolationLevel: "repeatable read" },
+    );
     this.hasRow = true;
     return {
       mode: "dynamic",
@@ -171,6 +216,8 @@ export class BucketOwner {
       total: cfg.BUCKET_TOTAL,
       uncovered: result.uncovered,
       hosts: result.members,
+      blocked: result.blocked,
+      peerExpiresInMs: result.peerExpiresInMs,
     };
   }
 

@@ -31,6 +31,7 @@ import { sleepOn, systemTimers, type TimerHandle, type TimerSource } from "../ti
 import type { WpcomNotification } from "../wpcom/payload.ts";
 import { BucketOwner, type Ownership } from "./buckets.ts";
 import { claimIntervalMs } from "./claim-interval.ts";
+import { ClaimPacer } from "./claim-pacer.ts";
 import { historySettings } from "./history-mode.ts";
 import { Incidents } from "./incidents/lifecycle.ts";
 import { readJournal, removeJournal, spoolJournal } from "./journal.ts";
@@ -165,6 +166,9 @@ export class Orchestrator {
   private totalChecked = 0;
   private refreshing: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
+  private refreshAgain = false;
+  private claimMs = 30_000;
+  private readonly pacer: ClaimPacer;
   private intervalKey = "";
   private columns: OptionalColumns = ALL_OPTIONAL_COLUMNS;
   private missingKey = "";
@@ -172,6 +176,7 @@ export class Orchestrator {
 
   constructor(private readonly o: OrchestratorOptions) {
     this.clock = o.timers ?? systemTimers;
+    this.pacer = new ClaimPacer(this.clock, () => void this.claim(false));
     const clock = this.clock;
     this.now = o.now ?? (() => clock.now());
     this.owner = new BucketOwner(o.db, o.hostname, o.log);
@@ -222,6 +227,8 @@ export class Orchestrator {
     const t = this.o.timings ?? {};
     const cfg = this.o.config();
     const claimMs = t.claimMs ?? claimIntervalMs(cfg.BUCKET_HEARTBEAT_GRACE_SEC);
+    this.claimMs = claimMs;
+    if (this.ownership) this.pacer.after(this.ownership, claimMs);
     this.writer.start(t.flushMs ?? 1000);
     this.every(claimMs, () => this.claim(false));
     this.every(t.refreshMs ?? cfg.SITE_REFRESH_INTERVAL_SEC * 1000, () => this.refresh(false));
@@ -255,6 +262,7 @@ export class Orchestrator {
     this.state = "draining";
     for (const t of this.timers) this.clock.clearInterval(t);
     this.timers.length = 0;
+    this.pacer.stop();
     if (this.wakeTimer) this.clock.clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     // A claim under way would write the row back to active after it is marked draining.
@@ -599,8 +607,13 @@ export class Orchestrator {
           pinned: pinnedBucketRange(cfg),
         });
         this.ownership = next;
+        if (this.state === "running") this.pacer.after(next, this.claimMs);
         if (next.uncovered) this.o.metrics.gauge(BucketMetric.uncovered, countBuckets(next.uncovered));
         if (prev && (prev.range.min !== next.range.min || prev.range.max !== next.range.max)) {
+          // Buckets given up are dropped now, before a peer can claim them (buckets.ts).
+          const dropped = this.schedule.dropOutside(next.range);
+          for (const site of dropped) this.incidents.forget(site.blogId);
+          this.sweep.remaining -= dropped.length;
           void this.refresh(false);
         }
       } catch (err) {
@@ -614,7 +627,11 @@ export class Orchestrator {
   }
 
   private async refresh(fatal: boolean): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // The load under way may have read the previous range: load again when it ends.
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
       const own = this.ownership;
       if (!own) return;
@@ -625,8 +642,11 @@ export class Orchestrator {
         const delta = read.delta;
         if (delta === null) return; // no slice digest changed: the schedule holds the rows
         this.reportDuplicates(delta.duplicates);
+        // A claim during the load may have given buckets up: never re-add those.
+        const range = this.ownership?.range ?? own.range;
+        const inRange = delta.sites.filter((x) => x.bucketNo >= range.min && x.bucketNo <= range.max);
         const { added, removed } = this.schedule.sync(
-          delta.sites,
+          inRange,
           this.now(),
           this.sweep.id,
           delta.scope === "all" ? undefined : delta.scope,
@@ -664,6 +684,10 @@ export class Orchestrator {
       this.pump();
     })().finally(() => {
       this.refreshing = null;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        void this.refresh(false);
+      }
     });
     return this.refreshing;
   }

@@ -113,6 +113,23 @@ export class Schedule {
     return { added, removed };
   }
 
+  /**
+   * Removes every site whose bucket is outside `range` at once (this host just gave those
+   * buckets up), so none is dispatched again; a check in flight still completes.
+   */
+  dropOutside(range: { min: number; max: number }): Site[] {
+    const removed: Site[] = [];
+    for (const [id, slot] of this.slots) {
+      const b = slot.site.bucketNo;
+      if (b >= range.min && b <= range.max) continue;
+      slot.removed = true;
+      slot.token++;
+      this.slots.delete(id);
+      removed.push(slot.site);
+    }
+    return removed;
+  }
+
   /** Recomputes every idle site's due time (after an interval setting changed). */
   rescheduleAll(interval: (site: Site) => number, now: number): void {
     this.interval = interval;

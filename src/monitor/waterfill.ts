@@ -57,6 +57,40 @@ export function uncoveredRanges(ranges: BucketRange[], total: number): BucketRan
   return gaps;
 }
 
+/**
+ * The part of `want` (this host's water-fill share) that no range in `held` (live peers' rows)
+ * covers, as one range: a host never takes a bucket a peer still holds. When peers' rows split
+ * `want` into pieces, the piece that keeps most of `prev` (the host's current range) wins, so
+ * the host does not drop buckets it checks now; else the largest, then the lowest.
+ */
+export function claimableRange(
+  want: BucketRange,
+  held: BucketRange[],
+  prev: BucketRange | null,
+): BucketRange {
+  if (isEmptyRange(want)) return EMPTY_RANGE;
+  const pieces: BucketRange[] = [];
+  let next = want.min;
+  for (const h of held.filter((r) => !isEmptyRange(r)).sort((a, b) => a.min - b.min)) {
+    if (h.max < next) continue;
+    if (h.min > want.max) break;
+    if (h.min > next) pieces.push({ min: next, max: h.min - 1 });
+    next = Math.max(next, h.max + 1);
+    if (next > want.max) break;
+  }
+  if (next <= want.max) pieces.push({ min: next, max: want.max });
+  const size = (r: BucketRange) => r.max - r.min + 1;
+  const kept = (r: BucketRange) =>
+    prev && !isEmptyRange(prev) ? Math.max(0, Math.min(r.max, prev.max) - Math.max(r.min, prev.min) + 1) : 0;
+  let best: BucketRange = EMPTY_RANGE;
+  for (const p of pieces) {
+    if (isEmptyRange(best) || kept(p) > kept(best) || (kept(p) === kept(best) && size(p) > size(best))) {
+      best = p;
+    }
+  }
+  return best;
+}
+
 export function countBuckets(ranges: BucketRange[]): number {
   return ranges.reduce((n, r) => n + Math.max(0, r.max - r.min + 1), 0);
 }

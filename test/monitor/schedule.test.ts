@@ -97,6 +97,19 @@ describe("Schedule", () => {
     t.sync([site(1, { lastCheckedAt: new Date(T0), checkIntervalMin: 10 })], T0, 1);
     expect(t.nextDue()).toBe(T0 + 600_000);
   });
+
+  test("dropOutside removes the sites of buckets given up at once; a busy one is not re-queued", () => {
+    const s = new Schedule(minutes);
+    s.sync([site(1, { bucketNo: 3 }), site(2, { bucketNo: 7 }), site(3, { bucketNo: 8 })], T0, 1);
+    const busy = s.takeDue(T0, 1);
+    expect(ids(busy)).toEqual([1]);
+    s.sync([site(1, { bucketNo: 3 }), site(2, { bucketNo: 7 }), site(3, { bucketNo: 8 })], T0, 1);
+    const dropped = s.dropOutside({ min: 5, max: 7 });
+    expect(dropped.map((x) => x.siteId).sort()).toEqual([1, 3]);
+    expect(s.size).toBe(1);
+    s.release(busy[0]!, T0);
+    expect(ids(s.takeDue(T0 + 3_600_000, 10))).toEqual([2]);
+  });
 });
 
 test("takeLateness counts each dispatch once by how late it was taken, then resets", () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { BucketRange } from "../../src/config/validate.ts";
 import {
   assignBucketRanges,
+  claimableRange,
   countBuckets,
   formatRanges,
   uncoveredRanges,
@@ -75,4 +76,25 @@ describe("uncoveredRanges", () => {
       ]),
     ).toBe(500);
   });
+});
+
+describe("claimableRange: the share minus what live peers hold, as one range", () => {
+  const r = (min: number, max: number): BucketRange => ({ min, max });
+  const cases: [string, BucketRange, BucketRange[], BucketRange | null, string][] = [
+    ["nothing held", r(0, 9), [], null, "0-9"],
+    ["a peer still holds the top", r(5, 9), [r(0, 9)], null, "(empty)"],
+    ["a peer still holds part", r(667, 999), [r(500, 749)], r(750, 999), "750-999"],
+    ["peers on both sides", r(250, 499), [r(0, 333), r(334, 666)], null, "(empty)"],
+    ["peers outside the share", r(250, 499), [r(0, 249), r(500, 999)], null, "250-499"],
+    ["the piece keeping the current range wins", r(0, 9), [r(2, 3)], r(0, 1), "0-1"],
+    ["else the largest piece", r(0, 9), [r(2, 3)], null, "4-9"],
+    ["empty share", r(0, -1), [], r(0, 4), "(empty)"],
+    ["empty rows held are ignored", r(0, 4), [r(1, 0)], null, "0-4"],
+  ];
+  for (const [name, want, held, prev, expected] of cases) {
+    test(name, () => {
+      const got = claimableRange(want, held, prev);
+      expect(got.max < got.min ? "(empty)" : formatRanges([got])).toBe(expected);
+    });
+  }
 });
