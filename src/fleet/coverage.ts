@@ -12,6 +12,7 @@ import {
   firstCoverageProblem,
   type HostRange,
   type HostRow,
+  holdsNothing,
   rangeProblem,
   summarizeHostRow,
 } from "../monitor/coverage.ts";
@@ -109,7 +110,9 @@ export function summarizeCoverage(input: CoverageInput): BucketCoverage {
   if (mode === "mixed") return { status: "amber", ...base, error: MIXED_MESSAGE, ...withHosts };
   if (rows.length === 0) return { status: "amber", ...base, error: NO_HOSTS_MESSAGE };
 
-  const gap = firstCoverageProblem(hosts, total, "dynamic bucket coverage", (r) => rangeProblem(r, total));
+  // A row that holds nothing (a joiner waiting for its share) covers no bucket and is no gap.
+  const holding = hosts.filter((h) => !holdsNothing(h));
+  const gap = firstCoverageProblem(holding, total, "dynamic bucket coverage", (r) => rangeProblem(r, total));
   // A join's overlap is amber while it settles (./settling.ts); a gap, or a lasting overlap, is red.
   const settling = gap ? settlingOverlap(hosts, processes, total, graceSec, nowMs) : null;
   if (gap && !settling) return { status: "red", ...base, error: gap, ...withHosts };

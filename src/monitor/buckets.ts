@@ -5,6 +5,7 @@ import { isRetryableLockError } from "../db/errors.ts";
 import { run, selectRows } from "../db/sql.ts";
 import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
+import { STORED_EMPTY_RANGE } from "./coverage.ts";
 import {
   assignBucketRanges,
   claimableRange,
@@ -62,9 +63,6 @@ interface HostRow {
   /** Seconds until the row is older than the grace (negative once past). */
   expires_in: number;
 }
-
-/** The empty range cannot be stored in SMALLINT UNSIGNED columns; (1, 0) stands for it. */
-const STORED_EMPTY = { min: 1, max: 0 };
 
 /**
  * Claims this host's buckets. Pinned mode reads the range from config and never touches
@@ -181,7 +179,7 @@ export class BucketOwner {
           .filter((r) => r.status === "active")
           .map((r) => ({ min: Number(r.bucket_min), max: Number(r.bucket_max) }));
         const mine = claimableRange(want, held, prev);
-        const stored = isEmptyRange(mine) ? STORED_EMPTY : mine;
+        const stored = isEmptyRange(mine) ? STORED_EMPTY_RANGE : mine;
         await run(
           tx,
           sql`INSERT INTO jetmon_hosts (host_id, bucket_min, bucket_max, last_heartbeat, status)

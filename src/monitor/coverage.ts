@@ -50,6 +50,17 @@ export function summarizeHostRow(h: HostRow, nowMs: number): HostRowSummary {
 export const byMinThenHost = (a: HostRange, b: HostRange) =>
   a.bucketMin - b.bucketMin || (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0);
 
+/**
+ * The empty range cannot be stored in SMALLINT UNSIGNED columns; (1, 0) stands for it. Such a row
+ * holds no bucket: a joining host that waits for a live peer to give its share up, or a host
+ * beyond BUCKET_TOTAL. Coverage walks skip it; its status and heartbeat are still checked.
+ */
+export const STORED_EMPTY_RANGE = { min: 1, max: 0 } as const;
+
+export function holdsNothing(r: HostRange): boolean {
+  return r.bucketMin === STORED_EMPTY_RANGE.min && r.bucketMax === STORED_EMPTY_RANGE.max;
+}
+
 /** Why a range does not fit 0..total-1, or null when 0 <= min <= max < total. */
 export function rangeProblem(r: HostRange, total: number): string | null {
   return r.bucketMin >= 0 && r.bucketMax >= r.bucketMin && r.bucketMax < total
@@ -105,7 +116,7 @@ export function dynamicCoverageProblem(
   if (total <= 0) return "BUCKET_TOTAL must be > 0";
   if (graceSec <= 0) return "BUCKET_HEARTBEAT_GRACE_SEC must be > 0";
   if (hosts.length === 0) return "jetmon_hosts has no rows; dynamic ownership is not established";
-  return firstCoverageProblem(hosts, total, "dynamic bucket coverage", (h) => {
+  const rowProblem = (h: HostRow): string | null => {
     if (h.status !== "active") {
       return `host ${goQuote(h.hostId)} has status=${goQuote(h.status)}; all dynamic ownership rows must be active`;
     }
@@ -113,8 +124,14 @@ export function dynamicCoverageProblem(
     if (ageMs > graceSec * 1000) {
       return `host ${goQuote(h.hostId)} heartbeat is stale age=${formatGoSeconds(ageMs / 1000)} grace=${formatGoSeconds(graceSec)}`;
     }
-    return rangeProblem(h, total);
-  });
+    return holdsNothing(h) ? null : rangeProblem(h, total);
+  };
+  for (const h of hosts.filter(holdsNothing)) {
+    const problem = rowProblem(h);
+    if (problem) return problem;
+  }
+  const holding = hosts.filter((h) => !holdsNothing(h));
+  return firstCoverageProblem(holding, total, "dynamic bucket coverage", rowProblem);
 }
 
 export interface CoverageOverlap extends BucketRange {
