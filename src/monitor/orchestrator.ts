@@ -612,7 +612,10 @@ export class Orchestrator {
         if (prev && (prev.range.min !== next.range.min || prev.range.max !== next.range.max)) {
           // Buckets given up are dropped now, before a peer can claim them (buckets.ts).
           const dropped = this.schedule.dropOutside(next.range);
-          for (const site of dropped) this.incidents.forget(site.blogId);
+          for (const site of dropped) {
+            this.incidents.forget(site.blogId);
+            this.writer.forgetSite(site.siteId);
+          }
           this.sweep.remaining -= dropped.length;
           void this.refresh(false);
         }
