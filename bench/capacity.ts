@@ -45,6 +45,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
 import { selectRows } from "../src/db/sql.ts";
 import { type SiteBehaviour, startSiteFixture } from "../test/support/sites.ts";
+import { CLK_TCK, cpuTicks, loadAvg, statusKb } from "./proc.ts";
 
 function flag(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -291,35 +292,6 @@ async function startMariadb(dir: string): Promise<PrivateDb> {
 }
 
 // ---- measuring processes ----
-
-const CLK_TCK = 100;
-
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function statusKb(pid: number, key: "VmRSS" | "VmHWM"): number {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function loadAvg(): string {
-  try {
-    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-}
 
 function percentileOfHistogram(hist: [number, number][], p: number): number {
   const total = hist.reduce((a, [, n]) => a + n, 0);

@@ -30,6 +30,7 @@ import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
+import { CLK_TCK, cpuTicks, loadAvg, statusKb } from "./proc.ts";
 
 function flag(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -97,32 +98,6 @@ async function runFixture(): Promise<void> {
 }
 
 // ---- helpers ----
-
-const CLK_TCK = 100;
-
-function cpuTicks(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function statusKb(pid: number, key: "VmRSS" | "VmHWM"): number {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function loadavg(): string {
-  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -279,7 +254,7 @@ async function runMain(): Promise<void> {
   const db = new PrivateDb(dbPort);
   const children: ReturnType<typeof Bun.spawn>[] = [];
   const monitorLog: string[] = [];
-  const load0 = loadavg();
+  const load0 = loadAvg();
   let conn: mysql.Pool | null = null;
   try {
     log(`mariadbd on 127.0.0.1:${dbPort} (${db.dir})`);
@@ -495,7 +470,7 @@ async function runMain(): Promise<void> {
     const cpuDb = (100 * (cpuTicks(db.proc?.pid) - cpuDb0)) / CLK_TCK / ((winEnd - winStart) / 1000);
     const cpuFx = (100 * (cpuTicks(fixture.pid) - cpuFx0)) / CLK_TCK / ((winEnd - winStart) / 1000);
     const rss = hosts.filter((h) => h !== victim).map((h) => statusKb(procs.get(h)?.pid ?? 0, "VmHWM"));
-    const load1 = loadavg();
+    const load1 = loadAvg();
     const hostTotals = await conn.query("SELECT COUNT(*) AS n FROM jetmon_check_history");
 
     // ---- stop and read what the fixture saw ----
