@@ -28,7 +28,7 @@
  *   RSS           monitor RSS at the end, per site (KB), and peak (VmHWM)
  *   writes        statements/s and rows/s from the private server's counters
  *   lateness      p50/p99 of dispatch against each site's due time (the monitor's
- *                 "dispatch lateness" log line, one per round, merged over the window)
+ *                 "dispatch lateness" log line, one a minute, merged over the window)
  *   load          `uptime` load averages at the window's end (the machine is shared)
  *
  * The window should be an interval and a half past a whole number of intervals (the default
