@@ -4,7 +4,7 @@
  *   bun run build.ts --host-only
  *   bun bench/capacity.ts [--sites=10000] [--interval=60] [--warmup=60] [--window=210]
  *                         [--workers=auto] [--addresses=200] [--ttl=60] [--dns=on|off]
- *                         [--binary=dist/jetmon2]
+ *                         [--binary=dist/jetmon2] [--profile=DIR]
  *   bun bench/capacity.ts --ladder=100000 --interval=60
  *
  * The whole run happens in a network namespace of its own (`ip netns add jetmon-bench-<pid>`,
@@ -29,7 +29,13 @@
  *   writes        statements/s and rows/s from the private server's counters
  *   lateness      p50/p99 of dispatch against each site's due time (the monitor's
  *                 "dispatch lateness" log line, one a minute, merged over the window)
+ *   round         the last completed round (a sweep over every site) at the window's end, from
+ *                 the monitor's own GET /api/host (round_duration_ms)
  *   load          `uptime` load averages at the window's end (the machine is shared)
+ *
+ * --profile=DIR runs the monitor under Bun's sampling CPU profiler (BUN_OPTIONS="--cpu-prof-md
+ * --cpu-prof-dir=DIR"): a markdown profile per process lands in DIR when the monitor exits at the
+ * end of the step. It samples the JS thread; fetch's network thread is not in it.
  *
  * The window should be an interval and a half past a whole number of intervals (the default
  * 3.5 intervals) so a check that is a few seconds late is not counted as missed.
@@ -37,7 +43,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
 import mysql from "mysql2/promise";
 import { createDb, type Db } from "../src/db/client.ts";
@@ -57,6 +63,8 @@ const ROOT = join(import.meta.dir, "..");
 const DNS_ADDR = "127.0.26.53";
 const DNS_ZONE = "bench.test";
 const NETNS_ENV = "JETMON_BENCH_NETNS";
+/** The monitor's dashboard inside the namespace (its own loopback): the last round's figure. */
+const DASHBOARD_PORT = 26091;
 
 // ---- the network namespace ----
 
@@ -332,6 +340,19 @@ interface LatenessLine {
   buckets: number[];
 }
 
+/** The monitor's last completed round in seconds, from its dashboard; NaN when none has ended. */
+async function lastRoundSec(): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${DASHBOARD_PORT}/api/host`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const j = (await res.json()) as { state?: { round_duration_ms?: number } };
+    return j.state?.round_duration_ms ? j.state.round_duration_ms / 1000 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Drains a child's output so it never blocks; keeps warnings and the lateness lines. */
 function drain(
   stream: ReadableStream<Uint8Array> | null | undefined,
@@ -410,6 +431,8 @@ interface StepResult {
   rowsPerSec: number;
   lateP50Ms: number;
   lateP99Ms: number;
+  /** The last completed round at the window's end, seconds (NaN: none had completed). */
+  roundSec: number;
   load: string;
   dns: boolean;
 }
@@ -549,7 +572,7 @@ async function runStep(n: number): Promise<StepResult> {
         NET_COMMS_TIMEOUT: 10,
         BUCKET_TOTAL: 1000,
         BUCKET_TARGET: 1000,
-        DASHBOARD_PORT: 0,
+        DASHBOARD_PORT: DASHBOARD_PORT,
         STATSD_ADDR: "",
         WORKER_MAX_MEM_MB: 0,
         VERIFIERS: [],
@@ -571,6 +594,9 @@ async function runStep(n: number): Promise<StepResult> {
         JETMON_PID_FILE: join(dir, "jetmon2.pid"),
         JETMON_HOSTNAME: "bench-host",
         JETMON_LOG_LEVEL: "info",
+        ...(flag("profile", "")
+          ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${resolve(flag("profile", ""))}` }
+          : {}),
       },
     });
     children.push(monitor);
@@ -622,6 +648,7 @@ async function runStep(n: number): Promise<StepResult> {
     const w1 = await writeCounters(db);
     const q1 = readDns();
     const load = loadAvg();
+    const roundSec = await lastRoundSec();
     const peak = statusKb(monitor.pid, "VmHWM");
     const endRss = statusKb(monitor.pid, "VmRSS");
     const elapsed = (endAt - startAt) / 1000;
@@ -681,6 +708,7 @@ async function runStep(n: number): Promise<StepResult> {
       rowsPerSec: (w1.rows - w0.rows) / elapsed,
       lateP50Ms: percentileOfHistogram(lateHist, 50),
       lateP99Ms: percentileOfHistogram(lateHist, 99),
+      roundSec,
       load,
       dns: useDns,
     };
@@ -694,7 +722,7 @@ async function runStep(n: number): Promise<StepResult> {
 
 function row(r: StepResult): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : Number.isNaN(x) ? "n/a" : ">60000");
-  return `| ${r.sites.toLocaleString("en-US")} | ${r.interval} s | ${r.windowSec} s | ${r.workers} | ${f(r.missedPct, 2)}% | ${f(r.ageP50, 0)} / ${f(r.ageP95, 0)} / ${f(r.ageMax, 0)} s | ${r.checksPerSec.toLocaleString("en-US")} | ${f(r.lateP50Ms, 0)} / ${f(r.lateP99Ms, 0)} ms | ${f(r.rssKbPerSite, 2)} KB (${r.monitorEndRssMb} / ${r.monitorPeakRssMb} MB) | ${f(r.monitorCpuPct, 0)}% | ${f(r.mysqlCpuPct, 0)}% | ${f(r.fixtureCpuPct, 0)}% | ${r.dns ? `${f(r.dnsCpuPct, 0)}%, ${r.dnsQueriesPerSec.toLocaleString("en-US")} q/s` : "off"} | ${f(r.statementsPerSec, 1)} / ${Math.round(r.rowsPerSec).toLocaleString("en-US")} | ${r.load} |`;
+  return `| ${r.sites.toLocaleString("en-US")} | ${r.interval} s | ${r.windowSec} s | ${r.workers} | ${f(r.missedPct, 2)}% | ${f(r.ageP50, 0)} / ${f(r.ageP95, 0)} / ${f(r.ageMax, 0)} s | ${r.checksPerSec.toLocaleString("en-US")} | ${f(r.lateP50Ms, 0)} / ${f(r.lateP99Ms, 0)} ms | ${Number.isNaN(r.roundSec) ? "none ended" : `${f(r.roundSec, 0)} s`} | ${f(r.rssKbPerSite, 2)} KB (${r.monitorEndRssMb} / ${r.monitorPeakRssMb} MB) | ${f(r.monitorCpuPct, 0)}% | ${f(r.mysqlCpuPct, 0)}% | ${f(r.fixtureCpuPct, 0)}% | ${r.dns ? `${f(r.dnsCpuPct, 0)}%, ${r.dnsQueriesPerSec.toLocaleString("en-US")} q/s` : "off"} | ${f(r.statementsPerSec, 1)} / ${Math.round(r.rowsPerSec).toLocaleString("en-US")} | ${r.load} |`;
 }
 
 async function runMain(): Promise<void> {
@@ -710,9 +738,9 @@ async function runMain(): Promise<void> {
     process.stderr.write(`${JSON.stringify(r)}\n`);
   }
   console.log(
-    "| sites | interval | window | workers | missed | age p50 / p95 / max | checks/s | lateness p50 / p99 | RSS per site (end / peak) | monitor CPU | MariaDB CPU | fixture CPU | DNS CPU, queries | statements/s / rows/s | load 1/5/15 |",
+    "| sites | interval | window | workers | missed | age p50 / p95 / max | checks/s | lateness p50 / p99 | last round | RSS per site (end / peak) | monitor CPU | MariaDB CPU | fixture CPU | DNS CPU, queries | statements/s / rows/s | load 1/5/15 |",
   );
-  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) console.log(row(r));
   console.log("\nmonitor: dist/jetmon2; CPU is % of one core over the window.");
   process.exit(0);
