@@ -684,6 +684,14 @@ async function runStep(n: number): Promise<StepResult> {
       });
     }
     const lateHist: [number, number][] = merged.map((c, i) => [LATE_BOUNDS[i] ?? Number.NaN, c]);
+    // Minute by minute too: a start-up transient and a steady tail look alike once merged.
+    const perLine = lateness
+      .filter((l) => l.at >= startAt && l.at <= endAt)
+      .map((l) => {
+        const hist: [number, number][] = l.buckets.map((c, i) => [LATE_BOUNDS[i] ?? Number.NaN, c]);
+        return `${Math.round((l.at - startAt) / 1000)}s p50 ${percentileOfHistogram(hist, 50)} p99 ${percentileOfHistogram(hist, 99)}`;
+      });
+    if (perLine.length) process.stderr.write(`  lateness per line (ms): ${perLine.join(", ")}\n`);
     const ageHist = [...ages.entries()].sort((a, b) => a[0] - b[0]);
 
     return {
