@@ -41,15 +41,14 @@
  * 3.5 intervals) so a check that is a few seconds late is not counted as missed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
-import mysql from "mysql2/promise";
 import { createDb, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
 import { selectRows } from "../src/db/sql.ts";
+import { PrivateMariadb } from "../test/support/private-mariadb.ts";
 import { type SiteBehaviour, startSiteFixture } from "../test/support/sites.ts";
 import { CLK_TCK, cpuTicks, loadAvg, statusKb } from "./proc.ts";
 
@@ -216,87 +215,17 @@ async function runDns(): Promise<void> {
 
 // ---- the private mariadbd ----
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface PrivateDb {
-  pid: number;
-  port: number;
-  user: string;
-  password: string;
-  socket: string;
-  stop: () => Promise<void>;
-}
-
-/** mariadbd on its own datadir and port (like test/faults/support.ts), sized for the step. */
-async function startMariadb(dir: string): Promise<PrivateDb> {
-  const data = join(dir, "data");
-  const r = Bun.spawnSync(
-    [
-      "mariadb-install-db",
-      "--no-defaults",
-      `--datadir=${data}`,
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      "--user=root",
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  if (r.exitCode !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr.toString()}`);
-  const port = await freePort();
-  const socket = join(dir, "mysqld.sock");
-  const proc = Bun.spawn(
-    [
-      "/usr/sbin/mariadbd",
-      "--no-defaults",
-      `--datadir=${data}`,
-      `--port=${port}`,
-      "--bind-address=127.0.0.1",
-      `--socket=${socket}`,
-      `--pid-file=${join(dir, "mysqld.pid")}`,
-      "--user=root",
-      "--skip-log-bin",
-      `--innodb-buffer-pool-size=${flag("buffer-pool", "1G")}`,
-      "--innodb-log-file-size=256M",
-      "--skip-name-resolve",
-      "--max-connections=200",
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  const admin = () => mysql.createConnection({ socketPath: socket, user: "root", password: "" });
-  for (let i = 0; ; i++) {
-    try {
-      const c = await admin();
-      await c.end();
-      break;
-    } catch (err) {
-      if (i > 600) throw err;
-      await Bun.sleep(50);
-    }
-  }
-  const c = await admin();
-  await c.query("CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'");
-  await c.query("GRANT ALL ON *.* TO 'bench'@'%'");
-  await c.end();
-  return {
-    pid: proc.pid,
-    port,
+/** mariadbd on its own datadir and port (test/support/private-mariadb.ts), sized for the step. */
+async function startMariadb(): Promise<PrivateMariadb> {
+  const server = new PrivateMariadb({
+    prefix: "jetmon-bench-db-",
     user: "bench",
     password: "bench-pw",
-    socket,
-    stop: async () => {
-      proc.kill("SIGKILL");
-      await proc.exited;
-    },
-  };
+    bufferPool: flag("buffer-pool", "1G"),
+    logFileSize: "256M",
+  });
+  await server.install();
+  return server;
 }
 
 // ---- measuring processes ----
@@ -487,7 +416,7 @@ async function runStep(n: number): Promise<StepResult> {
   const children: { kill: (sig?: number | NodeJS.Signals) => void }[] = [];
   const monitorLog: string[] = [];
   const lateness: LatenessLine[] = [];
-  const server = await startMariadb(dir);
+  const server = await startMariadb();
   const settings = {
     host: "127.0.0.1",
     port: server.port,
@@ -495,11 +424,7 @@ async function runStep(n: number): Promise<StepResult> {
     password: server.password,
     database: "jbench",
   };
-  {
-    const c = await mysql.createConnection({ socketPath: server.socket, user: "root", password: "" });
-    await c.query("CREATE DATABASE jbench");
-    await c.end();
-  }
+  await server.query(undefined, "CREATE DATABASE jbench");
   const pool = createPool(settings);
   const db = createDb(pool);
   try {
@@ -723,7 +648,7 @@ async function runStep(n: number): Promise<StepResult> {
   } finally {
     for (const c of children) c.kill("SIGKILL");
     await pool.end().catch(() => {});
-    await server.stop();
+    await server.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -159,7 +159,10 @@ describe("scheduler", () => {
     });
     await h.orch.start();
     try {
-      await waitFor("two lateness lines", () => cap.msgs().filter((m) => m === "dispatch lateness").length >= 2);
+      await waitFor(
+        "two lateness lines",
+        () => cap.msgs().filter((m) => m === "dispatch lateness").length >= 2,
+      );
       expect(h.orch.figures().lastRound).toBeNull();
       const lines = cap.lines.filter((l) => l.msg === "dispatch lateness");
       for (const l of lines) {
