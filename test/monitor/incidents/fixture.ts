@@ -117,38 +117,18 @@ const asDate = (ms: number | null | undefined): Date | null => (ms == null ? nul
 
 /** A site row in the database and the matching in-memory Site. */
 export async function site(db: Db, blogId: number, over: SiteOver = {}): Promise<Site> {
-  const {
-    keyword,
-    forbidden,
-    maintenanceStart,
-    maintenanceEnd,
-    customHeaders,
-    timeoutSeconds,
-    redirectPolicy,
-    alertCooldownMinutes,
-    ...core
-  } = over;
   const s: Site = {
-    siteId: nextSiteId++,
+    siteId: over.siteId ?? nextSiteId++,
     blogId,
-    bucketNo: blogId % 10,
-    url: `https://site-${blogId}.test/`,
-    siteStatus: 1,
-    checkIntervalMin: 5,
-    lastCheckedAt: null,
-    sslExpiryDate: null,
-    lastAlertSentAt: null,
-    ...core,
-    settings: siteSettings({
-      keyword,
-      forbidden,
-      maintenanceStart,
-      maintenanceEnd,
-      customHeaders,
-      timeoutSeconds,
-      redirectPolicy,
-      alertCooldownMinutes,
-    }),
+    bucketNo: over.bucketNo ?? blogId % 10,
+    url: over.url ?? `https://site-${blogId}.test/`,
+    siteStatus: over.siteStatus ?? 1,
+    checkIntervalMin: over.checkIntervalMin ?? 5,
+    lastCheckedAt: over.lastCheckedAt ?? null,
+    sslExpiryDate: over.sslExpiryDate ?? null,
+    lastAlertSentAt: over.lastAlertSentAt ?? null,
+    // siteSettings reads only the settings' own fields of `over`.
+    settings: siteSettings(over),
   };
   await seedSites(db, [
     {
