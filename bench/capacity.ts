@@ -4,7 +4,7 @@
  *   bun run build.ts --host-only
  *   bun bench/capacity.ts [--sites=10000] [--interval=60] [--warmup=60] [--window=210]
  *                         [--workers=auto] [--addresses=200] [--ttl=60] [--dns=on|off]
- *                         [--binary=dist/jetmon2]
+ *                         [--binary=dist/jetmon2] [--profile=DIR]
  *   bun bench/capacity.ts --ladder=100000 --interval=60
  *
  * The whole run happens in a network namespace of its own (`ip netns add jetmon-bench-<pid>`,
@@ -28,22 +28,27 @@
  *   RSS           monitor RSS at the end, per site (KB), and peak (VmHWM)
  *   writes        statements/s and rows/s from the private server's counters
  *   lateness      p50/p99 of dispatch against each site's due time (the monitor's
- *                 "dispatch lateness" log line, one per round, merged over the window)
+ *                 "dispatch lateness" log line, one a minute, merged over the window)
+ *   round         the last completed round (a sweep over every site) at the window's end, from
+ *                 the monitor's own GET /api/host (round_duration_ms)
  *   load          `uptime` load averages at the window's end (the machine is shared)
+ *
+ * --profile=DIR runs the monitor under Bun's sampling CPU profiler (BUN_OPTIONS="--cpu-prof-md
+ * --cpu-prof-dir=DIR"): a markdown profile per process lands in DIR when the monitor exits at the
+ * end of the step. It samples the JS thread; fetch's network thread is not in it.
  *
  * The window should be an interval and a half past a whole number of intervals (the default
  * 3.5 intervals) so a check that is a few seconds late is not counted as missed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
-import mysql from "mysql2/promise";
 import { createDb, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
 import { selectRows } from "../src/db/sql.ts";
+import { PrivateMariadb } from "../test/support/private-mariadb.ts";
 import { type SiteBehaviour, startSiteFixture } from "../test/support/sites.ts";
 import { CLK_TCK, cpuTicks, loadAvg, statusKb } from "./proc.ts";
 
@@ -57,6 +62,8 @@ const ROOT = join(import.meta.dir, "..");
 const DNS_ADDR = "127.0.26.53";
 const DNS_ZONE = "bench.test";
 const NETNS_ENV = "JETMON_BENCH_NETNS";
+/** The monitor's dashboard inside the namespace (its own loopback): the last round's figure. */
+const DASHBOARD_PORT = 26091;
 
 // ---- the network namespace ----
 
@@ -208,87 +215,17 @@ async function runDns(): Promise<void> {
 
 // ---- the private mariadbd ----
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface PrivateDb {
-  pid: number;
-  port: number;
-  user: string;
-  password: string;
-  socket: string;
-  stop: () => Promise<void>;
-}
-
-/** mariadbd on its own datadir and port (like test/faults/support.ts), sized for the step. */
-async function startMariadb(dir: string): Promise<PrivateDb> {
-  const data = join(dir, "data");
-  const r = Bun.spawnSync(
-    [
-      "mariadb-install-db",
-      "--no-defaults",
-      `--datadir=${data}`,
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      "--user=root",
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  if (r.exitCode !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr.toString()}`);
-  const port = await freePort();
-  const socket = join(dir, "mysqld.sock");
-  const proc = Bun.spawn(
-    [
-      "/usr/sbin/mariadbd",
-      "--no-defaults",
-      `--datadir=${data}`,
-      `--port=${port}`,
-      "--bind-address=127.0.0.1",
-      `--socket=${socket}`,
-      `--pid-file=${join(dir, "mysqld.pid")}`,
-      "--user=root",
-      "--skip-log-bin",
-      `--innodb-buffer-pool-size=${flag("buffer-pool", "1G")}`,
-      "--innodb-log-file-size=256M",
-      "--skip-name-resolve",
-      "--max-connections=200",
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  const admin = () => mysql.createConnection({ socketPath: socket, user: "root", password: "" });
-  for (let i = 0; ; i++) {
-    try {
-      const c = await admin();
-      await c.end();
-      break;
-    } catch (err) {
-      if (i > 600) throw err;
-      await Bun.sleep(50);
-    }
-  }
-  const c = await admin();
-  await c.query("CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'");
-  await c.query("GRANT ALL ON *.* TO 'bench'@'%'");
-  await c.end();
-  return {
-    pid: proc.pid,
-    port,
+/** mariadbd on its own datadir and port (test/support/private-mariadb.ts), sized for the step. */
+async function startMariadb(): Promise<PrivateMariadb> {
+  const server = new PrivateMariadb({
+    prefix: "jetmon-bench-db-",
     user: "bench",
     password: "bench-pw",
-    socket,
-    stop: async () => {
-      proc.kill("SIGKILL");
-      await proc.exited;
-    },
-  };
+    bufferPool: flag("buffer-pool", "1G"),
+    logFileSize: "256M",
+  });
+  await server.install();
+  return server;
 }
 
 // ---- measuring processes ----
@@ -330,6 +267,19 @@ async function waitForLine(stream: ReadableStream<Uint8Array>, match: (line: str
 interface LatenessLine {
   at: number;
   buckets: number[];
+}
+
+/** The monitor's last completed round in seconds, from its dashboard; NaN when none has ended. */
+async function lastRoundSec(): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${DASHBOARD_PORT}/api/host`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const j = (await res.json()) as { state?: { round_duration_ms?: number } };
+    return j.state?.round_duration_ms ? j.state.round_duration_ms / 1000 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Drains a child's output so it never blocks; keeps warnings and the lateness lines. */
@@ -410,6 +360,8 @@ interface StepResult {
   rowsPerSec: number;
   lateP50Ms: number;
   lateP99Ms: number;
+  /** The last completed round at the window's end, seconds (NaN: none had completed). */
+  roundSec: number;
   load: string;
   dns: boolean;
 }
@@ -464,7 +416,7 @@ async function runStep(n: number): Promise<StepResult> {
   const children: { kill: (sig?: number | NodeJS.Signals) => void }[] = [];
   const monitorLog: string[] = [];
   const lateness: LatenessLine[] = [];
-  const server = await startMariadb(dir);
+  const server = await startMariadb();
   const settings = {
     host: "127.0.0.1",
     port: server.port,
@@ -472,11 +424,7 @@ async function runStep(n: number): Promise<StepResult> {
     password: server.password,
     database: "jbench",
   };
-  {
-    const c = await mysql.createConnection({ socketPath: server.socket, user: "root", password: "" });
-    await c.query("CREATE DATABASE jbench");
-    await c.end();
-  }
+  await server.query(undefined, "CREATE DATABASE jbench");
   const pool = createPool(settings);
   const db = createDb(pool);
   try {
@@ -549,7 +497,7 @@ async function runStep(n: number): Promise<StepResult> {
         NET_COMMS_TIMEOUT: 10,
         BUCKET_TOTAL: 1000,
         BUCKET_TARGET: 1000,
-        DASHBOARD_PORT: 0,
+        DASHBOARD_PORT: DASHBOARD_PORT,
         STATSD_ADDR: "",
         WORKER_MAX_MEM_MB: 0,
         VERIFIERS: [],
@@ -571,6 +519,9 @@ async function runStep(n: number): Promise<StepResult> {
         JETMON_PID_FILE: join(dir, "jetmon2.pid"),
         JETMON_HOSTNAME: "bench-host",
         JETMON_LOG_LEVEL: "info",
+        ...(flag("profile", "")
+          ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${resolve(flag("profile", ""))}` }
+          : {}),
       },
     });
     children.push(monitor);
@@ -622,6 +573,7 @@ async function runStep(n: number): Promise<StepResult> {
     const w1 = await writeCounters(db);
     const q1 = readDns();
     const load = loadAvg();
+    const roundSec = await lastRoundSec();
     const peak = statusKb(monitor.pid, "VmHWM");
     const endRss = statusKb(monitor.pid, "VmRSS");
     const elapsed = (endAt - startAt) / 1000;
@@ -657,6 +609,14 @@ async function runStep(n: number): Promise<StepResult> {
       });
     }
     const lateHist: [number, number][] = merged.map((c, i) => [LATE_BOUNDS[i] ?? Number.NaN, c]);
+    // Minute by minute too: a start-up transient and a steady tail look alike once merged.
+    const perLine = lateness
+      .filter((l) => l.at >= startAt && l.at <= endAt)
+      .map((l) => {
+        const hist: [number, number][] = l.buckets.map((c, i) => [LATE_BOUNDS[i] ?? Number.NaN, c]);
+        return `${Math.round((l.at - startAt) / 1000)}s p50 ${percentileOfHistogram(hist, 50)} p99 ${percentileOfHistogram(hist, 99)}`;
+      });
+    if (perLine.length) process.stderr.write(`  lateness per line (ms): ${perLine.join(", ")}\n`);
     const ageHist = [...ages.entries()].sort((a, b) => a[0] - b[0]);
 
     return {
@@ -681,20 +641,21 @@ async function runStep(n: number): Promise<StepResult> {
       rowsPerSec: (w1.rows - w0.rows) / elapsed,
       lateP50Ms: percentileOfHistogram(lateHist, 50),
       lateP99Ms: percentileOfHistogram(lateHist, 99),
+      roundSec,
       load,
       dns: useDns,
     };
   } finally {
     for (const c of children) c.kill("SIGKILL");
     await pool.end().catch(() => {});
-    await server.stop();
+    await server.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function row(r: StepResult): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : Number.isNaN(x) ? "n/a" : ">60000");
-  return `| ${r.sites.toLocaleString("en-US")} | ${r.interval} s | ${r.windowSec} s | ${r.workers} | ${f(r.missedPct, 2)}% | ${f(r.ageP50, 0)} / ${f(r.ageP95, 0)} / ${f(r.ageMax, 0)} s | ${r.checksPerSec.toLocaleString("en-US")} | ${f(r.lateP50Ms, 0)} / ${f(r.lateP99Ms, 0)} ms | ${f(r.rssKbPerSite, 2)} KB (${r.monitorEndRssMb} / ${r.monitorPeakRssMb} MB) | ${f(r.monitorCpuPct, 0)}% | ${f(r.mysqlCpuPct, 0)}% | ${f(r.fixtureCpuPct, 0)}% | ${r.dns ? `${f(r.dnsCpuPct, 0)}%, ${r.dnsQueriesPerSec.toLocaleString("en-US")} q/s` : "off"} | ${f(r.statementsPerSec, 1)} / ${Math.round(r.rowsPerSec).toLocaleString("en-US")} | ${r.load} |`;
+  return `| ${r.sites.toLocaleString("en-US")} | ${r.interval} s | ${r.windowSec} s | ${r.workers} | ${f(r.missedPct, 2)}% | ${f(r.ageP50, 0)} / ${f(r.ageP95, 0)} / ${f(r.ageMax, 0)} s | ${r.checksPerSec.toLocaleString("en-US")} | ${f(r.lateP50Ms, 0)} / ${f(r.lateP99Ms, 0)} ms | ${Number.isNaN(r.roundSec) ? "none ended" : `${f(r.roundSec, 0)} s`} | ${f(r.rssKbPerSite, 2)} KB (${r.monitorEndRssMb} / ${r.monitorPeakRssMb} MB) | ${f(r.monitorCpuPct, 0)}% | ${f(r.mysqlCpuPct, 0)}% | ${f(r.fixtureCpuPct, 0)}% | ${r.dns ? `${f(r.dnsCpuPct, 0)}%, ${r.dnsQueriesPerSec.toLocaleString("en-US")} q/s` : "off"} | ${f(r.statementsPerSec, 1)} / ${Math.round(r.rowsPerSec).toLocaleString("en-US")} | ${r.load} |`;
 }
 
 async function runMain(): Promise<void> {
@@ -710,9 +671,9 @@ async function runMain(): Promise<void> {
     process.stderr.write(`${JSON.stringify(r)}\n`);
   }
   console.log(
-    "| sites | interval | window | workers | missed | age p50 / p95 / max | checks/s | lateness p50 / p99 | RSS per site (end / peak) | monitor CPU | MariaDB CPU | fixture CPU | DNS CPU, queries | statements/s / rows/s | load 1/5/15 |",
+    "| sites | interval | window | workers | missed | age p50 / p95 / max | checks/s | lateness p50 / p99 | last round | RSS per site (end / peak) | monitor CPU | MariaDB CPU | fixture CPU | DNS CPU, queries | statements/s / rows/s | load 1/5/15 |",
   );
-  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) console.log(row(r));
   console.log("\nmonitor: dist/jetmon2; CPU is % of one core over the window.");
   process.exit(0);

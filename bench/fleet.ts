@@ -30,6 +30,7 @@ import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { migrate } from "../src/db/migrate.ts";
 import { createPool } from "../src/db/pool.ts";
+import { PrivateMariadb } from "../test/support/private-mariadb.ts";
 import { CLK_TCK, cpuTicks, loadAvg, statusKb } from "./proc.ts";
 
 function flag(name: string, fallback: string): string {
@@ -156,70 +157,6 @@ function drain(stream: ReadableStream<Uint8Array>, keep: string[], host: string)
   })();
 }
 
-// ---- private MariaDB ----
-
-class PrivateDb {
-  readonly dir = mkdtempSync(join(tmpdir(), "jetmon-fleet-db-"));
-  proc: ReturnType<typeof Bun.spawn> | null = null;
-  constructor(readonly port: number) {}
-
-  get socket(): string {
-    return join(this.dir, "mysqld.sock");
-  }
-
-  async start(): Promise<void> {
-    const r = Bun.spawnSync(
-      [
-        "mariadb-install-db",
-        "--no-defaults",
-        `--datadir=${join(this.dir, "data")}`,
-        "--auth-root-authentication-method=normal",
-        "--skip-test-db",
-        "--user=root",
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    if (r.exitCode !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr.toString()}`);
-    this.proc = Bun.spawn(
-      [
-        "/usr/sbin/mariadbd",
-        "--no-defaults",
-        `--datadir=${join(this.dir, "data")}`,
-        `--port=${this.port}`,
-        "--bind-address=127.0.0.1",
-        `--socket=${this.socket}`,
-        `--pid-file=${join(this.dir, "mysqld.pid")}`,
-        "--user=root",
-        "--skip-log-bin",
-        "--innodb-buffer-pool-size=1G",
-        "--innodb-log-file-size=256M",
-        "--skip-name-resolve",
-        "--max-connections=400",
-      ],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    for (let i = 0; i < 600; i++) {
-      try {
-        const c = await mysql.createConnection({ socketPath: this.socket, user: "root", password: "" });
-        await c.query("CREATE DATABASE jetmon_fleet CHARACTER SET utf8mb4");
-        await c.query("CREATE USER 'jetmon'@'%' IDENTIFIED BY 'fleet-pw'");
-        await c.query("GRANT ALL ON *.* TO 'jetmon'@'%'");
-        await c.end();
-        return;
-      } catch {
-        await Bun.sleep(100);
-      }
-    }
-    throw new Error("private mariadbd did not start");
-  }
-
-  async stop(): Promise<void> {
-    this.proc?.kill("SIGKILL");
-    await this.proc?.exited;
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 // ---- the run ----
 
 interface HostRow {
@@ -251,14 +188,23 @@ async function runMain(): Promise<void> {
       ? Math.max(50, Math.ceil((n / (hostCount - 1) / interval) * 0.29 * 3))
       : Number(flag("workers", "100"));
   const dir = mkdtempSync(join(tmpdir(), "jetmon-fleet-"));
-  const db = new PrivateDb(dbPort);
+  const db = new PrivateMariadb({
+    prefix: "jetmon-fleet-db-",
+    port: dbPort,
+    user: "jetmon",
+    password: "fleet-pw",
+    bufferPool: "1G",
+    logFileSize: "256M",
+    maxConnections: 400,
+  });
   const children: ReturnType<typeof Bun.spawn>[] = [];
   const monitorLog: string[] = [];
   const load0 = loadAvg();
   let conn: mysql.Pool | null = null;
   try {
     log(`mariadbd on 127.0.0.1:${dbPort} (${db.dir})`);
-    await db.start();
+    await db.install();
+    await db.query(undefined, "CREATE DATABASE jetmon_fleet CHARACTER SET utf8mb4");
     const settings = {
       host: "127.0.0.1",
       port: dbPort,
@@ -433,7 +379,7 @@ async function runMain(): Promise<void> {
     // ---- the window ----
     const winStart = Date.now();
     const cpuMon0 = new Map(hosts.map((h) => [h, cpuTicks(procs.get(h)?.pid)]));
-    const cpuDb0 = cpuTicks(db.proc?.pid);
+    const cpuDb0 = cpuTicks(db.pid);
     const cpuFx0 = cpuTicks(fixture.pid);
     await Bun.sleep((interval / 2) * 1000);
     const vrow = rows.find((r) => r.host_id === victim);
@@ -467,7 +413,7 @@ async function runMain(): Promise<void> {
           CLK_TCK /
           ((winEnd - winStart) / 1000),
     );
-    const cpuDb = (100 * (cpuTicks(db.proc?.pid) - cpuDb0)) / CLK_TCK / ((winEnd - winStart) / 1000);
+    const cpuDb = (100 * (cpuTicks(db.pid) - cpuDb0)) / CLK_TCK / ((winEnd - winStart) / 1000);
     const cpuFx = (100 * (cpuTicks(fixture.pid) - cpuFx0)) / CLK_TCK / ((winEnd - winStart) / 1000);
     const rss = hosts.filter((h) => h !== victim).map((h) => statusKb(procs.get(h)?.pid ?? 0, "VmHWM"));
     const load1 = loadAvg();
@@ -611,7 +557,7 @@ async function runMain(): Promise<void> {
   } finally {
     for (const c of children) c.kill("SIGKILL");
     await conn?.end().catch(() => {});
-    await db.stop();
+    await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);

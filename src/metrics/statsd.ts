@@ -45,6 +45,13 @@ export interface StatsdOptions {
 }
 
 const ERROR_LOG_INTERVAL_MS = 60_000;
+/**
+ * After a failed name lookup, metrics are dropped (and counted as errors) for this long instead
+ * of each starting a lookup of its own: hot-shots caches an address, never a failure, so an
+ * unresolvable STATSD_ADDR cost a getaddrinfo per metric, thousands a second.
+ */
+const LOOKUP_RETRY_MS = 10_000;
+const LOOKUP_ERRORS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "EAI_NODATA"]);
 /** How long `close` waits for sends still in flight (a slow DNS lookup) before dropping them. */
 const CLOSE_DRAIN_MS = 500;
 
@@ -69,9 +76,17 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
   let closing: Promise<void> | undefined;
+  // After a failed lookup: drop until lookupRetryAt, then let one metric through as the probe.
+  let lookupFailed = false;
+  let lookupRetryAt = 0;
   const onError = (err: Error) => {
     if (state === "closed") return;
     errors++;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && LOOKUP_ERRORS.has(code)) {
+      lookupFailed = true;
+      lookupRetryAt = now() + LOOKUP_RETRY_MS;
+    }
     const t = now();
     if (t - lastLogged < ERROR_LOG_INTERVAL_MS) return;
     lastLogged = t;
@@ -89,12 +104,20 @@ export function createStatsdMetrics(o: StatsdOptions): Metrics {
   // hot-shots can throw synchronously (e.g. a socket already closed); never let that escape.
   const send = (f: (done: StatsCb) => void) => {
     if (state !== "open") return;
+    if (lookupFailed) {
+      if (now() < lookupRetryAt) {
+        errors++;
+        return;
+      }
+      lookupRetryAt = now() + LOOKUP_RETRY_MS;
+    }
     let finished = false;
     const done = (err?: Error) => {
       if (finished) return;
       finished = true;
       inFlight--;
       if (err) onError(err);
+      else lookupFailed = false;
       if (inFlight === 0) onIdle?.();
     };
     inFlight++;

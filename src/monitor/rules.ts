@@ -26,10 +26,10 @@ export function intervalMs(checkIntervalMinutes: number | null, c: IntervalConfi
   return Math.max(Math.max(1, checkIntervalMinutes ?? 1) * 60_000, floor);
 }
 
-/** docs/reference/monitor-core.md §1.15: both bounds set and start < now < end (both exclusive). */
-export function inMaintenance(start: Date | null, end: Date | null, now: number): boolean {
-  if (!start || !end) return false;
-  return start.getTime() < now && now < end.getTime();
+/** docs/reference/monitor-core.md §1.15: both bounds set and start < now < end (both exclusive; epoch ms). */
+export function inMaintenance(start: number | null, end: number | null, now: number): boolean {
+  if (start === null || end === null) return false;
+  return start < now && now < end;
 }
 
 /** docs/reference/monitor-core.md §1.15: the site's alert_cooldown_minutes when not NULL (0 disables), else ALERT_COOLDOWN_MINUTES. */
@@ -38,9 +38,13 @@ export function cooldownMinutes(siteCooldown: number | null, configCooldown: num
 }
 
 /** docs/reference/monitor-core.md §1.15: suppressed when cooldown > 0 and the last alert (non-zero) is less than cooldown minutes ago. */
-export function cooldownSuppressed(lastAlertSentAt: Date | null, cooldownMin: number, now: number): boolean {
-  if (cooldownMin <= 0 || !lastAlertSentAt) return false;
-  const at = lastAlertSentAt.getTime();
+export function cooldownSuppressed(
+  lastAlertSentAt: number | null,
+  cooldownMin: number,
+  now: number,
+): boolean {
+  if (cooldownMin <= 0 || lastAlertSentAt === null) return false;
+  const at = lastAlertSentAt;
   if (!Number.isFinite(at) || at <= 0) return false;
   return now - at < cooldownMin * 60_000;
 }

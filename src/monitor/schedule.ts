@@ -65,7 +65,7 @@ export class Schedule {
       seen.add(site.siteId);
       const slot = this.slots.get(site.siteId);
       if (!slot) {
-        const last = site.lastCheckedAt?.getTime() ?? 0;
+        const last = site.lastCheckedAt ?? 0;
         const fresh: Slot = {
           site,
           due: 0,
@@ -83,14 +83,12 @@ export class Schedule {
       }
       const prevInterval = this.interval(slot.site);
       // The row may lag this process's own writes; keep the later check time and alert time.
-      const dbLast = site.lastCheckedAt?.getTime() ?? 0;
+      const dbLast = site.lastCheckedAt ?? 0;
       slot.lastCheckedAt = Math.max(slot.lastCheckedAt, dbLast);
       if (slot.site.sslExpiryDate && !site.sslExpiryDate) site.sslExpiryDate = slot.site.sslExpiryDate;
-      if (
-        slot.site.lastAlertSentAt &&
-        (!site.lastAlertSentAt || site.lastAlertSentAt < slot.site.lastAlertSentAt)
-      ) {
-        site.lastAlertSentAt = slot.site.lastAlertSentAt;
+      const alerted = slot.site.lastAlertSentAt;
+      if (alerted !== null && (site.lastAlertSentAt === null || site.lastAlertSentAt < alerted)) {
+        site.lastAlertSentAt = alerted;
       }
       slot.site = site;
       if (!slot.busy && this.interval(site) !== prevInterval) this.reschedule(slot, now);

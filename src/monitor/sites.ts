@@ -7,7 +7,66 @@ import { ALL_OPTIONAL_COLUMNS, type OptionalColumns } from "../db/schema-state.t
 import { dbTime, type Executor, run, selectRows } from "../db/sql.ts";
 import { timeoutForSite } from "./rules.ts";
 
-/** One active site as the monitor needs it (a row of jetpack_monitor_sites). */
+/**
+ * A site's check and alert settings. Most sites set none of them, and those all share
+ * DEFAULT_SETTINGS (frozen), so a scheduled site costs its core fields, its URL and one
+ * pointer. Times are epoch ms.
+ */
+export interface SiteSettings {
+  readonly keyword: string | null;
+  /** forbidden_keyword then forbidden_keywords, non-empty strings only; empty when none. */
+  readonly forbidden: readonly string[];
+  readonly maintenanceStart: number | null;
+  readonly maintenanceEnd: number | null;
+  readonly customHeaders: Readonly<Record<string, string>> | undefined;
+  readonly timeoutSeconds: number | null;
+  readonly redirectPolicy: RedirectPolicy;
+  readonly alertCooldownMinutes: number | null;
+}
+
+/** One shared empty rule list: most sites have none, and a million empty arrays cost ~16 MB. */
+const NO_RULES: readonly string[] = Object.freeze([]);
+
+/** The settings of a site that sets none: shared by every such site. */
+export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
+  keyword: null,
+  forbidden: NO_RULES,
+  maintenanceStart: null,
+  maintenanceEnd: null,
+  customHeaders: undefined,
+  timeoutSeconds: null,
+  redirectPolicy: "follow",
+  alertCooldownMinutes: null,
+});
+
+/** `s` as a SiteSettings: DEFAULT_SETTINGS itself when every field is its default. */
+export function siteSettings(s: Partial<SiteSettings>): SiteSettings {
+  const full: SiteSettings = {
+    keyword: s.keyword === undefined || s.keyword === "" ? null : s.keyword,
+    forbidden: s.forbidden && s.forbidden.length > 0 ? s.forbidden : NO_RULES,
+    maintenanceStart: s.maintenanceStart ?? null,
+    maintenanceEnd: s.maintenanceEnd ?? null,
+    customHeaders: s.customHeaders,
+    timeoutSeconds: s.timeoutSeconds ?? null,
+    redirectPolicy: s.redirectPolicy ?? "follow",
+    alertCooldownMinutes: s.alertCooldownMinutes ?? null,
+  };
+  const isDefault =
+    full.keyword === null &&
+    full.forbidden === NO_RULES &&
+    full.maintenanceStart === null &&
+    full.maintenanceEnd === null &&
+    full.customHeaders === undefined &&
+    full.timeoutSeconds === null &&
+    full.redirectPolicy === "follow" &&
+    full.alertCooldownMinutes === null;
+  return isDefault ? DEFAULT_SETTINGS : Object.freeze(full);
+}
+
+/**
+ * One active site as the monitor needs it (a row of jetpack_monitor_sites), kept compact: one
+ * of these per site stays in memory (bench/site-memory.ts). Times are epoch ms, not Dates.
+ */
 export interface Site {
   siteId: number;
   blogId: number;
@@ -15,19 +74,12 @@ export interface Site {
   url: string;
   siteStatus: number;
   checkIntervalMin: number;
-  lastCheckedAt: Date | null;
+  lastCheckedAt: number | null;
   /** YYYY-MM-DD or null. */
   sslExpiryDate: string | null;
-  keyword: string | null;
-  /** forbidden_keyword then forbidden_keywords, non-empty strings only; empty when none. */
-  forbidden?: readonly string[];
-  maintenanceStart: Date | null;
-  maintenanceEnd: Date | null;
-  customHeaders: Record<string, string> | undefined;
-  timeoutSeconds: number | null;
-  redirectPolicy: RedirectPolicy;
-  alertCooldownMinutes: number | null;
-  lastAlertSentAt: Date | null;
+  /** When WPCOM last accepted an alert for the blog; the process updates it as it alerts. */
+  lastAlertSentAt: number | null;
+  settings: SiteSettings;
 }
 
 /** What to check for `site`: its own timeout when set, else NET_COMMS_TIMEOUT. */
@@ -35,11 +87,11 @@ export function checkRequestFor(site: Site, netCommsTimeout: number): CheckReque
   return {
     blogId: site.blogId,
     url: site.url,
-    timeoutSeconds: timeoutForSite(site.timeoutSeconds, netCommsTimeout),
-    keyword: site.keyword,
-    ...(site.forbidden && site.forbidden.length > 0 ? { forbidden: site.forbidden } : {}),
-    customHeaders: site.customHeaders,
-    redirectPolicy: site.redirectPolicy,
+    timeoutSeconds: timeoutForSite(site.settings.timeoutSeconds, netCommsTimeout),
+    keyword: site.settings.keyword,
+    ...(site.settings.forbidden.length > 0 ? { forbidden: site.settings.forbidden } : {}),
+    customHeaders: site.settings.customHeaders,
+    redirectPolicy: site.settings.redirectPolicy,
   };
 }
 
@@ -161,11 +213,7 @@ export function forbiddenRules(single: string | null | undefined, list: unknown)
   return out;
 }
 
-/** One shared empty rule list: most sites have none, and a million empty arrays cost ~16 MB. */
-const NO_RULES: readonly string[] = Object.freeze([]);
-
 function toSite(r: SiteRow): Site {
-  const forbidden = forbiddenRules(r.forbidden_keyword, r.forbidden_keywords);
   return {
     siteId: Number(r.jetpack_monitor_site_id),
     blogId: Number(r.blog_id),
@@ -173,17 +221,19 @@ function toSite(r: SiteRow): Site {
     url: r.monitor_url,
     siteStatus: Number(r.site_status),
     checkIntervalMin: Number(r.check_interval),
-    lastCheckedAt: utcDate(r.last_checked_at),
+    lastCheckedAt: utcMs(r.last_checked_at),
     sslExpiryDate: dateOnly(r.ssl_expiry_date),
-    keyword: r.check_keyword === "" ? null : r.check_keyword,
-    forbidden: forbidden.length > 0 ? forbidden : NO_RULES,
-    maintenanceStart: utcDate(r.maintenance_start),
-    maintenanceEnd: utcDate(r.maintenance_end),
-    customHeaders: parseCustomHeaders(r.custom_headers),
-    timeoutSeconds: r.timeout_seconds === null ? null : Number(r.timeout_seconds),
-    redirectPolicy: redirectPolicy(r.redirect_policy),
-    alertCooldownMinutes: r.alert_cooldown_minutes === null ? null : Number(r.alert_cooldown_minutes),
-    lastAlertSentAt: utcDate(r.last_alert_sent_at),
+    lastAlertSentAt: utcMs(r.last_alert_sent_at),
+    settings: siteSettings({
+      keyword: r.check_keyword,
+      forbidden: forbiddenRules(r.forbidden_keyword, r.forbidden_keywords),
+      maintenanceStart: utcMs(r.maintenance_start),
+      maintenanceEnd: utcMs(r.maintenance_end),
+      customHeaders: parseCustomHeaders(r.custom_headers),
+      timeoutSeconds: r.timeout_seconds === null ? null : Number(r.timeout_seconds),
+      redirectPolicy: redirectPolicy(r.redirect_policy),
+      alertCooldownMinutes: r.alert_cooldown_minutes === null ? null : Number(r.alert_cooldown_minutes),
+    }),
   };
 }
 
@@ -192,15 +242,19 @@ function redirectPolicy(v: string | null): RedirectPolicy {
 }
 
 /**
- * DATETIME/TIMESTAMP as a Date. Raw queries through drizzle hand these back as text
- * ("YYYY-MM-DD HH:MM:SS[.fff]"), which the UTC session makes UTC; a zero date is null.
+ * DATETIME/TIMESTAMP as epoch ms. Raw queries through drizzle hand these back as text
+ * ("YYYY-MM-DD HH:MM:SS[.fff]"), which the UTC session makes UTC; a zero date, NULL or an
+ * unparsable value is null. Parsed without keeping a Date: a million sites are read at once.
  */
-export function utcDate(v: Date | string | null): Date | null {
+export function utcMs(v: Date | string | null): number | null {
   if (v === null) return null;
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
-  if (v.startsWith("0000-00-00")) return null;
-  const d = new Date(`${v.trim().replace(" ", "T")}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  const ms =
+    v instanceof Date
+      ? v.getTime()
+      : v.startsWith("0000-00-00")
+        ? Number.NaN
+        : Date.parse(`${v.trim().replace(" ", "T")}Z`);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** DATE as YYYY-MM-DD whatever the driver hands back. */

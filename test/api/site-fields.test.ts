@@ -159,7 +159,7 @@ describe("forbidden_keyword and forbidden_keywords", () => {
     const [site] = (await loadSites(t.db, { min: 0, max: 0 }, await probeOptionalColumns(t.db))).filter(
       (s) => s.blogId === 520,
     );
-    expect(site!.forbidden).toEqual(["Fatal error"]);
+    expect(site!.settings.forbidden).toEqual(["Fatal error"]);
     const res = await checkSite(checkRequestFor(site!, 10));
     expect(res.success).toBe(false);
     expect(res.errorCode).toBe(CheckError.Keyword);

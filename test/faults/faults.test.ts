@@ -16,9 +16,10 @@ import {
   DB_PASSWORD,
   DB_USER,
   ensureBinary,
+  faultDb,
   Jetmon,
   killLeftovers,
-  PrivateMariadb,
+  type PrivateMariadb,
   startSites,
   startWpcom,
   waitUntil,
@@ -59,7 +60,7 @@ interface Scenario {
 /** A fresh mariadbd and database with `count` sites at the fixture, and a way to start monitors on it. */
 async function scenario(count: number, config: Record<string, unknown> = {}): Promise<Scenario> {
   const name = `f${n++}`;
-  const db = new PrivateMariadb();
+  const db = faultDb();
   dbs.push(db);
   await db.install();
   const wpcom = startWpcom();

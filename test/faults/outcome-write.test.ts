@@ -12,7 +12,7 @@ import { createDb } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createPool, type Pool } from "../../src/db/pool.ts";
 import { createWebhookWorker, type DeliveryWorker } from "../../src/delivery/worker.ts";
-import { DB_PASSWORD, DB_USER, PrivateMariadb, waitUntil } from "./support.ts";
+import { DB_PASSWORD, DB_USER, faultDb, type PrivateMariadb, waitUntil } from "./support.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -34,7 +34,7 @@ interface Rig {
 }
 
 async function rig(name: string): Promise<Rig> {
-  const db = new PrivateMariadb();
+  const db = faultDb();
   cleanups.push(() => db.destroy());
   await db.install();
   await db.query("", `CREATE DATABASE ${name}`);

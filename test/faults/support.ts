@@ -1,14 +1,12 @@
 /**
- * The fault suite's fixtures (issue 15): a private mariadbd (own datadir under /tmp, free port,
+ * The fault suite's fixtures (issue 15): a private mariadbd (test/support/private-mariadb.ts,
  * started and killed by the suite; the shared server on 3306 is never touched), the compiled
  * dist/jetmon2 run as a child process, a site fixture that counts the requests it answers, and a
  * WPCOM receiver that counts the notifications it gets.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import mysql from "mysql2/promise";
+import { freePort, PrivateMariadb } from "../support/private-mariadb.ts";
 
 export const BIN = join(import.meta.dir, "../../dist/jetmon2");
 
@@ -21,142 +19,15 @@ export async function ensureBinary(): Promise<string> {
   return BIN;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export type { PrivateMariadb };
+export { freePort };
 
 export const DB_USER = "jetmon";
 export const DB_PASSWORD = "fault-pw";
 
-/** A private MariaDB the suite may kill, stop, freeze and set read-only. */
-export class PrivateMariadb {
-  readonly dir = mkdtempSync(join(tmpdir(), "jetmon-faults-db-"));
-  port = 0;
-  private proc: ReturnType<typeof Bun.spawn> | null = null;
-
-  async install(): Promise<void> {
-    // Async, so scenarios installing at once do not block each other's event loop.
-    const r = Bun.spawn(
-      [
-        "mariadb-install-db",
-        "--no-defaults",
-        `--datadir=${join(this.dir, "data")}`,
-        "--auth-root-authentication-method=normal",
-        "--skip-test-db",
-        "--user=root",
-        `--tmpdir=${this.tmp}`,
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const [code, stderr] = await Promise.all([r.exited, new Response(r.stderr).text()]);
-    if (code !== 0) throw new Error(`mariadb-install-db failed: ${stderr}`);
-    this.port = await freePort();
-    await this.start();
-    const admin = await this.admin();
-    try {
-      await admin.query(`CREATE USER '${DB_USER}'@'%' IDENTIFIED BY '${DB_PASSWORD}'`);
-      await admin.query(`GRANT ALL ON *.* TO '${DB_USER}'@'%'`);
-      // read_only must bind this user: no SUPER / READ_ONLY ADMIN.
-      await admin.query(`REVOKE SUPER, READ_ONLY ADMIN ON *.* FROM '${DB_USER}'@'%'`);
-    } finally {
-      await admin.end();
-    }
-  }
-
-  /**
-   * Its own tmpdir: a mariadbd starting up clears stale temporary tables from its tmpdir, and a
-   * shared /tmp would let it delete the ones another instance's bootstrap is using.
-   */
-  get tmp(): string {
-    const dir = join(this.dir, "tmp");
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  }
-
-  get socket(): string {
-    return join(this.dir, "mysqld.sock");
-  }
-
-  async start(): Promise<void> {
-    this.proc = Bun.spawn(
-      [
-        "/usr/sbin/mariadbd",
-        "--no-defaults",
-        `--datadir=${join(this.dir, "data")}`,
-        `--port=${this.port}`,
-        "--bind-address=127.0.0.1",
-        `--socket=${this.socket}`,
-        `--pid-file=${join(this.dir, "mysqld.pid")}`,
-        "--user=root",
-        `--tmpdir=${this.tmp}`,
-        "--skip-log-bin",
-        "--innodb-buffer-pool-size=32M",
-        "--innodb-log-file-size=16M",
-        "--skip-name-resolve",
-        "--max-connections=200",
-      ],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    for (let i = 0; i < 300; i++) {
-      try {
-        const c = await this.admin();
-        await c.end();
-        return;
-      } catch {
-        await Bun.sleep(50);
-      }
-    }
-    throw new Error("private mariadbd did not start");
-  }
-
-  admin(): Promise<mysql.Connection> {
-    return mysql.createConnection({ socketPath: this.socket, user: "root", password: "" });
-  }
-
-  signal(sig: "SIGKILL" | "SIGSTOP" | "SIGCONT" | "SIGTERM"): void {
-    this.proc?.kill(sig);
-  }
-
-  async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p) return;
-    p.kill("SIGCONT");
-    p.kill("SIGKILL");
-    await p.exited;
-    this.proc = null;
-  }
-
-  async destroy(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async setReadOnly(on: boolean): Promise<void> {
-    const c = await this.admin();
-    try {
-      await c.query(`SET GLOBAL read_only = ${on ? 1 : 0}`);
-    } finally {
-      await c.end();
-    }
-  }
-
-  /** A connection as root to `database`, over the socket (works while read_only is on). */
-  async query<T>(database: string, text: string, values: unknown[] = []): Promise<T[]> {
-    const c = await mysql.createConnection({ socketPath: this.socket, user: "root", password: "", database });
-    try {
-      const [rows] = await c.query(text, values);
-      return rows as T[];
-    } finally {
-      await c.end();
-    }
-  }
+/** A private MariaDB the suite may kill, stop, freeze and set read-only (not yet installed). */
+export function faultDb(): PrivateMariadb {
+  return new PrivateMariadb({ prefix: "jetmon-faults-db-", user: DB_USER, password: DB_PASSWORD });
 }
 
 /** Answers 200 to every GET and counts the requests per scenario (the path's first segment). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createSocket, type Socket } from "node:dgram";
+import dns from "node:dns";
 import pino from "pino";
 import { silentLogger } from "../../src/log.ts";
 import { DetectionMetric, RoundMetric, VerifierMetric } from "../../src/metrics/names.ts";
@@ -96,6 +97,42 @@ test("an unreachable or unresolvable StatsD never throws, and the error is logge
   expect(logged.filter((l) => l.msg === "statsd send failed").length).toBeGreaterThanOrEqual(1);
 });
 
+test("an unresolvable StatsD name is looked up once per retry period, not once per metric", async () => {
+  const realLookup = dns.lookup;
+  let lookups = 0;
+  // hot-shots resolves through node:dns; answer NOTFOUND at once, as a resolver would.
+  (dns as { lookup: unknown }).lookup = (_host: string, ...rest: unknown[]) => {
+    lookups++;
+    const cb = rest[rest.length - 1] as (err: NodeJS.ErrnoException) => void;
+    const err: NodeJS.ErrnoException = new Error("getaddrinfo ENOTFOUND statsd.invalid");
+    err.code = "ENOTFOUND";
+    queueMicrotask(() => cb(err));
+  };
+  try {
+    let t = 1_000_000;
+    const m = createStatsdMetrics({
+      addr: "statsd.invalid:8125",
+      hostname: "h",
+      log: silentLogger,
+      now: () => t,
+    });
+    m.increment(RoundMetric.sitesCount);
+    await Bun.sleep(5);
+    expect(lookups).toBe(1);
+    for (let i = 0; i < 500; i++) m.increment(RoundMetric.sitesCount);
+    await Bun.sleep(5);
+    expect(lookups).toBe(1);
+    // Past the retry period one metric probes again; the rest still wait.
+    t += 10_001;
+    for (let i = 0; i < 500; i++) m.increment(RoundMetric.sitesCount);
+    await Bun.sleep(5);
+    expect(lookups).toBe(2);
+    await m.close();
+  } finally {
+    (dns as { lookup: unknown }).lookup = realLookup;
+  }
+});
+
 test("metrics after close do not throw", async () => {
   const m = createStatsdMetrics({ addr: `127.0.0.1:${port}`, hostname: "h", log: silentLogger });
   await m.close();
@@ -134,6 +171,7 @@ test("closing a client whose StatsD is unreachable prints only pino JSON lines, 
   const names = `${import.meta.dir}/../../src/metrics/names.ts`;
   const script = `
     import { createSocket } from "node:dgram";
+import dns from "node:dns";
     import pino from "pino";
     import { createStatsdMetrics } from ${JSON.stringify(statsd)};
     import { RoundMetric } from ${JSON.stringify(names)};

@@ -96,7 +96,7 @@ describe("through the orchestrator", () => {
       sql`UPDATE jetpack_monitor_sites SET forbidden_keywords = '["ransom", "casino.example"]' WHERE blog_id IN (82, 83)`,
     );
     const [loaded] = await loadSites(t.db, { min: 2, max: 2 });
-    expect(loaded?.forbidden).toEqual(["ransom", "casino.example"]);
+    expect(loaded?.settings.forbidden).toEqual(["ransom", "casino.example"]);
     const h = buildOrchestrator(t.db, { wpcomUrl: wpcom.url, config: { NUM_OF_CHECKS: 3 } });
     await h.orch.start();
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Schedule } from "../../src/monitor/schedule.ts";
-import type { Site } from "../../src/monitor/sites.ts";
+import { DEFAULT_SETTINGS, type Site } from "../../src/monitor/sites.ts";
 
 const T0 = Date.parse("2026-05-01T00:00:00Z");
 const site = (id: number, o: Partial<Site> = {}): Site => ({
@@ -12,14 +12,8 @@ const site = (id: number, o: Partial<Site> = {}): Site => ({
   checkIntervalMin: 1,
   lastCheckedAt: null,
   sslExpiryDate: null,
-  keyword: null,
-  maintenanceStart: null,
-  maintenanceEnd: null,
-  customHeaders: undefined,
-  timeoutSeconds: null,
-  redirectPolicy: "follow",
-  alertCooldownMinutes: null,
   lastAlertSentAt: null,
+  settings: DEFAULT_SETTINGS,
   ...o,
 });
 const minutes = (s: Site) => s.checkIntervalMin * 60_000;
@@ -30,10 +24,10 @@ describe("Schedule", () => {
     const s = new Schedule(minutes);
     s.sync(
       [
-        site(1, { lastCheckedAt: new Date(T0 - 30_000) }), // due T0+30s
-        site(2, { lastCheckedAt: new Date(T0 - 90_000) }), // due T0-30s
+        site(1, { lastCheckedAt: T0 - 30_000 }), // due T0+30s
+        site(2, { lastCheckedAt: T0 - 90_000 }), // due T0-30s
         site(3), // due T0
-        site(4, { lastCheckedAt: new Date(T0 - 600_000) }), // due T0-540s
+        site(4, { lastCheckedAt: T0 - 600_000 }), // due T0-540s
       ],
       T0,
       1,
@@ -61,7 +55,7 @@ describe("Schedule", () => {
 
   test("sync adds, removes and updates; a busy removed site is not rescheduled", () => {
     const s = new Schedule(minutes);
-    s.sync([site(1, { lastCheckedAt: new Date(T0 - 120_000) }), site(2)], T0, 1);
+    s.sync([site(1, { lastCheckedAt: T0 - 120_000 }), site(2)], T0, 1);
     const [busy] = s.takeDue(T0, 1);
     expect(busy!.site.siteId).toBe(1);
     const r = s.sync([site(2, { url: "http://new" }), site(3)], T0, 1);
@@ -75,26 +69,26 @@ describe("Schedule", () => {
 
   test("this process's later check time wins over a lagging row", () => {
     const s = new Schedule(minutes);
-    s.sync([site(1, { lastCheckedAt: new Date(T0 - 120_000) })], T0, 1);
+    s.sync([site(1, { lastCheckedAt: T0 - 120_000 })], T0, 1);
     const [slot] = s.takeDue(T0, 1);
     slot!.lastCheckedAt = T0;
     s.release(slot!, T0 + 60_000);
-    s.sync([site(1, { lastCheckedAt: new Date(T0 - 120_000) })], T0 + 1000, 1);
+    s.sync([site(1, { lastCheckedAt: T0 - 120_000 })], T0 + 1000, 1);
     expect(s.get(1)!.lastCheckedAt).toBe(T0);
     expect(s.nextDue()).toBe(T0 + 60_000);
   });
 
   test("an interval change reschedules idle sites from their last check", () => {
     const s = new Schedule(minutes);
-    s.sync([site(1, { lastCheckedAt: new Date(T0) }), site(2, { lastCheckedAt: new Date(T0) })], T0, 1);
+    s.sync([site(1, { lastCheckedAt: T0 }), site(2, { lastCheckedAt: T0 })], T0, 1);
     expect(s.nextDue()).toBe(T0 + 60_000);
     s.rescheduleAll(() => 5000, T0);
     expect(s.nextDue()).toBe(T0 + 5000);
     expect(s.takeDue(T0 + 5000, 10)).toHaveLength(2);
     // A changed check_interval on refresh moves that site only.
     const t = new Schedule(minutes);
-    t.sync([site(1, { lastCheckedAt: new Date(T0) })], T0, 1);
-    t.sync([site(1, { lastCheckedAt: new Date(T0), checkIntervalMin: 10 })], T0, 1);
+    t.sync([site(1, { lastCheckedAt: T0 })], T0, 1);
+    t.sync([site(1, { lastCheckedAt: T0, checkIntervalMin: 10 })], T0, 1);
     expect(t.nextDue()).toBe(T0 + 600_000);
   });
 
@@ -117,9 +111,9 @@ test("takeLateness counts each dispatch once by how late it was taken, then rese
   // due T0-30s, T0, T0-1.5s
   s.sync(
     [
-      site(1, { lastCheckedAt: new Date(T0 - 90_000) }),
-      site(2, { lastCheckedAt: new Date(T0 - 60_000) }),
-      site(3, { lastCheckedAt: new Date(T0 - 61_500) }),
+      site(1, { lastCheckedAt: T0 - 90_000 }),
+      site(2, { lastCheckedAt: T0 - 60_000 }),
+      site(3, { lastCheckedAt: T0 - 61_500 }),
     ],
     T0,
     1,

@@ -3,7 +3,15 @@ import { sql } from "drizzle-orm";
 import { useTestDatabase } from "../support/db.ts";
 import { type SiteFixture, startSiteFixture } from "../support/sites.ts";
 import { buildOrchestrator, TIME_SCALE } from "./harness.ts";
-import { clearTables, rows, seedSites, startWpcomReceiver, type WpcomReceiver, waitFor } from "./support.ts";
+import {
+  capturingLogger,
+  clearTables,
+  rows,
+  seedSites,
+  startWpcomReceiver,
+  type WpcomReceiver,
+  waitFor,
+} from "./support.ts";
 
 const t = useTestDatabase();
 let sites: SiteFixture;
@@ -130,6 +138,42 @@ describe("scheduler", () => {
       await waitFor("restored", () => h.orch.figures().workerCount === 20);
     } finally {
       await h.drain();
+    }
+  }, 20_000);
+
+  test("dispatch lateness is logged on its own clock, with the dispatches since the last line, whether or not a round ended", async () => {
+    await clearTables(t.db);
+    sites.set("late1", { kind: "ok" });
+    // A site that never answers inside the run keeps the round from ending.
+    sites.set("late2", { kind: "hang" });
+    await seedSites(t.db, [
+      { blogId: 21, url: sites.url("late1") },
+      { blogId: 22, url: sites.url("late2"), timeoutSeconds: 60 },
+    ]);
+    const cap = capturingLogger();
+    const h = buildOrchestrator(t.db, {
+      wpcomUrl: wpcom.url,
+      config: { CHECK_INTERVAL_SEC: 1 },
+      log: cap.log,
+      timings: { latenessMs: 1000 },
+    });
+    await h.orch.start();
+    try {
+      await waitFor(
+        "two lateness lines",
+        () => cap.msgs().filter((m) => m === "dispatch lateness").length >= 2,
+      );
+      expect(h.orch.figures().lastRound).toBeNull();
+      const lines = cap.lines.filter((l) => l.msg === "dispatch lateness");
+      for (const l of lines) {
+        expect(Number(l.dispatched)).toBeGreaterThan(0);
+        expect(Array.isArray(l.buckets)).toBe(true);
+        expect((l.buckets as number[]).reduce((a, b) => a + b, 0)).toBe(Number(l.dispatched));
+        expect(typeof l.p50_ms).toBe("number");
+        expect(typeof l.p99_ms).toBe("number");
+      }
+    } finally {
+      await h.drain(1000);
     }
   }, 20_000);
 });

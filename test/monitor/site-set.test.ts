@@ -71,25 +71,25 @@ describe("SiteSet.refresh", () => {
   const changes: [string, string, (s: Site) => unknown, unknown][] = [
     ["monitor_url", "monitor_url = 'http://moved.test/'", (s) => s.url, "http://moved.test/"],
     ["check_interval", "check_interval = 15", (s) => s.checkIntervalMin, 15],
-    ["check_keyword NULL -> text", "check_keyword = 'hello'", (s) => s.keyword, "hello"],
+    ["check_keyword NULL -> text", "check_keyword = 'hello'", (s) => s.settings.keyword, "hello"],
     [
       "maintenance_start",
       "maintenance_start = '2030-01-01 00:00:00'",
-      (s) => s.maintenanceStart?.toISOString(),
-      "2030-01-01T00:00:00.000Z",
+      (s) => s.settings.maintenanceStart,
+      Date.parse("2030-01-01T00:00:00Z"),
     ],
     [
       "maintenance_end",
       "maintenance_end = '2030-01-02 00:00:00'",
-      (s) => s.maintenanceEnd?.toISOString(),
-      "2030-01-02T00:00:00.000Z",
+      (s) => s.settings.maintenanceEnd,
+      Date.parse("2030-01-02T00:00:00Z"),
     ],
-    ["custom_headers", `custom_headers = '{"X-A":"1"}'`, (s) => s.customHeaders, { "X-A": "1" }],
-    ["timeout_seconds", "timeout_seconds = 4", (s) => s.timeoutSeconds, 4],
-    ["redirect_policy", "redirect_policy = 'fail'", (s) => s.redirectPolicy, "fail"],
-    ["alert_cooldown_minutes", "alert_cooldown_minutes = 7", (s) => s.alertCooldownMinutes, 7],
-    ["forbidden_keyword", "forbidden_keyword = 'casino'", (s) => s.forbidden, ["casino"]],
-    ["forbidden_keywords", `forbidden_keywords = '["a","b"]'`, (s) => s.forbidden, ["a", "b"]],
+    ["custom_headers", `custom_headers = '{"X-A":"1"}'`, (s) => s.settings.customHeaders, { "X-A": "1" }],
+    ["timeout_seconds", "timeout_seconds = 4", (s) => s.settings.timeoutSeconds, 4],
+    ["redirect_policy", "redirect_policy = 'fail'", (s) => s.settings.redirectPolicy, "fail"],
+    ["alert_cooldown_minutes", "alert_cooldown_minutes = 7", (s) => s.settings.alertCooldownMinutes, 7],
+    ["forbidden_keyword", "forbidden_keyword = 'casino'", (s) => s.settings.forbidden, ["casino"]],
+    ["forbidden_keywords", `forbidden_keywords = '["a","b"]'`, (s) => s.settings.forbidden, ["a", "b"]],
     ["blog_id", "blog_id = 333", (s) => s.siteId > 0, true],
   ];
   for (const [what, set_, read, want] of changes) {
@@ -114,7 +114,7 @@ describe("SiteSet.refresh", () => {
     await t.db.execute(sql`UPDATE jetpack_monitor_sites SET timeout_seconds = NULL`);
     const r = await set.refresh(t.db, RANGE, ALL_OPTIONAL_COLUMNS);
     expect(r.delta).not.toBeNull();
-    expect(set.all()[0]?.timeoutSeconds).toBeNull();
+    expect(set.all()[0]?.settings.timeoutSeconds).toBeNull();
   });
 
   test("a new site, a site moved to another bucket and a deactivated site: each in the next refresh", async () => {
@@ -306,7 +306,7 @@ describe("SiteSet on a Go-migrated database (no forbidden_keyword columns)", () 
     expect((await set.refresh(db, RANGE, cols)).delta).toBeNull();
     await db.execute(sql`UPDATE jetpack_monitor_sites SET check_keyword = 'x' WHERE blog_id = 2`);
     expect((await set.refresh(db, RANGE, cols)).slicesRead).toBe(1);
-    expect(byBlog(set.all()).get(2)?.keyword).toBe("x");
+    expect(byBlog(set.all()).get(2)?.settings.keyword).toBe("x");
     await migrate(pool, { migrations: MIGRATIONS, print: () => {} });
     const after = await probeOptionalColumns(db);
     expect(after).toMatchObject({ forbiddenKeyword: true, forbiddenKeywords: true });

@@ -42,13 +42,13 @@ export type NotifyResult = "maintenance" | "cooldown" | NotifyOutcome;
 
 export async function notify(n: NotifyInput, { wpcom, observer }: NotifyDeps): Promise<NotifyResult> {
   const { site, statusId, eventId } = n;
-  if (inMaintenance(site.maintenanceStart, site.maintenanceEnd, n.now)) {
+  if (inMaintenance(site.settings.maintenanceStart, site.settings.maintenanceEnd, n.now)) {
     await observer.maintenanceSuppressed(site.blogId, eventId, n.kind);
     return "maintenance";
   }
-  const last = Math.max(n.lastAlertAt, site.lastAlertSentAt?.getTime() ?? 0);
-  const cooldown = cooldownMinutes(site.alertCooldownMinutes, n.defaultCooldownMinutes);
-  if (cooldownSuppressed(last > 0 ? new Date(last) : null, cooldown, n.now)) {
+  const last = Math.max(n.lastAlertAt, site.lastAlertSentAt ?? 0);
+  const cooldown = cooldownMinutes(site.settings.alertCooldownMinutes, n.defaultCooldownMinutes);
+  if (cooldownSuppressed(last > 0 ? last : null, cooldown, n.now)) {
     await observer.cooldownSuppressed(site.blogId, eventId, statusId);
     return "cooldown";
   }

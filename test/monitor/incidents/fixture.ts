@@ -8,7 +8,7 @@ import type { CheckResult } from "../../../src/check/types.ts";
 import type { Db } from "../../../src/db/client.ts";
 import { type IncidentConfig, Incidents } from "../../../src/monitor/incidents/lifecycle.ts";
 import type { Notifier, Verifier, VerifierReply, VerifierRequest } from "../../../src/monitor/ports.ts";
-import type { Site } from "../../../src/monitor/sites.ts";
+import { type Site, type SiteSettings, siteSettings } from "../../../src/monitor/sites.ts";
 import type { NotifyOutcome } from "../../../src/wpcom/client.ts";
 import type { WpcomNotification } from "../../../src/wpcom/payload.ts";
 import { type MetricsRecorder, recordingMetrics } from "../metrics.ts";
@@ -110,37 +110,36 @@ export function rig(
 
 let nextSiteId = 1;
 
+/** A site's core fields and settings side by side, as a test names them (times in epoch ms). */
+export type SiteOver = Partial<Omit<Site, "settings">> & Partial<SiteSettings>;
+
+const asDate = (ms: number | null | undefined): Date | null => (ms == null ? null : new Date(ms));
+
 /** A site row in the database and the matching in-memory Site. */
-export async function site(db: Db, blogId: number, over: Partial<Site> = {}): Promise<Site> {
+export async function site(db: Db, blogId: number, over: SiteOver = {}): Promise<Site> {
   const s: Site = {
-    siteId: nextSiteId++,
+    siteId: over.siteId ?? nextSiteId++,
     blogId,
-    bucketNo: blogId % 10,
-    url: `https://site-${blogId}.test/`,
-    siteStatus: 1,
-    checkIntervalMin: 5,
-    lastCheckedAt: null,
-    sslExpiryDate: null,
-    keyword: null,
-    maintenanceStart: null,
-    maintenanceEnd: null,
-    customHeaders: undefined,
-    timeoutSeconds: null,
-    redirectPolicy: "follow",
-    alertCooldownMinutes: null,
-    lastAlertSentAt: null,
-    ...over,
+    bucketNo: over.bucketNo ?? blogId % 10,
+    url: over.url ?? `https://site-${blogId}.test/`,
+    siteStatus: over.siteStatus ?? 1,
+    checkIntervalMin: over.checkIntervalMin ?? 5,
+    lastCheckedAt: over.lastCheckedAt ?? null,
+    sslExpiryDate: over.sslExpiryDate ?? null,
+    lastAlertSentAt: over.lastAlertSentAt ?? null,
+    // siteSettings reads only the settings' own fields of `over`.
+    settings: siteSettings(over),
   };
   await seedSites(db, [
     {
       blogId,
       url: s.url,
       siteStatus: s.siteStatus,
-      maintenanceStart: s.maintenanceStart,
-      maintenanceEnd: s.maintenanceEnd,
-      alertCooldownMinutes: s.alertCooldownMinutes,
-      lastAlertSentAt: s.lastAlertSentAt,
-      timeoutSeconds: s.timeoutSeconds,
+      maintenanceStart: asDate(s.settings.maintenanceStart),
+      maintenanceEnd: asDate(s.settings.maintenanceEnd),
+      alertCooldownMinutes: s.settings.alertCooldownMinutes,
+      lastAlertSentAt: asDate(s.lastAlertSentAt),
+      timeoutSeconds: s.settings.timeoutSeconds,
     },
   ]);
   return s;

@@ -9,7 +9,7 @@ import { CheckError } from "../../../src/check/errors.ts";
 import { createDb } from "../../../src/db/client.ts";
 import { createPool } from "../../../src/db/pool.ts";
 import { closeEvent } from "../../../src/events/index.ts";
-import { utcDate } from "../../../src/monitor/sites.ts";
+import { utcMs } from "../../../src/monitor/sites.ts";
 import { useTestDatabase } from "../../support/db.ts";
 import { auditTypes, eventOf, rows, siteStatusOf, transitionsOf } from "../support.ts";
 import { failTimes, failure, fakeVerifier, type Rig, rig, site, success, T0, type Vote } from "./fixture.ts";
@@ -386,8 +386,8 @@ describe("notifications", () => {
   test("maintenance window: confirmed Down, the notification suppressed and audited", async () => {
     const r = rig(t.db);
     const s = await confirmDown(r, nextBlog(), {
-      maintenanceStart: new Date(T0 - 3600_000),
-      maintenanceEnd: new Date(T0 + 3600_000),
+      maintenanceStart: T0 - 3600_000,
+      maintenanceEnd: T0 + 3600_000,
     });
     expect((await eventOf(t.db, s.blogId))?.state).toBe("Down");
     expect(r.wpcom.sent).toHaveLength(0);
@@ -405,8 +405,8 @@ describe("notifications", () => {
   test("a maintenance window that has ended does not suppress", async () => {
     const r = rig(t.db);
     await confirmDown(r, nextBlog(), {
-      maintenanceStart: new Date(T0 - 7200_000),
-      maintenanceEnd: new Date(T0 - 3600_000),
+      maintenanceStart: T0 - 7200_000,
+      maintenanceEnd: T0 - 3600_000,
     });
     expect(r.wpcom.sent).toHaveLength(1);
   });
@@ -422,7 +422,7 @@ describe("notifications", () => {
     const r = rig(t.db, { config: { ALERT_COOLDOWN_MINUTES: cfgMin } });
     const s = await confirmDown(r, nextBlog(), {
       alertCooldownMinutes: siteMin,
-      lastAlertSentAt: agoMin === null ? null : new Date(T0 - agoMin * 60_000),
+      lastAlertSentAt: agoMin === null ? null : T0 - agoMin * 60_000,
     });
     expect((await eventOf(t.db, s.blogId))?.state).toBe("Down");
     expect(r.wpcom.sent).toHaveLength(suppressed ? 0 : 1);
@@ -440,7 +440,7 @@ describe("notifications", () => {
       t.db,
       sql`SELECT last_alert_sent_at AS at FROM jetpack_monitor_sites WHERE blog_id = ${s.blogId}`,
     );
-    expect(utcDate(row!.at)?.getTime()).toBe(T0 + 10_000);
+    expect(utcMs(row!.at)).toBe(T0 + 10_000);
     // The recovery a minute later falls inside the cooldown the delivery started.
     r.clock.now += 60_000;
     await r.incidents.handle(s, success(s, r.clock.now));
