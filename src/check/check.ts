@@ -44,6 +44,8 @@ const HTTPS_URL = /^https:/i;
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_HEADER_VALUE = /[\r\n\0]/;
+/** The verification code of an expired leaf, from fetch and node:tls alike. */
+const CERT_HAS_EXPIRED = "CERT_HAS_EXPIRED";
 /** Headers Go drops when a redirect leaves the original host. */
 const CROSS_HOST_DROPPED = ["authorization", "www-authenticate", "cookie", "cookie2"];
 
@@ -140,7 +142,13 @@ async function runCheck(
     } catch (err) {
       const c = classifyError(errorFacts(err, deadline.timedOut));
       if (c.code === CheckError.SSL && c.detail === "EPROTO" && isHttps(target)) {
-        legacyTls = await deprecatedTls(new URL(target), deadline, opts.ca);
+        const legacy = await deprecatedTls(new URL(target), deadline, opts.ca);
+        if (legacy?.expired) {
+          // As fetch would have said at TLS 1.2+: the certificate expired, no response.
+          applyTlsFacts(result, legacy.info, true);
+          return fail(result, CheckError.TLSExpired, CERT_HAS_EXPIRED);
+        }
+        legacyTls = legacy?.info ?? null;
       }
       if (!legacyTls) {
         if (c.code === CheckError.TLSExpired)
@@ -241,13 +249,32 @@ function isHttps(url: string): boolean {
   return HTTPS_URL.test(url);
 }
 
-/** After EPROTO: does the server speak only TLS 1.1 or older? Returns its facts if so. */
-async function deprecatedTls(url: URL, deadline: Deadline, ca: CheckOptions["ca"]): Promise<TlsInfo | null> {
+/** A server that speaks only TLS 1.1 or older, with a trusted or an expired certificate. */
+interface LegacyTls {
+  info: TlsInfo;
+  /**
+   * The chain failed with CERT_HAS_EXPIRED: what fetch reports for an expired leaf at TLS 1.2+,
+   * even one whose issuer is also unknown (BoringSSL reports the expiry, its last test).
+   */
+  expired: boolean;
+}
+
+/**
+ * After EPROTO: does the server speak only TLS 1.1 or older? Returns its facts if so and its
+ * certificate is trusted or expired; null for any other certificate failure (SSL).
+ */
+async function deprecatedTls(
+  url: URL,
+  deadline: Deadline,
+  ca: CheckOptions["ca"],
+): Promise<LegacyTls | null> {
   const remaining = deadline.remaining();
   if (remaining < 20) return null;
   try {
     const info = await probeTls({ ...endpoint(url), timeoutMs: remaining, ca, minVersion: "TLSv1" });
-    return info.authorized && isDeprecatedTls(info.protocol) ? info : null;
+    if (!isDeprecatedTls(info.protocol)) return null;
+    if (info.authorized) return { info, expired: false };
+    return info.authorizationError === CERT_HAS_EXPIRED ? { info, expired: true } : null;
   } catch {
     return null;
   }

@@ -13,6 +13,12 @@ export interface TlsInfo {
   fingerprint: string | null;
   /** Whether the chain verified against the trust store (and `ca`). */
   authorized: boolean;
+  /**
+   * Why it did not, as node:tls reports it (e.g. "CERT_HAS_EXPIRED"); null when authorized.
+   * BoringSSL reports the last failed test, so an expired leaf says CERT_HAS_EXPIRED even when
+   * its issuer is unknown, as fetch does.
+   */
+  authorizationError: string | null;
   /** Phase durations of this handshake's connection, ms (0 when the phase did not happen). */
   dnsMs: number;
   tcpMs: number;
@@ -78,6 +84,7 @@ export function probeTls(opts: ProbeOptions): Promise<TlsInfo> {
         cipher: socket.getCipher()?.name ?? null,
         fingerprint: cert?.fingerprint256 || null,
         authorized: socket.authorized,
+        authorizationError: socket.authorized ? null : errorName(socket.authorizationError),
         dnsMs: tLookup ? Math.round(tLookup - t0) : 0,
         tcpMs: tConnect ? Math.round(tConnect - (tLookup || t0)) : 0,
         tlsMs: Math.round(now - connectAt),
@@ -85,6 +92,13 @@ export function probeTls(opts: ProbeOptions): Promise<TlsInfo> {
     });
     socket.on("error", (err) => finish(err));
   });
+}
+
+/** node:tls types `authorizationError` as an Error; at run time it is the code string. */
+function errorName(err: unknown): string | null {
+  if (typeof err === "string") return err || null;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" ? code : null;
 }
 
 /** Deprecated protocol names, as node:tls reports them. */

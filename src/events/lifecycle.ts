@@ -115,11 +115,19 @@ export interface TlsExpiryResult {
  * Keeps the blog's `tls_expiry` event in line with its certificate (docs/reference/monitor-core.md §1.14): more than
  * 30 days out closes an open one (reason `verifier_cleared`, as upstream); within 30 days opens
  * Warning (severity 1), within 7 Degraded (2), and moves an existing event's severity with
- * `severity_escalation` / `severity_deescalation`. Never touches site_status.
+ * `severity_escalation` / `severity_deescalation`. Metadata is Go's `{days_until, expires_at}`,
+ * plus `error_code`/`http_code` when `check` is given. Never touches site_status.
  */
 export function reconcileTlsExpiryEvent(
   db: Executor,
-  input: { blogId: number; expiresAt: Date; now: Date; source?: string },
+  input: {
+    blogId: number;
+    expiresAt: Date;
+    now: Date;
+    source?: string;
+    /** The check that saw the certificate: its codes join the metadata as error_code/http_code. */
+    check?: { errorCode: number; httpCode: number };
+  },
 ): Promise<TlsExpiryResult> {
   const days = tlsDaysUntil(input.expiresAt, input.now);
   const tier = tlsExpiryTier(days);
@@ -135,7 +143,11 @@ export function reconcileTlsExpiryEvent(
       );
       return { days, action: "closed", eventId: open.id };
     }
-    const metadata = { days_until: days, expires_at: rfc3339(input.expiresAt.getTime()) };
+    const metadata = {
+      days_until: days,
+      expires_at: rfc3339(input.expiresAt.getTime()),
+      ...(input.check ? { error_code: input.check.errorCode, http_code: input.check.httpCode } : {}),
+    };
     const opened = await openInTx(
       tx,
       { blogId: input.blogId, checkType: CheckType.TlsExpiry, ...tier, source: input.source, metadata },

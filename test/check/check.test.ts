@@ -362,6 +362,7 @@ describe("HTTPS", () => {
       cipher: "OLD",
       fingerprint: "00:OLD",
       authorized: true,
+      authorizationError: null,
       dnsMs: 0,
       tcpMs: 0,
       tlsMs: 0,
@@ -384,6 +385,7 @@ describe("HTTPS", () => {
       cipher: "TLS_AES_256_GCM_SHA384",
       fingerprint: VALID_FINGERPRINT,
       authorized: true,
+      authorizationError: null,
       dnsMs: 0,
       tcpMs: 0,
       tlsMs: 0,
@@ -432,6 +434,37 @@ describe("HTTPS", () => {
   test("TLS 1.1 only with a 500 still fails", async () => {
     const r = await check(req(sites.url(site({ kind: "status", status: 500 }, { tls: "legacy" }))));
     expect(r).toMatchObject({ httpCode: 500, errorCode: CheckError.TLSDeprecated, success: false });
+  });
+
+  test("TLS 1.1 only with an expired certificate is TLSExpired, with its expiry, like TLS 1.2+", async () => {
+    const r = await check(req(sites.url(site({ kind: "ok" }, { tls: "legacy-expired" }))));
+    expect(r).toMatchObject({
+      httpCode: 0,
+      errorCode: CheckError.TLSExpired,
+      errorDetail: "CERT_HAS_EXPIRED",
+      success: false,
+      tlsVersion: "TLSv1.1",
+    });
+    expect(r.sslExpiry?.toISOString()).toBe("2021-01-01T00:00:00.000Z");
+    expect(r.tlsCipher).toMatch(/^[A-Z0-9-]+$/);
+    expect(isFailedResult(r)).toBe(true);
+  });
+
+  test("TLS 1.1 only, trusted, but past its notAfter by the check's clock: TLSExpired, status kept", async () => {
+    const after = Date.UTC(2125, 0, 1);
+    const r = await check(req(sites.url(site({ kind: "ok" }, { tls: "legacy" }))), { now: () => after });
+    expect(r).toMatchObject({ httpCode: 200, errorCode: CheckError.TLSExpired, success: false });
+    expect(r.sslExpiry?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
+  });
+
+  test("TLS 1.1 only with an untrusted (not expired) certificate stays SSL", async () => {
+    const r = await checkSite(req(sites.url(site({ kind: "ok" }, { tls: "legacy" }))));
+    expect(r).toMatchObject({
+      httpCode: 0,
+      errorCode: CheckError.SSL,
+      errorDetail: "EPROTO",
+      success: false,
+    });
   });
 
   test("plain HTTP spoken to an HTTPS port is SSL", async () => {

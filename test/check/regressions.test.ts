@@ -90,6 +90,7 @@ beforeAll(async () => {
   urls.errorPage = `${base}/error-page`;
   urls.tls10 = await legacyTls("valid", "TLSv1", "TLSv1");
   urls.tls11SelfSigned = await legacyTls("selfsigned", "TLSv1", "TLSv1.1");
+  urls.tls11Expired = await legacyTls("expired", "TLSv1", "TLSv1.1");
   for (const [name, b, o] of [
     ["ok", { kind: "ok", body: "jetpack" }],
     ["s500", { kind: "status", status: 500 }],
@@ -238,6 +239,16 @@ const ROWS: Row[] = [
     label: "handshake mismatch: TLS 1.1-only with an untrusted certificate",
     site: "tls11SelfSigned",
     want: { httpCode: 0, errorCode: CheckError.SSL, errorDetail: "EPROTO" },
+  },
+  {
+    label: "TLS 1.1-only with an expired certificate: TLSExpired, not SSL",
+    site: "tls11Expired",
+    want: {
+      httpCode: 0,
+      errorCode: CheckError.TLSExpired,
+      errorDetail: "CERT_HAS_EXPIRED",
+      tlsVersion: "TLSv1.1",
+    },
   },
   {
     label: "TLS 1.0-only, trusted: advisory, still up",

@@ -8,6 +8,7 @@ const info = (validTo: string | null): TlsInfo => ({
   cipher: "TLS_AES_128_GCM_SHA256",
   fingerprint: "AA:BB",
   authorized: true,
+  authorizationError: null,
   dnsMs: 1,
   tcpMs: 1,
   tlsMs: 1,
@@ -75,13 +76,31 @@ describe("probeTls", () => {
     expect(r.validTo?.toISOString()).toBe("2124-01-01T00:00:00.000Z");
     expect(r.protocol).toBe("TLSv1.3");
     expect(r.authorized).toBe(true);
+    expect(r.authorizationError).toBeNull();
     expect(r.tcpMs).toBeGreaterThanOrEqual(0);
   });
 
   test("an untrusted certificate is still read, with authorized false", async () => {
     const r = await probeTls({ ...target("self"), timeoutMs: 2000, ca: sites.ca });
     expect(r.authorized).toBe(false);
+    expect(r.authorizationError).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
     expect(r.validTo).not.toBeNull();
+  });
+
+  test("an expired certificate at TLS 1.1 says CERT_HAS_EXPIRED", async () => {
+    sites.set("legacy-expired", { kind: "ok" }, { tls: "legacy-expired" });
+    const r = await probeTls({
+      ...target("legacy-expired"),
+      timeoutMs: 2000,
+      ca: sites.ca,
+      minVersion: "TLSv1",
+    });
+    expect(r).toMatchObject({
+      protocol: "TLSv1.1",
+      authorized: false,
+      authorizationError: "CERT_HAS_EXPIRED",
+    });
+    expect(r.validTo?.toISOString()).toBe("2021-01-01T00:00:00.000Z");
   });
 
   test("a refused connection rejects with its code", async () => {

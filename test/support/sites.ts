@@ -19,7 +19,11 @@ import { join } from "node:path";
 import * as tls from "node:tls";
 import type { Socket, TCPSocketListener } from "bun";
 
-export type CertKind = "valid" | "expired" | "wronghost" | "selfsigned" | "legacy";
+/** The TLS 1.0/1.1-only kinds, and the certificate each serves. */
+const LEGACY_CERTS = { legacy: "valid", "legacy-expired": "expired" } as const;
+type LegacyKind = keyof typeof LEGACY_CERTS;
+
+export type CertKind = "valid" | "expired" | "wronghost" | "selfsigned" | LegacyKind;
 
 export type SiteBehaviour =
   /** 200 (or `status`) with a small literal body. */
@@ -45,7 +49,10 @@ export type SiteBehaviour =
   | { kind: "hold"; until: number; timeoutMs?: number };
 
 export interface SiteOptions {
-  /** Serve over HTTPS with this certificate. "legacy" is the valid cert, TLS 1.0/1.1 only. */
+  /**
+   * Serve over HTTPS with this certificate. "legacy" is the valid cert, TLS 1.0/1.1 only;
+   * "legacy-expired" the expired one, TLS 1.0/1.1 only.
+   */
   tls?: CertKind;
 }
 
@@ -363,7 +370,7 @@ export async function startSiteFixture(opts: { addresses?: number } = {}): Promi
 
   const listen = (
     hostname: string,
-    certKind?: Exclude<CertKind, "legacy">,
+    certKind?: Exclude<CertKind, LegacyKind>,
   ): TCPSocketListener<BunConnState> => {
     const scheme = certKind ? "https" : "http";
     let base = "";
@@ -396,52 +403,60 @@ export async function startSiteFixture(opts: { addresses?: number } = {}): Promi
   };
 
   const plain = Array.from({ length: addressCount }, (_, i) => listen(`127.0.0.${i + 1}`));
-  const secure: Record<Exclude<CertKind, "legacy">, TCPSocketListener<BunConnState>> = {
+  const secure: Record<Exclude<CertKind, LegacyKind>, TCPSocketListener<BunConnState>> = {
     valid: listen("127.0.0.1", "valid"),
     expired: listen("127.0.0.1", "expired"),
     wronghost: listen("127.0.0.1", "wronghost"),
     selfsigned: listen("127.0.0.1", "selfsigned"),
   };
 
-  // Bun.listen cannot cap the TLS version, so the TLS 1.0/1.1-only site runs on node:tls.
+  // Bun.listen cannot cap the TLS version, so the TLS 1.0/1.1-only sites run on node:tls.
   const legacySockets = new Set<NodeSocket>();
-  let legacyBase = "";
-  const legacy = tls.createServer(
-    { cert: pem("valid.pem"), key: pem("valid.key"), minVersion: "TLSv1", maxVersion: "TLSv1.1" },
-    (socket) => {
-      legacySockets.add(socket);
-      const conn: Conn = {
-        closed: false,
-        onDrain: null,
-        send(data) {
-          if (!conn.closed) socket.write(data);
-          return true;
-        },
-        end() {
+  const legacyListen = async (cert: string): Promise<{ server: tls.Server; base: string }> => {
+    let base = "";
+    const server = tls.createServer(
+      { cert: pem(`${cert}.pem`), key: pem(`${cert}.key`), minVersion: "TLSv1", maxVersion: "TLSv1.1" },
+      (socket) => {
+        legacySockets.add(socket);
+        const conn: Conn = {
+          closed: false,
+          onDrain: null,
+          send(data) {
+            if (!conn.closed) socket.write(data);
+            return true;
+          },
+          end() {
+            conn.closed = true;
+            socket.end();
+          },
+          reset() {
+            conn.closed = true;
+            socket.destroy();
+          },
+        };
+        const feed = makeParser(conn, base);
+        socket.on("data", feed);
+        socket.on("error", () => {});
+        socket.on("close", () => {
           conn.closed = true;
-          socket.end();
-        },
-        reset() {
-          conn.closed = true;
-          socket.destroy();
-        },
-      };
-      const feed = makeParser(conn, legacyBase);
-      socket.on("data", feed);
-      socket.on("error", () => {});
-      socket.on("close", () => {
-        conn.closed = true;
-        legacySockets.delete(socket);
-      });
-    },
-  );
-  legacy.on("tlsClientError", () => {});
-  await new Promise<void>((resolve) => legacy.listen(0, "127.0.0.1", resolve));
-  legacyBase = `https://127.0.0.1:${(legacy.address() as AddressInfo).port}`;
+          legacySockets.delete(socket);
+        });
+      },
+    );
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { server, base };
+  };
+  const legacy: Record<LegacyKind, { server: tls.Server; base: string }> = {
+    legacy: await legacyListen(LEGACY_CERTS.legacy),
+    "legacy-expired": await legacyListen(LEGACY_CERTS["legacy-expired"]),
+  };
+  const isLegacy = (kind: CertKind): kind is LegacyKind => kind in LEGACY_CERTS;
 
   function urlOf(s: Site): string {
     const path = `/s/${encodeURIComponent(s.name)}`;
-    if (s.tls === "legacy") return legacyBase + path;
+    if (s.tls && isLegacy(s.tls)) return legacy[s.tls].base + path;
     if (s.tls) return `https://127.0.0.1:${secure[s.tls].port}${path}`;
     return `http://127.0.0.${s.address + 1}:${plain[s.address]!.port}${path}`;
   }
@@ -485,7 +500,11 @@ export async function startSiteFixture(opts: { addresses?: number } = {}): Promi
       for (const c of conns) c.reset();
       for (const l of [...plain, ...Object.values(secure)]) l.stop(true);
       for (const s of legacySockets) s.destroy();
-      await new Promise<void>((resolve) => legacy.close(() => resolve()));
+      await Promise.all(
+        Object.values(legacy).map(
+          ({ server }) => new Promise<void>((resolve) => server.close(() => resolve())),
+        ),
+      );
     },
   };
 }

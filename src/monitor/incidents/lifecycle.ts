@@ -130,7 +130,7 @@ export class Incidents {
   }
 
   async handle(site: Site, res: CheckResult): Promise<Outcome> {
-    if (res.sslExpiry) await this.tlsExpiry(site, res.sslExpiry);
+    if (res.sslExpiry) await this.tlsExpiry(site, res.sslExpiry, res);
     await this.tlsDeprecated.observe(site.blogId, res);
     if (!isFailedResult(res)) {
       await this.recover(site, res);
@@ -416,7 +416,7 @@ export class Incidents {
 
   // ---- TLS expiry (docs/reference/monitor-core.md §1.14): only a change of tier touches the database ----
 
-  private async tlsExpiry(site: Site, expiry: Date): Promise<void> {
+  private async tlsExpiry(site: Site, expiry: Date, res: CheckResult): Promise<void> {
     const tier = tlsExpiryTier(tlsDaysUntil(expiry, new Date(this.d.now())));
     const want = tier?.severity ?? 0;
     if ((this.tls.get(site.blogId) ?? 0) === want) return;
@@ -427,6 +427,7 @@ export class Incidents {
           expiresAt: expiry,
           now: new Date(this.d.now()),
           source: this.d.hostname,
+          check: res,
         }),
       );
       if (want === 0) this.tls.delete(site.blogId);

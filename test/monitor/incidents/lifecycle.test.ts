@@ -9,6 +9,7 @@ import { CheckError } from "../../../src/check/errors.ts";
 import { createDb } from "../../../src/db/client.ts";
 import { createPool } from "../../../src/db/pool.ts";
 import { closeEvent } from "../../../src/events/index.ts";
+import { getEvent, listTransitions } from "../../../src/events/queries.ts";
 import { utcMs } from "../../../src/monitor/sites.ts";
 import { useTestDatabase } from "../../support/db.ts";
 import { auditTypes, eventOf, rows, siteStatusOf, transitionsOf } from "../support.ts";
@@ -479,8 +480,22 @@ describe("TLS expiry", () => {
     expect(warn).toMatchObject({ state: "Warning", severity: 1 });
     await r.incidents.handle(s, success(s, T0, new Date(T0 + 19 * day + 3600_000)));
     expect(await transitionsOf(t.db, warn.id)).toEqual(["opened:Warning"]);
-    await r.incidents.handle(s, success(s, T0, new Date(T0 + 5 * day + 3600_000)));
+    // The check that moved the tier: a 503 with the certificate 5 days out.
+    const degraded = { ...failure(s, T0, 503), sslExpiry: new Date(T0 + 5 * day + 3600_000) };
+    await r.incidents.handle(s, degraded);
     expect((await tls())?.state).toBe("Degraded");
+    // Metadata carries the codes of the check that opened (event) or moved (transition) it.
+    expect((await getEvent(t.db, warn.id))?.metadata).toEqual({
+      days_until: 20,
+      expires_at: new Date(T0 + 20 * day + 3600_000).toISOString().replace(".000Z", "Z"),
+      error_code: CheckError.None,
+      http_code: 200,
+    });
+    expect((await listTransitions(t.db, warn.id))[1]?.metadata).toMatchObject({
+      days_until: 5,
+      error_code: CheckError.None,
+      http_code: 503,
+    });
     await r.incidents.handle(s, success(s, T0, new Date(T0 + 90 * day)));
     expect((await tls())?.ended_at).not.toBeNull();
     expect(await transitionsOf(t.db, warn.id)).toEqual([
