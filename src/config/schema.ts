@@ -385,7 +385,8 @@ export const ConfigSchema = Type.Object(
     STATSD_ADDR: str("127.0.0.1:8125", {
       group: "Metrics and logging",
       reload: "restart",
-      description: 'StatsD (UDP) host:port. "" disables StatsD. StatsD being down never slows checking.',
+      description:
+        'StatsD (UDP) host:port. "" disables StatsD. StatsD being down never slows checking. A name that does not resolve is looked up again every 10 s (metrics meanwhile dropped and counted in `statsd send failed`), not once per metric; a resolved address is kept 60 s.',
       pattern: "^$|^[^\\s]+:[0-9]{1,5}$",
       expect: 'host:port, or "" to disable',
     }),
