@@ -58,6 +58,11 @@ function flag(name: string, fallback: string): string {
 }
 
 const ROOT = join(import.meta.dir, "..");
+
+/** The compiled monitor under test (`--binary`, default dist/jetmon2). */
+function monitorBinary(): string {
+  return flag("binary", join(ROOT, "dist/jetmon2"));
+}
 /** The benchmark's resolver, inside its own network namespace. */
 const DNS_ADDR = "127.0.26.53";
 const DNS_ZONE = "bench.test";
@@ -503,7 +508,7 @@ async function runStep(n: number): Promise<StepResult> {
         VERIFIERS: [],
       }),
     );
-    const binary = flag("binary", join(ROOT, "dist/jetmon2"));
+    const binary = monitorBinary();
     if (!existsSync(binary)) throw new Error(`${binary} missing: bun run build.ts --host-only`);
     const monitor = Bun.spawn([binary, "--config", cfgPath, "--mode=monitor"], {
       stdout: "pipe",
@@ -675,7 +680,7 @@ async function runMain(): Promise<void> {
   );
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) console.log(row(r));
-  console.log("\nmonitor: dist/jetmon2; CPU is % of one core over the window.");
+  console.log(`\nmonitor: ${monitorBinary()}; CPU is % of one core over the window.`);
   process.exit(0);
 }
 
