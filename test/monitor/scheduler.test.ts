@@ -41,11 +41,16 @@ describe("scheduler", () => {
       await waitFor("every site checked 3 times", () =>
         Array.from({ length: n }, (_, i) => sites.hits(`fresh${i + 1}`)).every((x) => x >= 3),
       );
-      await h.orch.flush();
-      const [hist] = await rows<{ n: number; blogs: number }>(
-        t.db,
-        sql`SELECT COUNT(*) AS n, COUNT(DISTINCT blog_id) AS blogs FROM jetmon_check_history`,
-      );
+      // A fixture hit is counted when the request arrives; its result lands in history once the
+      // response is back and the writer flushes, so wait for the rows rather than read them once.
+      const hist = await waitFor("3 history rows per site", async () => {
+        await h.orch.flush();
+        const [r] = await rows<{ n: number; blogs: number }>(
+          t.db,
+          sql`SELECT COUNT(*) AS n, COUNT(DISTINCT blog_id) AS blogs FROM jetmon_check_history`,
+        );
+        return Number(r!.n) >= 3 * n ? r : undefined;
+      });
       expect(Number(hist!.blogs)).toBe(n);
       expect(Number(hist!.n)).toBeGreaterThanOrEqual(3 * n);
       const [stale] = await rows<{ n: number }>(
