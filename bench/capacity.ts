@@ -63,6 +63,7 @@ const ROOT = join(import.meta.dir, "..");
 function monitorBinary(): string {
   return flag("binary", join(ROOT, "dist/jetmon2"));
 }
+
 /** The benchmark's resolver, inside its own network namespace. */
 const DNS_ADDR = "127.0.26.53";
 const DNS_ZONE = "bench.test";

@@ -501,7 +501,7 @@ async function runMain(): Promise<void> {
     const out: string[] = [];
     out.push("```");
     out.push(
-      `fleet failover: ${n.toLocaleString("en-US")} sites, interval ${interval} s, ${hostCount} monitors (dist/jetmon2), ${workers} workers each`,
+      `fleet failover: ${n.toLocaleString("en-US")} sites, interval ${interval} s, ${hostCount} monitors (${binary}), ${workers} workers each`,
     );
     out.push(
       `  BUCKET_TOTAL ${BUCKET_TOTAL}, BUCKET_TARGET 500, BUCKET_HEARTBEAT_GRACE_SEC ${grace} (claim every ${Math.min(30, Math.max(1, grace / 4))} s)`,
